@@ -1,0 +1,103 @@
+"""The `kijkglas` command line. Each subcommand is a thin wrapper around a function elsewhere."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+PRODUCTS = ["kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser("generate", help="write a synthetic source extract (or a monthly series)",
+                       description="Write a synthetic, contract-valid source extract.")
+    g.add_argument("--profile", choices=["small", "national"], default="small")
+    g.add_argument("--stand-per", help="stand per date (YYYY-MM-DD) of a single extract")
+    g.add_argument("--series", metavar="SCHOOLJAAR", help="write one extract per month of this schooljaar (e.g. 2024-2025) plus one corrected re-issue")
+    g.add_argument("--out", required=True, type=Path)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--format", choices=["csv", "parquet"], default=None, help="table file format (default: csv for small, parquet for national)")
+    g.add_argument("--regio-indeling", type=Path, help="CSV PC4,gemeente,PO_SWV,VO_SWV with real SWV codes and postcodes")
+
+    v = sub.add_parser("validate", help="check an extract against the input contract",
+                       description="Check every contract rule at once; exit 1 and write a report on any failure.")
+    v.add_argument("extract", type=Path)
+    v.add_argument("--report", type=Path, default=None, help="folder for the report (default: <extract>/validatie)")
+
+    pr = sub.add_parser("produce", help="compute and publish one product for a schooljaar",
+                        description="Compute one Kijkglas from one extract and publish it into the outbox.")
+    pr.add_argument("product", choices=PRODUCTS)
+    pr.add_argument("--schooljaar", required=True)
+    pr.add_argument("--extract", required=True, type=Path)
+    pr.add_argument("--outbox", required=True, type=Path)
+    pr.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    pr.add_argument("--productiedatum", default=None, help="date of the production (default: today)")
+    pr.add_argument("--dask-address", default=None, help="run the per-SWV fan-out on this Dask scheduler")
+    pr.add_argument("--no-prefect", action="store_true", help="run the plain functions without Prefect")
+
+    r = sub.add_parser("run", help="run what the publication calendar says is due on a date",
+                       description="Run the production day: every product due on --date, on the newest extract on or before it.")
+    r.add_argument("--date", required=True)
+    r.add_argument("--extracts", required=True, type=Path, help="folder of extracts, one sub-folder per stand per")
+    r.add_argument("--outbox", required=True, type=Path)
+    r.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    r.add_argument("--dask-address", default=None)
+
+    b = sub.add_parser("backfill", help="run every production of a schooljaar in date order",
+                       description="Run every production day of a schooljaar that the calendar and extracts call for.")
+    b.add_argument("--schooljaar", required=True)
+    b.add_argument("--extracts", required=True, type=Path)
+    b.add_argument("--outbox", required=True, type=Path)
+    b.add_argument("--product", choices=PRODUCTS, nargs="*", default=None)
+    b.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    b.add_argument("--dask-address", default=None)
+
+    s = sub.add_parser("serve", help="serve the calendar's deployments on the local Prefect server",
+                       description="Serve the deployments of deployments/prefect.yaml with their schedules (one-machine setup).")
+    s.add_argument("--extracts", type=Path, default=Path("extracts"))
+    s.add_argument("--outbox", type=Path, default=Path("outbox"))
+
+    st = sub.add_parser("status", help="list what is current per SWV",
+                        description="List the current (actueel) version of every product per SWV from the register.")
+    st.add_argument("--outbox", required=True, type=Path)
+    st.add_argument("--swv", nargs="*", default=None)
+
+    w = sub.add_parser("withdraw", help="withdraw (intrekken) a published version",
+                       description="Mark a published version `ingetrokken` with a reason.")
+    w.add_argument("product", choices=PRODUCTS)
+    w.add_argument("--schooljaar", required=True)
+    w.add_argument("--version", required=True)
+    w.add_argument("--reason", required=True)
+    w.add_argument("--outbox", required=True, type=Path)
+    w.add_argument("--swv", nargs="*", default=None, help="only these SWVs (default: every SWV holding that version)")
+
+    d = sub.add_parser("demo", help="generate a demo extract, validate it, run a production, print the outbox",
+                       description="The README's main job on the embedded default (local ephemeral Prefect).")
+    d.add_argument("--workdir", type=Path, default=Path("demo"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {
+        "generate": "kijkglas.synthetic:cli_generate",
+        "validate": "schemas.validate:cli_validate",
+        "produce": "kijkglas.commands:cli_produce",
+        "run": "kijkglas.commands:cli_run",
+        "backfill": "kijkglas.commands:cli_backfill",
+        "serve": "kijkglas.commands:cli_serve",
+        "status": "tasks.publish:cli_status",
+        "withdraw": "tasks.publish:cli_withdraw",
+        "demo": "kijkglas.commands:cli_demo",
+    }[args.command]
+    module, func = handler.split(":")
+    import importlib
+    rc = getattr(importlib.import_module(module), func)(args)
+    return int(rc or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
