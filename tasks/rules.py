@@ -1,0 +1,211 @@
+"""The counting rules of ../shared/spec/rules.md, one small pure function each.
+
+Every rule is evaluated per row of a frame that carries its own day in a column `dag`,
+so the same functions serve one teldatum (Kijkglas 1: every row has dag = 1 October),
+two peildatums (Kijkglas 3) and the start days of validity periods (Kijkglas 2).
+Dates are pandas datetime64[ns]; a null einddatum means "open".
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from kijkglas.settings import Settings
+
+SOORT_SECTOR = {"BAO": "PO", "SBAO": "PO", "SO": "PO", "VSO": "VO", "VO": "VO"}
+VSO_SOORT = {"PO": "SO", "VO": "VSO"}  # the (v)so soort of each sector
+SITUATIES = ["TLV", "RP", "CVI", "GEEN_TLV"]
+CATEGORIEEN = ["L", "M", "H"]
+LEEFTIJDEN = ["<8", "8+"]
+
+
+# --- Time -------------------------------------------------------------------------------
+
+def schooljaar_start_year(schooljaar: str) -> int:
+    first, second = schooljaar.split("-")
+    if int(second) != int(first) + 1:
+        raise ValueError(f"schooljaar {schooljaar!r} is not of the form 2024-2025")
+    return int(first)
+
+
+def schooljaar_bounds(schooljaar: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """1 August .. 31 July (both inclusive)."""
+    t = schooljaar_start_year(schooljaar)
+    return pd.Timestamp(t, 8, 1), pd.Timestamp(t + 1, 7, 31)
+
+
+def schooljaar_of(d: date | pd.Timestamp) -> str:
+    t = d.year if d.month >= 8 else d.year - 1
+    return f"{t}-{t + 1}"
+
+
+def teldatum(schooljaar: str) -> pd.Timestamp:
+    return pd.Timestamp(schooljaar_start_year(schooljaar), 10, 1)
+
+
+def peildatum_groei(schooljaar: str) -> pd.Timestamp:
+    """1 February after the schooljaar's 1 October."""
+    return pd.Timestamp(schooljaar_start_year(schooljaar) + 1, 2, 1)
+
+
+def leeftijd_peildatum(teldatum_jaar: int, settings: Settings) -> pd.Timestamp:
+    """The day on which age is measured for the count of 1-10 of `teldatum_jaar` (default 31-12)."""
+    return pd.Timestamp(teldatum_jaar, settings.leeftijd_peildatum_maand, settings.leeftijd_peildatum_dag)
+
+
+def is_active(begindatum: pd.Series, einddatum: pd.Series, dag) -> pd.Series:
+    """begindatum <= dag <= einddatum (null einddatum = open). `dag` a Timestamp or a Series."""
+    return (begindatum <= dag) & (einddatum.isna() | (dag <= einddatum))
+
+
+def is_counted(inschrijvingen: pd.DataFrame, dag) -> pd.Series:
+    """Active on dag and bekostigd = J."""
+    return is_active(inschrijvingen["begindatum"], inschrijvingen["einddatum"], dag) & (inschrijvingen["bekostigd"] == "J")
+
+
+def leeftijd(geboortedatum: pd.Series, peildatum: pd.Timestamp) -> pd.Series:
+    """Age in whole years on peildatum (a birthday on the peildatum counts as reached)."""
+    b = geboortedatum
+    not_yet = (b.dt.month * 100 + b.dt.day) > (peildatum.month * 100 + peildatum.day)
+    return peildatum.year - b.dt.year - not_yet.astype(int)
+
+
+def leeftijdscategorie(geboortedatum: pd.Series, teldatum_jaar: int, settings: Settings) -> pd.Series:
+    """`<8` / `8+` by age on the age peildatum of the count of 1-10-`teldatum_jaar`."""
+    age = leeftijd(geboortedatum, leeftijd_peildatum(teldatum_jaar, settings))
+    return pd.Series(np.where(age >= settings.leeftijd_grens, "8+", "<8"), index=geboortedatum.index)
+
+
+# --- A (v)so registration on day d -------------------------------------------------------
+
+def with_vestiging(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> pd.DataFrame:
+    """Registrations with the vestiging's soort, kernsoort, SWV (`vestiging_swv`) and sector."""
+    v = vestigingen[["vestiging_code", "soort", "kernsoort", "swv_code", "naam"]].rename(
+        columns={"swv_code": "vestiging_swv", "naam": "vestiging_naam"})
+    out = inschrijvingen.merge(v, on="vestiging_code", how="left", validate="many_to_one")
+    out["sector"] = out["soort"].map(SOORT_SECTOR)
+    return out
+
+
+def vso_inschrijvingen(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> pd.DataFrame:
+    """Registrations at vestigingen of soort SO (sector PO) or VSO (sector VO)."""
+    vso_codes = vestigingen.loc[vestigingen["soort"].isin(["SO", "VSO"]), "vestiging_code"]
+    regs = inschrijvingen[inschrijvingen["vestiging_code"].isin(vso_codes)]
+    return with_vestiging(regs, vestigingen)
+
+
+def _latest_valid(rows: pd.DataFrame, docs: pd.DataFrame, on: list[str], number: str) -> pd.DataFrame:
+    """Per row of `rows` (index = row key, columns `on` + `dag`), the doc valid on dag with the
+    latest begindatum, then the highest `number`. Returns the docs' columns indexed by row key."""
+    left = rows[on + ["dag"]].reset_index(names="_row")
+    m = left.merge(docs, on=on, how="inner")
+    valid = (m["begindatum"] <= m["dag"]) & (m["einddatum"].isna() | (m["dag"] <= m["einddatum"]))
+    m = m[valid].sort_values(["_row", "begindatum", number], kind="stable")
+    m = m.drop_duplicates("_row", keep="last").set_index("_row")
+    m.index.name = rows.index.name
+    return m.drop(columns=on + ["dag"])
+
+
+def tlv_in_force(rows: pd.DataFrame, tlv: pd.DataFrame) -> pd.DataFrame:
+    """The TLV in force for each row (columns leerling_id, soort, dag): soort equal to the
+    vestiging's soort, valid on dag; several → latest begindatum, then highest tlv_nummer.
+    Returns tlv_nummer, tlv_swv, tlv_categorie, tlv_begindatum, tlv_einddatum (NaN = none)."""
+    docs = tlv[["leerling_id", "soort", "tlv_nummer", "swv_code", "categorie", "begindatum", "einddatum"]]
+    found = _latest_valid(rows, docs, ["leerling_id", "soort"], "tlv_nummer")
+    found = found.rename(columns={"swv_code": "tlv_swv", "categorie": "tlv_categorie",
+                                  "begindatum": "tlv_begindatum", "einddatum": "tlv_einddatum"})
+    return found.reindex(rows.index)
+
+
+def cvi_in_force(rows: pd.DataFrame, cvi_indicaties: pd.DataFrame) -> pd.DataFrame:
+    """The CvI indication in force for each row (columns leerling_id, dag), chosen like a TLV.
+    Returns cvi_nummer, soort_indicatie, cvi_begindatum, cvi_einddatum (NaN = none)."""
+    docs = cvi_indicaties[["leerling_id", "cvi_nummer", "soort_indicatie", "begindatum", "einddatum"]]
+    found = _latest_valid(rows, docs, ["leerling_id"], "cvi_nummer")
+    found = found.rename(columns={"begindatum": "cvi_begindatum", "einddatum": "cvi_einddatum"})
+    return found.reindex(rows.index)
+
+
+def situatie(residentieel: pd.Series, tlv_nummer: pd.Series, cvi_nummer: pd.Series) -> pd.Series:
+    """First that applies: RP (residentieel J), TLV (in force), CVI (in force), else GEEN_TLV."""
+    out = np.select(
+        [residentieel.eq("J").to_numpy(), tlv_nummer.notna().to_numpy(), cvi_nummer.notna().to_numpy()],
+        ["RP", "TLV", "CVI"], default="GEEN_TLV")
+    return pd.Series(out, index=residentieel.index)
+
+
+def categorie(situatie_: pd.Series, tlv_categorie: pd.Series, soort_indicatie: pd.Series,
+              kernsoort: pd.Series, settings: Settings) -> pd.Series:
+    """TLV in force → its categorie (also for RP); situation CVI → map(soort_indicatie);
+    otherwise map(kernsoort)."""
+    cmap = settings.categorie_map
+    out = kernsoort.map(cmap)
+    out = out.where(situatie_ != "CVI", soort_indicatie.map(cmap))
+    return out.where(tlv_categorie.isna(), tlv_categorie)
+
+
+def vorige_inschrijving_swv(vso_regs: pd.DataFrame, inschrijvingen: pd.DataFrame,
+                            vestigingen: pd.DataFrame) -> pd.Series:
+    """For each (v)so registration: the SWV of the vestiging of the pupil's registration that
+    ended most recently before this one began, when that SWV is of the registration's sector
+    (the RP rule, WPO 132 lid 5 / WVO 85b lid 4). NaN otherwise. Index as vso_regs."""
+    left = vso_regs[["leerling_id", "begindatum", "sector"]].reset_index(names="_row")
+    ended = inschrijvingen.loc[inschrijvingen["einddatum"].notna()
+                               & inschrijvingen["leerling_id"].isin(left["leerling_id"]),
+                               ["leerling_id", "einddatum", "vestiging_code"]]
+    ended = ended.merge(vestigingen[["vestiging_code", "swv_code"]], on="vestiging_code", how="left")
+    left = left.sort_values("begindatum", kind="stable")
+    ended = ended.sort_values("einddatum", kind="stable")
+    m = pd.merge_asof(left, ended, left_on="begindatum", right_on="einddatum", by="leerling_id",
+                      allow_exact_matches=False, direction="backward")
+    same_sector = m["swv_code"].str[:2] == m["sector"]
+    m["vorige_swv"] = m["swv_code"].where(same_sector)
+    return m.set_index("_row")["vorige_swv"].reindex(vso_regs.index)
+
+
+def woon_swv(pc4_woonadres: pd.Series, sector: pd.Series, regio_indeling: pd.DataFrame) -> pd.Series:
+    """The home SWV of the registration's sector: regio_indeling[pc4].swv_po / .swv_vo."""
+    r = regio_indeling.set_index("pc4")
+    po = pc4_woonadres.map(r["swv_po"])
+    vo = pc4_woonadres.map(r["swv_vo"])
+    return po.where(sector == "PO", vo)
+
+
+def verantwoordelijk_swv(tlv_swv: pd.Series, situatie_: pd.Series, vorige_swv: pd.Series,
+                         woon_swv_: pd.Series) -> pd.Series:
+    """1. TLV in force → its issuer; 2. else RP → previous registration's SWV of the same sector
+    if any; 3. else the home SWV. NaN when none is found (data-quality list)."""
+    rp_or_home = vorige_swv.where(situatie_.eq("RP") & vorige_swv.notna(), woon_swv_)
+    return tlv_swv.where(tlv_swv.notna(), rp_or_home)
+
+
+def deelnemend(vestiging_swv: pd.Series, swv: pd.Series | str) -> pd.Series:
+    """The vestiging belongs to the SWV whose Kijkglas is being made."""
+    return vestiging_swv == swv
+
+
+# --- Composition: the state of (v)so registrations on their day --------------------------
+
+def vso_toestand(rows: pd.DataFrame, extract, settings: Settings,
+                 vorige_swv: pd.Series | None = None) -> pd.DataFrame:
+    """Evaluate every (v)so rule for `rows` (a frame from `vso_inschrijvingen` plus a `dag`
+    column, any index). Adds: TLV/CvI in force, situatie, categorie, woon_swv, vorige_swv,
+    verantwoordelijk_swv. `vorige_swv` may be passed when already known per row."""
+    out = rows.copy()
+    tlv = tlv_in_force(out, extract.tlv)
+    cvi = cvi_in_force(out, extract.cvi_indicaties)
+    out = out.join(tlv).join(cvi)
+    out["situatie"] = situatie(out["residentieel"], out["tlv_nummer"], out["cvi_nummer"])
+    out["categorie"] = categorie(out["situatie"], out["tlv_categorie"], out["soort_indicatie"],
+                                 out["kernsoort"], settings)
+    lln = extract.leerlingen.set_index("leerling_id")
+    out["pc4_woonadres"] = out["leerling_id"].map(lln["pc4_woonadres"])
+    out["woon_swv"] = woon_swv(out["pc4_woonadres"], out["sector"], extract.regio_indeling)
+    if vorige_swv is None:
+        vorige_swv = vorige_inschrijving_swv(out, extract.inschrijvingen, extract.vestigingen)
+    out["vorige_swv"] = vorige_swv
+    out["verantwoordelijk_swv"] = verantwoordelijk_swv(out["tlv_swv"], out["situatie"],
+                                                       out["vorige_swv"], out["woon_swv"])
+    return out

@@ -1,0 +1,137 @@
+"""Kijkglas 1 from hand-made extracts: the handleiding's example tables come out exactly."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from kijkglas.settings import Settings
+from tasks import kijkglas_1 as k1
+from tests import handleiding_k1 as h
+from tests.builder import ExtractBuilder
+
+
+@pytest.fixture(scope="module")
+def handleiding(tmp_path_factory):
+    extract = h.build().extract(tmp_path_factory.mktemp("handleiding"))
+    results, basis = k1.kijkglas_1(extract, "2024-2025", date(2024, 12, 10), Settings())
+    return {r.swv.swv_code: r for r in results}, basis, extract
+
+
+def rows(df):
+    return df.astype(object).values.tolist()
+
+
+def test_handleiding_vso_totalen(handleiding):
+    t = handleiding[0][h.S].tables["k1_vso_totalen"]
+    assert list(t.columns) == ["Regel", "Laag <8", "Laag 8+", "Midden <8", "Midden 8+", "Hoog <8", "Hoog 8+", "Totaal"]
+    assert rows(t) == h.EXPECTED_VSO_TOTALEN
+
+
+def test_handleiding_bao_sbao(handleiding):
+    assert rows(handleiding[0][h.S].tables["k1_bao_sbao"]) == h.EXPECTED_BAO_SBAO
+
+
+def test_handleiding_per_vestiging(handleiding):
+    t = handleiding[0][h.S].tables["k1_per_vestiging"]
+    assert list(t.columns) == ["Vestiging"] + k1.VESTIGING_COLUMNS + ["Totaal"]
+    assert t.columns[1:4].tolist() == ["TLV SWV L <8", "TLV SWV L 8+", "TLV SWV M <8"]
+    assert t.columns[-2] == "Geen TLV niet RP SWV H 8+"
+    assert rows(t) == h.EXPECTED_PER_VESTIGING
+
+
+def test_tlv_table_splits_own_and_other_issuers(handleiding):
+    # at S's own so-schools: 10 TLVs of S (5 L<8, 5 L8+) and the noise pupil's TLV of PO9902 (M <8)
+    assert rows(handleiding[0][h.S].tables["k1_tlv"]) == [
+        ["TLV eigen SWV", 5, 5, 0, 0, 0, 0, 10],
+        ["TLV ander SWV", 0, 0, 1, 0, 0, 0, 1],
+        ["Totaal", 5, 5, 1, 0, 0, 0, 11],
+    ]
+
+
+def test_bestand_2_groups_and_first_column(handleiding):
+    b2 = handleiding[0][h.S].tables["k1_inschrijvingen"]
+    assert list(b2.columns) == k1.INSCHRIJVING_COLUMNS
+    assert len(b2) == 196
+    # CvI: every third older pupil of the four schools (7+4+13+5) plus 4 MG → 33
+    assert b2["Groep"].value_counts().to_dict() == {"Tijdelijke plaatsing": 119, "RP": 26, "TLV": 18, "CvI": 33}
+    assert list(dict.fromkeys(b2["Groep"])) == ["TLV", "RP", "Tijdelijke plaatsing", "CvI"]
+    tlv = b2[b2["Groep"] == "TLV"]
+    assert tlv["TLV-nummer / CvI-nummer / BSN"].str.startswith("T").all()
+    assert tlv["Begindatum TLV"].notna().all()
+    cvi = b2[b2["Groep"] == "CvI"]
+    assert cvi["TLV-nummer / CvI-nummer / BSN"].str.startswith("C").all()
+    assert set(cvi["Soort indicatie"]) == {"LZ", "MG"}
+    assert (b2.loc[b2["Groep"].isin(["RP", "Tijdelijke plaatsing"]), "TLV-nummer / CvI-nummer / BSN"] == "1234").all()
+    assert (b2.loc[b2["Groep"] == "RP", "Residentiële leerling"] == "J").all()
+
+
+def test_noise_is_not_counted(handleiding):
+    results, basis, extract = handleiding
+    b2 = results[h.S].tables["k1_inschrijvingen"]
+    # pupils that must stay out: not bekostigd, outside the teldatum, vso, other SWV's
+    ins = extract.inschrijvingen
+    noise = ins[(ins["bekostigd"] == "N") | (ins["begindatum"] > "2024-10-01") | (ins["einddatum"] < "2024-10-01")]
+    key = ["leerling_id", "vestiging_code", "begindatum"]
+    listed = set(map(tuple, b2[["DUO-nummer leerling", "Vestiging", "Begindatum inschrijving"]].values.tolist()))
+    assert len(noise) >= 15 and not set(map(tuple, noise[key].values.tolist())) & listed
+    # the neighbour gets its own: the expired-TLV pupil, the other-SWV TLV, the SBAO-TLV pupil,
+    # 4 pupils living there, and the RP pupil who came from its bao
+    other = results[h.OTHER].tables["k1_vso_totalen"]
+    assert other.loc[other["Regel"] == "Totaal", "Totaal"].item() == 8
+    assert other.loc[other["Regel"] == "Deelnemende (V)SO", "Totaal"].item() == 0
+
+
+def test_vo_swv_gets_vo_table_and_vso(handleiding):
+    t = handleiding[0][h.VO].tables
+    assert "k1_vo" in t and "k1_bao_sbao" not in t
+    assert rows(t["k1_vso_totalen"])[-1][-1] == 1   # the vso pupil living in S's region
+
+
+def test_data_quality_list_names_pupils_without_swv(handleiding):
+    kw = handleiding[1].kwaliteit
+    geen = kw[kw["melding"] == "geen verantwoordelijk SWV"]
+    assert len(geen) == 2 and set(geen["vestiging_code"]) == {"99AB00", "99AC00"}
+
+
+def test_algemene_gegevens_and_bekostiging(handleiding):
+    r = handleiding[0][h.S]
+    ag = dict(r.algemene_gegevens)
+    assert ag["Administratienummer"] == h.S and ag["Teldatum"] == "01-10-2024" and ag["Stand per"] == "06-12-2024"
+    assert r.period == "2024-10-01" and r.bekostiging.empty
+
+
+def test_vo_table_counts_flags(tmp_path):
+    b = ExtractBuilder()
+    b.swv("VO0101")
+    b.pc4("1000", swv_vo="VO0101")
+    b.vestiging("11VO00", "VO", "VO0101")
+    for kw in [dict(vavo="J"), dict(lwoo="J"), dict(lwoo="J"), dict(pro="J"), {}, dict(bekostigd="N", pro="J")]:
+        b.inschrijving(b.leerling(pc4="1000"), "11VO00", **kw)
+    b.bekostiging("VO0101", "Lichte ondersteuning", "1234.50")
+    res, _ = k1.kijkglas_1(b.extract(tmp_path), "2024-2025", date(2024, 12, 10), Settings())
+    assert rows(res[0].tables["k1_vo"]) == [["Totaal vo", 5], ["waarvan vavo", 1], ["waarvan lwoo", 2], ["waarvan pro", 1]]
+    assert res[0].bekostiging["bedrag"].tolist() == [1234.5]
+
+
+def test_reconciliation_detects_a_tampered_bestand_2(handleiding):
+    r = handleiding[0][h.S]
+    tables = {k: v.copy() for k, v in r.tables.items()}
+    assert k1.reconcile_bestand_2(tables, h.S) == []
+    tables["k1_inschrijvingen"].loc[0, "Bekostigingscategorie L/M/H"] = "H"
+    diffs = k1.reconcile_bestand_2(tables, h.S)
+    assert any("k1_vso_totalen[Deelnemende (V)SO, Laag <8]" in d for d in diffs)
+    assert any("k1_per_vestiging[99AD00, TLV SWV L <8]: bestand 1 = 5, bestand 2 = 4" in d for d in diffs)
+
+
+def test_national_reconciliation(handleiding):
+    results, basis, _ = handleiding
+    totals = {c: r.tables["k1_vso_totalen"] for c, r in results.items()}
+    assert k1.reconcile_national(totals, basis.vso) == []
+    assert k1.reconcile_national({h.S: totals[h.S]}, basis.vso)  # the neighbour's pupils are missing
+
+
+def test_unknown_swv_is_refused(handleiding):
+    with pytest.raises(ValueError, match="PO0000"):
+        k1.kijkglas_1(handleiding[2], "2024-2025", date(2024, 12, 10), Settings(), swv_codes=["PO0000"])
