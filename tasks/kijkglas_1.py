@@ -48,19 +48,6 @@ class K1Basis:
 
 # --- national evaluation -------------------------------------------------------------------
 
-def counted_vso_on(extract, dag: pd.Timestamp, settings: Settings) -> pd.DataFrame:
-    """(v)so registrations counted on `dag`, with every rule evaluated and the age category."""
-    regs = rules.vso_inschrijvingen(extract.inschrijvingen, extract.vestigingen)
-    regs = regs[rules.is_counted(regs, dag)].copy()
-    regs["dag"] = dag
-    state = rules.vso_toestand(regs, extract, settings)
-    lln = extract.leerlingen.set_index("leerling_id")
-    state["geboortedatum"] = state["leerling_id"].map(lln["geboortedatum"])
-    state["bsn_laatste4"] = state["leerling_id"].map(lln["bsn_laatste4"])
-    state["leeftijdscategorie"] = rules.leeftijdscategorie(state["geboortedatum"], dag.year, settings)
-    return state
-
-
 def counted_regulier_on(extract, dag: pd.Timestamp) -> pd.DataFrame:
     """bao, sbao and vo registrations counted on `dag`, with the vestiging's soort and SWV."""
     v = extract.vestigingen
@@ -91,7 +78,7 @@ def kwaliteit_k1(vso: pd.DataFrame, extract) -> pd.DataFrame:
 
 def k1_basis(extract, schooljaar: str, settings: Settings) -> K1Basis:
     dag = rules.teldatum(schooljaar)
-    vso = counted_vso_on(extract, dag, settings)
+    vso = rules.counted_vso_on(extract, dag, settings)
     return K1Basis(schooljaar=schooljaar, teldatum=dag, stand_per=extract.stand_per, vso=vso,
                    regulier=counted_regulier_on(extract, dag), kwaliteit=kwaliteit_k1(vso, extract))
 

@@ -22,10 +22,12 @@ import math
 import multiprocessing
 import os
 import re
+import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -478,14 +480,51 @@ def _pdf_defaults(context: dict) -> dict:
     return ctx
 
 
+_EPOCH_LOCK = threading.Lock()
+_EPOCH_USERS = 0
+
+
+@contextmanager
+def _source_date_epoch(when: date | None):
+    """Set SOURCE_DATE_EPOCH while rendering, unless the caller already set it.
+
+    Without HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools, which stamps each font's
+    `head.modified` with the current time unless SOURCE_DATE_EPOCH is set (the
+    reproducible-builds convention); that stamp was the only varying byte of our PDFs.
+    """
+    global _EPOCH_USERS
+    when = when or _FALLBACK_TIMESTAMP.date()
+    epoch = int(datetime(when.year, when.month, when.day, tzinfo=timezone.utc).timestamp())
+    with _EPOCH_LOCK:
+        owned = _EPOCH_USERS > 0 or "SOURCE_DATE_EPOCH" not in os.environ
+        if owned:
+            if _EPOCH_USERS == 0:
+                os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+            _EPOCH_USERS += 1
+    try:
+        yield
+    finally:
+        if owned:
+            with _EPOCH_LOCK:
+                _EPOCH_USERS -= 1
+                if _EPOCH_USERS == 0:
+                    os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def render_pdf(template_name: str, context: dict, path: str | os.PathLike) -> Path:
-    """Render templates/<template_name> with `context` to an A4 PDF at `path`."""
+    """Render templates/<template_name> with `context` to an A4 PDF at `path`.
+
+    Byte-deterministic: the PDF's CreationDate/ModDate come from `context["aanmaakdatum"]`
+    (or `context["pdf_datum"]`), and font subsets carry that date too.
+    """
     from weasyprint import HTML
 
-    html = render_html(template_name, context)
-    doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render()
+    ctx = _pdf_defaults(context)
+    html = _jinja_env().get_template(template_name).render(**ctx)
     buf = io.BytesIO()
-    doc.write_pdf(buf)
+    with _source_date_epoch(_as_date(ctx["pdf_datum"])):
+        doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render()
+        doc.write_pdf(buf)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, buf.getvalue())

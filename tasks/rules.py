@@ -209,3 +209,92 @@ def vso_toestand(rows: pd.DataFrame, extract, settings: Settings,
     out["verantwoordelijk_swv"] = verantwoordelijk_swv(out["tlv_swv"], out["situatie"],
                                                        out["vorige_swv"], out["woon_swv"])
     return out
+
+
+def counted_vso_on(extract, dag: pd.Timestamp, settings: Settings, leeftijd_jaar: int | None = None) -> pd.DataFrame:
+    """(v)so registrations counted on `dag`, with every rule evaluated and the age category
+    (measured for the count of 1-10-`leeftijd_jaar`; default the year of `dag`)."""
+    regs = vso_inschrijvingen(extract.inschrijvingen, extract.vestigingen)
+    regs = regs[is_counted(regs, dag)].copy()
+    regs["dag"] = dag
+    state = vso_toestand(regs, extract, settings)
+    lln = extract.leerlingen.set_index("leerling_id")
+    state["geboortedatum"] = state["leerling_id"].map(lln["geboortedatum"])
+    state["bsn_laatste4"] = state["leerling_id"].map(lln["bsn_laatste4"])
+    state["leeftijdscategorie"] = leeftijdscategorie(state["geboortedatum"], leeftijd_jaar or dag.year, settings)
+    return state
+
+
+# --- Validity periods (Kijkglas 2): the same rules over date intervals ---------------------
+
+STATE_KEY = ["tlv_nummer", "cvi_nummer", "situatie", "categorie", "verantwoordelijk_swv"]
+
+
+def clip_to_schooljaar(regs: pd.DataFrame, schooljaar: str) -> pd.DataFrame:
+    """Registrations overlapping the schooljaar, with `venster_begin`/`venster_eind` clipped to it
+    (an open registration runs to 31 July)."""
+    s0, s1 = schooljaar_bounds(schooljaar)
+    overlap = (regs["begindatum"] <= s1) & (regs["einddatum"].isna() | (regs["einddatum"] >= s0))
+    out = regs[overlap].copy()
+    out["venster_begin"] = out["begindatum"].clip(lower=s0)
+    out["venster_eind"] = out["einddatum"].fillna(s1).clip(upper=s1)
+    return out
+
+
+def _change_days(regs: pd.DataFrame, docs: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Days inside each registration's window on which one of the pupil's documents starts or
+    ends (the day after its einddatum)."""
+    left = regs[on + ["venster_begin", "venster_eind"]].reset_index(names="_row")
+    m = left.merge(docs[on + ["begindatum", "einddatum"]], on=on, how="inner")
+    days = pd.concat([
+        m[["_row", "venster_begin", "venster_eind"]].assign(dag=m["begindatum"]),
+        m[["_row", "venster_begin", "venster_eind"]].assign(dag=m["einddatum"] + pd.Timedelta(days=1)),
+    ])
+    inside = (days["dag"] > days["venster_begin"]) & (days["dag"] <= days["venster_eind"])
+    return days.loc[inside, ["_row", "dag"]]
+
+
+def elementary_segments(regs: pd.DataFrame, tlv: pd.DataFrame, cvi_indicaties: pd.DataFrame) -> pd.DataFrame:
+    """Cut each clipped registration at every day a TLV of its soort or a CvI starts or ends.
+    Within a segment nothing the rules read can change, so evaluating the rules on the
+    segment's first day (`dag`) is exact. Returns `_row` (regs index), dag, segment_eind."""
+    starts = pd.concat([
+        pd.DataFrame({"_row": regs.index, "dag": regs["venster_begin"].to_numpy()}),
+        _change_days(regs, tlv, ["leerling_id", "soort"]),
+        _change_days(regs, cvi_indicaties, ["leerling_id"]),
+    ]).drop_duplicates().sort_values(["_row", "dag"], kind="stable").reset_index(drop=True)
+    nxt = starts.groupby("_row")["dag"].shift(-1)
+    eind = starts["_row"].map(regs["venster_eind"])
+    starts["segment_eind"] = (nxt - pd.Timedelta(days=1)).fillna(eind)
+    return starts
+
+
+def merge_periods(segments: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Merge neighbouring segments of the same registration that agree on every `key` column."""
+    seg = segments.sort_values(["_row", "dag"], kind="stable").reset_index(drop=True)
+    same_reg = seg["_row"].eq(seg["_row"].shift())
+    same_state = pd.Series(True, index=seg.index)
+    for c in key:
+        prev = seg[c].shift()
+        same_state &= seg[c].eq(prev) | (seg[c].isna() & prev.isna())
+    run = (~(same_reg & same_state)).cumsum()
+    first = seg.groupby(run).head(1).set_index(run[seg.groupby(run).head(1).index])
+    first["segment_eind"] = seg.groupby(run)["segment_eind"].max()
+    return first.reset_index(drop=True)
+
+
+def geldigheidsperioden(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:
+    """Every (v)so registration overlapping the schooljaar, bekostigd or not, cut into validity
+    periods (`periode_begin`..`periode_eind`) where situation, TLV, CvI, category or responsible
+    SWV changes. Each row carries the full state evaluated by the same rules as Kijkglas 1."""
+    regs = clip_to_schooljaar(vso_inschrijvingen(extract.inschrijvingen, extract.vestigingen), schooljaar)
+    regs = regs.reset_index(drop=True)
+    vorige = vorige_inschrijving_swv(regs, extract.inschrijvingen, extract.vestigingen)
+    seg = elementary_segments(regs, extract.tlv, extract.cvi_indicaties)
+    rows = regs.loc[seg["_row"]].reset_index(drop=True)
+    rows["dag"] = seg["dag"].to_numpy()
+    rows["segment_eind"] = seg["segment_eind"].to_numpy()
+    rows["_row"] = seg["_row"].to_numpy()
+    state = vso_toestand(rows, extract, settings, vorige_swv=rows["_row"].map(vorige))
+    periods = merge_periods(state, STATE_KEY)
+    return periods.rename(columns={"dag": "periode_begin", "segment_eind": "periode_eind"}).drop(columns="_row")

@@ -1,0 +1,416 @@
+"""Render layer: CSV, Excel and PDF of Kijkglas 1, read back and compared (fast, no Prefect)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from tasks import render
+from tasks.model import ProductResult, SwvInfo
+
+AGE = ("<8", "8+")
+CATS = ("Laag", "Midden", "Hoog")
+VSO_COLS = ["Regel"] + [f"{c} {a}" for c in CATS for a in AGE] + ["Totaal"]
+GROUPS = ("TLV SWV", "RP SWV", "Geen TLV niet RP SWV")
+PER_VEST_COLS = (["Vestiging"] + [f"{g} {c} {a}" for g in GROUPS for c in "LMH" for a in AGE]
+                 + ["Totaal"])
+INS_COLS = ["Groep", "TLV-nummer / CvI-nummer / BSN", "DUO-nummer leerling", "Vestiging",
+            "Naam vestiging", "SWV vestiging", "Naam SWV", "<8 of 8+", "Begindatum inschrijving",
+            "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV", "Kernsoort onderwijs",
+            "Soort indicatie", "Bekostigingscategorie L/M/H", "Residentiële leerling"]
+
+# The handleiding's example (page "Aantallen per vestiging" and the (v)so totals)
+PER_VEST_ROWS = [
+    ("99AA06", [0, 0, 0, 0, 0, 0, 26, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ("99AB00", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 21, 0, 0, 0, 0]),
+    ("99AC00", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13, 11, 0, 0, 0, 0]),
+    ("99AD00", [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ("99AD03", [0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ("99AD04", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 39, 0, 0, 0, 0]),
+    ("99AE00", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 14, 15, 0, 0, 0, 0]),
+    ("Niet deelnemende (V)SO", [0, 0, 0, 3, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 8, 5, 3, 10]),
+]
+
+
+def _with_total(rows, key_col, cols):
+    data = [[k] + list(v) + [sum(v)] for k, v in rows]
+    tot = [sum(r[i] for r in data) for i in range(1, len(cols))]
+    data.append(["Totaal"] + tot)
+    return pd.DataFrame(data, columns=cols)
+
+
+def vso_totalen() -> pd.DataFrame:
+    return _with_total([("Deelnemende (V)SO", [71, 91, 0, 0, 0, 0]),
+                        ("Niet deelnemende (V)SO", [0, 0, 8, 8, 3, 15])], "Regel", VSO_COLS)
+
+
+def tlv_table() -> pd.DataFrame:
+    return _with_total([("TLV eigen SWV", [5, 5, 0, 0, 0, 0]),
+                        ("TLV ander SWV", [1, 0, 2, 0, 0, 0])], "Regel", VSO_COLS)
+
+
+def per_vestiging() -> pd.DataFrame:
+    return _with_total(PER_VEST_ROWS, "Vestiging", PER_VEST_COLS)
+
+
+def inschrijvingen(swv: str) -> pd.DataFrame:
+    rows = [
+        ["TLV", "TLV-2024-0001", "306678243", "99AD00", "De Brug", swv, "SWV Test", "<8",
+         date(2024, 9, 4), None, date(2024, 8, 1), date(2026, 7, 31), "ZMLK", None, "L", "N"],
+        ["TLV", "TLV-2023-0107", "306667637", "99AD03", "De Brug 3", swv, "SWV Test", "8+",
+         date(2023, 8, 20), date(2025, 2, 20), date(2023, 8, 1), date(2025, 7, 31), "ZMLK",
+         None, "L", "N"],
+        ["RP", "0123", "307861096", "99AA06", "Het Anker", swv, "SWV Test", "<8",
+         date(2024, 8, 10), None, None, None, "LG", None, "M", "J"],
+        ["Tijdelijke plaatsing", "4567", "306756253", "99AB00", "De Horizon", "PO9999",
+         "SWV Elders", "8+", date(2024, 9, 1), None, None, None, "MG", None, "H", "N"],
+        ["CvI", "CVI-889", "306821382", "99AC00", "Het Baken", swv, "SWV Test", "8+",
+         date(2014, 8, 1), None, None, None, "ZMOK", "REC4", "L", "N"],
+    ]
+    return pd.DataFrame(rows, columns=INS_COLS)
+
+
+def make_result(sector: str = "PO", bekostiging: bool = True) -> ProductResult:
+    code = f"{sector}2707"
+    swv = SwvInfo(code, f"Samenwerkingsverband {sector} Teststad", sector,
+                  adres="Schoolstraat 1", postcode="1234 AB", plaats="Teststad")
+    tables = {"k1_vso_totalen": vso_totalen()}
+    if sector == "PO":
+        tables["k1_bao_sbao"] = pd.DataFrame(
+            {"Regel": ["Deelnemende bao", "Deelnemende sbao", "Totaal"],
+             "Aantal": [25205, 740, 25945]})
+    else:
+        tables["k1_vo"] = pd.DataFrame(
+            {"Regel": ["Totaal vo", "waarvan vavo", "waarvan lwoo", "waarvan pro"],
+             "Aantal": [18250, 35, 1410, 402]})
+    tables["k1_tlv"] = tlv_table()
+    tables["k1_per_vestiging"] = per_vestiging()
+    tables["k1_inschrijvingen"] = inschrijvingen(code)
+    bek = None
+    if bekostiging:
+        bek = pd.DataFrame({"swv_code": [code, code],
+                            "onderdeel": ["Lichte ondersteuning", "Zware ondersteuning"],
+                            "bedrag": [Decimal("1234567.89"), Decimal("7654321.00")],
+                            "vastgesteld_op": [date(2024, 10, 15), date(2024, 10, 15)]})
+    return ProductResult(
+        product="kijkglas-1", swv=swv, schooljaar="2024-2025", period="2024-10-01",
+        stand_per=date(2024, 11, 15), aanmaakdatum=date(2024, 11, 18), tables=tables,
+        algemene_gegevens=[("Administratienummer", code), ("Naam", swv.naam),
+                           ("Adres", "Schoolstraat 1, 1234 AB Teststad"),
+                           ("Teldatum", date(2024, 10, 1)), ("Stand per", date(2024, 11, 15)),
+                           ("Aanmaakdatum", date(2024, 11, 18))],
+        bekostiging=bek)
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def excel_text(v) -> str:
+    """An Excel cell as it must appear in the CSV."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        assert v.time() == datetime.min.time()
+        return v.date().isoformat()
+    return str(v)
+
+
+def find_header(ws, first_col: str) -> int:
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == first_col:
+            return r
+    raise AssertionError(f"header {first_col!r} not found on {ws.title}")
+
+
+def assert_detail_sheet_equals_csv(ws, csv_path: Path):
+    rows = read_csv_rows(csv_path)
+    header = rows[0]
+    hr = find_header(ws, header[0])
+    assert [c.value for c in ws[hr]][:len(header)] == header
+    assert ws.max_column == len(header)
+    body = []
+    for r in range(hr + 1, ws.max_row + 1):
+        cells = [ws.cell(r, c) for c in range(1, len(header) + 1)]
+        for cell in cells:
+            if isinstance(cell.value, datetime):
+                assert cell.number_format == "dd-mm-yyyy", cell.coordinate
+            if isinstance(cell.value, (int, float)):
+                assert cell.data_type == "n"
+        body.append([excel_text(c.value) for c in cells])
+    assert body == rows[1:], "no blank rows inside, same values as the CSV"
+    from openpyxl.utils import get_column_letter
+    last = get_column_letter(len(header))
+    assert ws.auto_filter.ref == f"A{hr}:{last}{hr + len(rows) - 1}"
+    assert ws.freeze_panes == f"A{hr + 1}"
+    assert not ws.merged_cells.ranges
+    assert all(ws.cell(hr, c).font.b for c in range(1, len(header) + 1))
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(str(path)).pages)
+
+
+# ------------------------------------------------------------------------------------------
+# tests
+# ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """PO with bekostiging and VO without, each rendered once (the PDF is the slow part)."""
+    out = {}
+    for sector, bek in (("PO", True), ("VO", False)):
+        d = tmp_path_factory.mktemp(sector)
+        result = make_result(sector, bekostiging=bek)
+        paths = render.render_kijkglas_1(result, d)
+        out[sector] = (result, d, paths)
+    return out
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_files_written(rendered, sector):
+    result, d, paths = rendered[sector]
+    code = result.swv.swv_code
+    names = {p.relative_to(d).as_posix() for p in paths}
+    expected_tables = ["k1_vso_totalen", "k1_bao_sbao" if sector == "PO" else "k1_vo", "k1_tlv",
+                       "k1_per_vestiging", "k1_inschrijvingen"]
+    assert names == {f"kijkglas-1_bestand-1_{code}.xlsx", f"kijkglas-1_bestand-2_{code}.xlsx",
+                     f"kijkglas-1_{code}.pdf"} | {f"data/{t}.csv" for t in expected_tables}
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_csv_format(rendered, sector):
+    result, d, _ = rendered[sector]
+    for stem, frame in result.tables.items():
+        raw = (d / "data" / f"{stem}.csv").read_bytes()
+        assert b"\r" not in raw and raw.endswith(b"\n")
+        rows = read_csv_rows(d / "data" / f"{stem}.csv")
+        assert rows[0] == list(frame.columns)
+        assert len(rows) == len(frame) + 1
+    vso = read_csv_rows(d / "data" / "k1_vso_totalen.csv")
+    assert vso[-1] == ["Totaal", "71", "91", "8", "8", "3", "15", "196"]
+    ins = read_csv_rows(d / "data" / "k1_inschrijvingen.csv")
+    first = dict(zip(ins[0], ins[1]))
+    assert first["Begindatum inschrijving"] == "2024-09-04"
+    assert first["Einddatum inschrijving"] == ""
+    assert dict(zip(ins[0], ins[3]))["TLV-nummer / CvI-nummer / BSN"] == "0123"  # leading zero kept
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_detail_sheets_equal_csv(rendered, sector):
+    result, d, _ = rendered[sector]
+    code = result.swv.swv_code
+    wb2 = openpyxl.load_workbook(d / f"kijkglas-1_bestand-2_{code}.xlsx")
+    assert wb2.sheetnames == ["Inschrijvingen"]
+    ws = wb2["Inschrijvingen"]
+    assert_detail_sheet_equals_csv(ws, d / "data" / "k1_inschrijvingen.csv")
+    hr = find_header(ws, "Groep")
+    groups = {ws.cell(r, 1).value for r in range(hr + 1, ws.max_row + 1)}
+    assert groups == {"TLV", "RP", "Tijdelijke plaatsing", "CvI"}
+    begin_col = INS_COLS.index("Begindatum inschrijving") + 1
+    cell = ws.cell(hr + 1, begin_col)
+    assert cell.value == datetime(2024, 9, 4) and cell.is_date and cell.number_format == "dd-mm-yyyy"
+
+    wb1 = openpyxl.load_workbook(d / f"kijkglas-1_bestand-1_{code}.xlsx")
+    assert wb1.sheetnames == ["Totalen", "Aantallen per vestiging"]
+    assert_detail_sheet_equals_csv(wb1["Aantallen per vestiging"],
+                                   d / "data" / "k1_per_vestiging.csv")
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_algemene_gegevens_head_every_sheet(rendered, sector):
+    result, d, _ = rendered[sector]
+    code = result.swv.swv_code
+    for name in (f"kijkglas-1_bestand-1_{code}.xlsx", f"kijkglas-1_bestand-2_{code}.xlsx"):
+        wb = openpyxl.load_workbook(d / name)
+        for ws in wb.worksheets:
+            labels = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, 15)}
+            assert "Algemene gegevens" in labels
+            assert labels["Administratienummer"] == code
+            assert labels["Teldatum"] == datetime(2024, 10, 1)
+            assert labels["Aanmaakdatum"] == datetime(2024, 11, 18)
+
+
+def _overview_tables(ws) -> dict[str, list[list]]:
+    """Caption → rows (header first) of the stacked tables on an overview sheet."""
+    captions = set(render.K1_CAPTIONS.values())
+    out, current = {}, None
+    for r in range(1, ws.max_row + 1):
+        values = [ws.cell(r, c).value for c in range(1, ws.max_column + 1)]
+        while values and values[-1] is None:
+            values.pop()
+        if values and values[0] in captions:
+            current = out.setdefault(values[0], [])
+        elif not values:
+            current = None
+        elif current is not None:
+            current.append(values)
+    return out
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_totals_sheet_equals_csv(rendered, sector):
+    result, d, _ = rendered[sector]
+    ws = openpyxl.load_workbook(d / f"kijkglas-1_bestand-1_{result.swv.swv_code}.xlsx")["Totalen"]
+    tables = _overview_tables(ws)
+    stems = ["k1_vso_totalen", "k1_bao_sbao" if sector == "PO" else "k1_vo", "k1_tlv"]
+    assert list(tables) == [render.K1_CAPTIONS[s] for s in stems]
+    for stem in stems:
+        got = [[excel_text(v) for v in row] for row in tables[render.K1_CAPTIONS[stem]]]
+        assert got == read_csv_rows(d / "data" / f"{stem}.csv")
+    assert not ws.merged_cells.ranges
+
+
+def test_bekostiging_rows_or_sentence(rendered):
+    for sector, expect_rows in (("PO", True), ("VO", False)):
+        result, d, _ = rendered[sector]
+        ws = openpyxl.load_workbook(
+            d / f"kijkglas-1_bestand-1_{result.swv.swv_code}.xlsx")["Totalen"]
+        cells = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in (2, 3)]
+                 for r in range(1, 20)}
+        if expect_rows:
+            assert cells["Lichte ondersteuning"] == [1234567.89, datetime(2024, 10, 15)]
+            assert cells["Zware ondersteuning"][0] == 7654321
+            assert render.GEEN_BEDRAGEN not in str(cells)
+        else:
+            assert cells["Vastgestelde bekostiging"][0] == render.GEEN_BEDRAGEN
+        # bestand 2 carries no funding
+        ws2 = openpyxl.load_workbook(
+            d / f"kijkglas-1_bestand-2_{result.swv.swv_code}.xlsx").worksheets[0]
+        assert "Vastgestelde bekostiging" not in {ws2.cell(r, 1).value for r in range(1, 15)}
+
+
+@pytest.mark.parametrize("sector", ["PO", "VO"])
+def test_pdf_content(rendered, sector):
+    result, d, _ = rendered[sector]
+    code = result.swv.swv_code
+    text = pdf_text(d / f"kijkglas-1_{code}.pdf")
+    flat = " ".join(text.split())
+    assert code in flat
+    assert "Kijkglas 1" in flat
+    assert "Totaal 71 91 8 8 3 15 196" in flat            # k1_vso_totalen
+    assert "Niet deelnemende (V)SO 0 0 0 3 0 5" in flat   # per vestiging, first columns
+    assert "99AD04" in flat
+    assert "01-10-2024" in flat and "15-11-2024" in flat
+    if sector == "PO":
+        assert "Deelnemende sbao 740" in flat and "25945" in flat
+        assert "€ 1.234.567,89" in flat
+    else:
+        assert "waarvan lwoo 1410" in flat
+        assert render.GEEN_BEDRAGEN in flat
+    # the pupil list itself is not in the PDF, only its size
+    assert "306678243" not in flat
+    assert "5 inschrijvingen" in flat
+    assert "Wijzigingen ten opzichte van de vorige versie" not in flat
+    assert f"{code} · Kijkglas 1" in flat                  # page footer
+    assert "pagina 1 van" in flat
+
+
+def test_same_input_same_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a_written, a_job) = render.kijkglas_1_documents(make_result("PO"), a)
+    (b_written, b_job) = render.kijkglas_1_documents(make_result("PO"), b)
+    assert [p.relative_to(a) for p in a_written] == [p.relative_to(b) for p in b_written]
+    for pa, pb in zip(a_written, b_written):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    pdf_a = render.render_pdf(a_job.template_name, a_job.context, a_job.path)
+    pdf_b = render.render_pdf(b_job.template_name, b_job.context, b_job.path)
+    assert pdf_a.read_bytes() == pdf_b.read_bytes()
+    info = PdfReader(str(pdf_a)).metadata
+    assert info["/CreationDate"].startswith("D:20241118")
+
+
+def test_workbook_properties_fixed(tmp_path):
+    paths, _ = render.kijkglas_1_documents(make_result("VO"), tmp_path)
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.properties.created == datetime(2024, 11, 18)
+    assert wb.properties.modified == datetime(2024, 11, 18)
+
+
+def test_change_report_section(tmp_path):
+    report = [{"table": "k1_vso_totalen", "added": 0, "removed": 0, "changed": 1,
+               "examples": ["Niet deelnemende (V)SO: Totaal 33 → 34"]},
+              {"table": "k1_inschrijvingen", "added": 2, "removed": 1, "changed": 0,
+               "examples": ["nieuw: TLV-2024-0001", "vervallen: TLV-2023-0099"]}]
+    paths = render.render_kijkglas_1(make_result("PO"), tmp_path, change_report=report)
+    flat = " ".join(pdf_text(next(p for p in paths if p.suffix == ".pdf")).split())
+    assert "7. Wijzigingen ten opzichte van de vorige versie" in flat
+    assert "Totaal 33 → 34" in flat and "vervallen: TLV-2023-0099" in flat
+
+
+def test_process_pool_renders_three_pdfs(tmp_path):
+    jobs = []
+    for i, sector in enumerate(("PO", "VO", "PO")):
+        _, job = render.kijkglas_1_documents(make_result(sector), tmp_path / str(i))
+        jobs.append(job)
+    paths = render.render_pdfs_parallel(jobs, processes=2)
+    assert paths == [j.path for j in jobs]
+    for p, sector in zip(paths, ("PO", "VO", "PO")):
+        assert p.read_bytes().startswith(b"%PDF")
+        assert f"{sector}2707" in pdf_text(p)
+
+
+# ------------------------------------------------------------------------------------------
+# generic pieces, for Kijkglas 2–5
+# ------------------------------------------------------------------------------------------
+
+def test_csv_values_normalised(tmp_path):
+    frame = pd.DataFrame({
+        "Vestiging": ["00AA", "01BB", None],
+        "Aantal": pd.array([1, None, 3], dtype="Int64"),
+        "Teller": [1.0, float("nan"), 2.0],        # counts that passed through NaN
+        "Begindatum geldigheid gegevens": pd.to_datetime(["2024-08-01", None, "2025-07-31"]),
+        "Einddatum inschrijving": [date(2024, 9, 30), None, "2025-01-31"],
+    })
+    [p] = render.write_csv_tables({"t": frame}, tmp_path / "data")
+    assert p.read_bytes() == (
+        "Vestiging,Aantal,Teller,Begindatum geldigheid gegevens,Einddatum inschrijving\n"
+        "00AA,1,1,2024-08-01,2024-09-30\n"
+        "01BB,,,,\n"
+        ",3,2,2025-07-31,2025-01-31\n").encode()
+
+
+def test_workbook_detail_header_row_and_groups(tmp_path):
+    frame = pd.DataFrame({"SWV": ["PO2707"], "BRIN (v)so": ["99AA"],
+                          "Instroom L": [1], "Instroom Totaal": [1]})
+    sheet = render.Sheet("3a-PO", [(None, frame)], detail=True, header_row=10,
+                         column_groups=[("Instroom", "Instroom L", "Instroom Totaal")])
+    p = render.write_workbook(tmp_path / "k3.xlsx", "Kijkglas 3a",
+                              [("Schooljaar", "2024-2025"), ("Peildatum", date(2025, 2, 1))],
+                              [sheet], timestamp=date(2025, 4, 15))
+    ws = openpyxl.load_workbook(p)["3a-PO"]
+    assert [c.value for c in ws[10]] == ["SWV", "BRIN (v)so", "Instroom L", "Instroom Totaal"]
+    assert ws.cell(9, 3).value == "Instroom"
+    assert ws.auto_filter.ref == "A10:D11" and ws.freeze_panes == "A11"
+    assert not ws.merged_cells.ranges
+    with pytest.raises(ValueError):
+        render.write_workbook(tmp_path / "x.xlsx", "x", [("a", 1)] * 12, [sheet])
+
+
+def test_header_grid():
+    grid = render.header_grid(VSO_COLS)
+    assert [(c["text"], c["colspan"], c["rowspan"]) for c in grid[0]] == [
+        ("Regel", 1, 2), ("Laag", 2, 1), ("Midden", 2, 1), ("Hoog", 2, 1), ("Totaal", 1, 2)]
+    assert [c["text"] for c in grid[1]] == ["<8", "8+"] * 3
+    grid = render.header_grid(PER_VEST_COLS)
+    assert [c["text"] for c in grid[0]] == ["Vestiging", *GROUPS, "Totaal"]
+    assert [c["colspan"] for c in grid[1]] == [2] * 9
+    assert len(grid[2]) == 18
+
+
+def test_format_euro():
+    assert render.format_euro(Decimal("1234567.891")) == "€ 1.234.567,89"
+    assert render.format_euro(-5) == "€ -5,00"
+    assert render.format_euro(None) == ""
