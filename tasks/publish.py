@@ -749,7 +749,7 @@ def _tables_of(data_dir: Path) -> dict[str, pd.DataFrame]:
 
 def _change_report(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd.DataFrame],
                    compared_to: str) -> tuple[list[dict], dict[str, tuple[list[str], list[dict]]]]:
-    stems = list(new_tables) + [s for s in sorted(old_tables) if s not in new_tables]
+    stems = sorted(set(new_tables) | set(old_tables))  # one order for before-render and publish
     summaries, details = [], {}
     for stem in stems:
         s, keys, rows = _diff_table(stem, old_tables.get(stem), new_tables.get(stem), compared_to)
@@ -763,8 +763,9 @@ def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
     """The change report of `new_tables` against the version a publish now would replace.
 
     Call before rendering (the PDF includes it). None when there is no version to compare with.
-    Each item: {table, added, removed, changed, examples: [str], key_columns, columns_added,
-    columns_removed, compared_to}. `publish_version` recomputes it from the staged CSVs under the
+    One item per table (sorted by table name; tables new or dropped since the basis included):
+    {table, added, removed, changed, examples: [str, ≤5], key_columns, columns_added,
+    columns_removed, compared_to[, note]}. `publish_version` recomputes it from the staged CSVs under the
     lock (so a concurrent publish cannot make wijzigingen.xlsx/manifest wrong) and returns it.
     """
     _check_key(owner, schooljaar, product)

@@ -570,6 +570,12 @@ def column_levels(name: str) -> list[str]:
     return [p for p in (m.group("group"), m.group("cat"), m.group("age")) if p]
 
 
+def group_bounds(columns: Sequence[str]) -> list[bool]:
+    """True where a column starts a new top-level group (drawn with a heavier left border)."""
+    tops = [column_levels(c)[0] if len(column_levels(c)) > 1 else None for c in columns]
+    return [i > 1 and (tops[i] != tops[i - 1]) for i in range(len(columns))]
+
+
 def header_grid(columns: Sequence[str]) -> list[list[dict]]:
     """Multi-row table header: cells {text, colspan, rowspan, first}; equal neighbours merged.
 
@@ -578,6 +584,7 @@ def header_grid(columns: Sequence[str]) -> list[list[dict]]:
     """
     levels = [column_levels(c) for c in columns]
     depth = max((len(lv) for lv in levels), default=1)
+    bounds = group_bounds(columns)
     grid: list[list[dict]] = [[] for _ in range(depth)]
     n = len(columns)
     for d in range(depth):
@@ -587,13 +594,14 @@ def header_grid(columns: Sequence[str]) -> list[list[dict]]:
             if len(lv) < depth:
                 if d == 0:
                     grid[0].append({"text": columns[i], "colspan": 1, "rowspan": depth,
-                                    "first": i == 0})
+                                    "first": i == 0, "grens": bounds[i]})
                 i += 1
                 continue
             j = i + 1
             while j < n and len(levels[j]) == depth and levels[j][:d + 1] == lv[:d + 1]:
                 j += 1
-            grid[d].append({"text": lv[d], "colspan": j - i, "rowspan": 1, "first": i == 0})
+            grid[d].append({"text": lv[d], "colspan": j - i, "rowspan": 1, "first": i == 0,
+                            "grens": bounds[i]})
             i = j
     return grid
 
@@ -606,6 +614,7 @@ def table_context(frame: pd.DataFrame, caption: str | None = None) -> dict:
         "caption": caption,
         "columns": columns,
         "header": header_grid(columns),
+        "grens": group_bounds(columns),
         "numeric": [any(isinstance(r[i], (int, float, Decimal)) for r in rows)
                     for i in range(len(columns))],
         "rows": [{"cells": [format_nl(v) for v in r], "total": bool(r) and r[0] == "Totaal"}

@@ -1,0 +1,398 @@
+"""Check an extract against every rule of the input contract, all at once, and report.
+
+`validate_extract` runs the per-table pandera models of `schemas.models` (lazily: every
+failure, not the first) plus the rules between tables, and returns one frame of failures
+`table, column, rule, row, value` (row = 1-based data row in the file). `write_report` turns it
+into `validatie.csv` + `validatie.txt`; `cli_validate` is `kijkglas validate`;
+`load_valid_extract` is what the pipeline uses so that bad input publishes nothing.
+
+Everything here is vectorised: the national extract (~2.5 M leerlingen, ~3.5 M inschrijvingen)
+must validate in seconds.
+"""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas.extract import TABLES, Extract, ExtractFormatError, read_extract, table_file
+from schemas.models import (
+    ROW_CHECK_COLUMN,
+    SO_VSO,
+    TLV_SWV_SECTOR,
+    VESTIGING_SWV_SECTOR,
+    schema_for,
+)
+
+FAILURE_COLUMNS = ["table", "column", "rule", "row", "value"]
+REPORT_CSV = "validatie.csv"
+REPORT_TXT = "validatie.txt"
+EXAMPLES_PER_RULE = 5
+
+# pandera's internal check names -> the names the report uses
+_PANDERA_RULES = {"field_uniqueness": "unique", "column_in_schema": "unknown column", "column_in_dataframe": "missing column"}
+
+OVERLAP_RULE = "no overlapping inschrijvingen"
+
+
+class InvalidExtractError(Exception):
+    """The extract breaks the input contract (or cannot be read); nothing may be computed from it."""
+
+    def __init__(self, report_text: str, failures: pd.DataFrame):
+        super().__init__(report_text)
+        self.report_text = report_text
+        self.failures = failures
+
+
+# --- the failure frame ---------------------------------------------------------------------------
+
+def empty_failures() -> pd.DataFrame:
+    return pd.DataFrame({"table": pd.Series(dtype=object), "column": pd.Series(dtype=object),
+                         "rule": pd.Series(dtype=object), "row": pd.Series(dtype="Int64"),
+                         "value": pd.Series(dtype=object)})
+
+
+def format_value(value) -> str:
+    """A failing value as the report shows it: dates as ISO dates, null as empty."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    return str(value)
+
+
+def failures_frame(table: str, column: str, rule: str, rows, values) -> pd.DataFrame:
+    """Failures of one rule; `rows` are frame index labels (0-based), `values` what was found."""
+    rows = np.asarray(rows)
+    return pd.DataFrame({
+        "table": table, "column": column, "rule": rule,
+        "row": pd.array(rows + 1 if len(rows) else [], dtype="Int64"),
+        "value": pd.Series(values, dtype=object).map(format_value).to_numpy(dtype=object),
+    })
+
+
+def mask_failures(table: str, frame: pd.DataFrame, column: str, rule: str, fails, values=None) -> pd.DataFrame:
+    """Failures where boolean `fails` is True, showing `values` (default: the column) for those rows."""
+    positions = np.flatnonzero(np.asarray(fails, dtype=bool))
+    shown = (frame[column] if values is None else values).iloc[positions]
+    return failures_frame(table, column, rule, frame.index[positions], shown.to_numpy(dtype=object))
+
+
+def concat_failures(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_failures()
+    out = pd.concat(parts, ignore_index=True)
+    out["row"] = out["row"].astype("Int64")
+    return out[FAILURE_COLUMNS]
+
+
+# --- per-table rules (pandera) ---------------------------------------------------------------------
+
+def _rule_name(check) -> str:
+    text = str(check)
+    return _PANDERA_RULES.get(text, text)
+
+
+def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """pandera's `failure_cases` in the report format.
+
+    A row rule (dataframe check) comes back once per column of the failing row, without the
+    null cells; it is reported once, on the column the rule is about, with that cell's value.
+    """
+    is_row_rule = cases["check"].isin(list(ROW_CHECK_COLUMN)) & (cases["schema_context"] == "DataFrameSchema")
+    parts = []
+    for rule, group in cases[is_row_rule].groupby("check", sort=False):
+        column = ROW_CHECK_COLUMN[rule]
+        rows = pd.unique(group["index"].to_numpy())
+        parts.append(failures_frame(table, column, rule, rows, frame.loc[rows, column].to_numpy(dtype=object)))
+    rest = cases[~is_row_rule]
+    if len(rest):
+        column = rest["column"].where(rest["column"].notna(), rest["failure_case"])
+        parts.append(pd.DataFrame({
+            "table": table,
+            "column": column.astype(str).to_numpy(),
+            "rule": rest["check"].map(_rule_name).to_numpy(),
+            "row": pd.array(pd.to_numeric(rest["index"], errors="coerce") + 1, dtype="Int64"),
+            "value": rest["failure_case"].map(format_value).to_numpy(dtype=object),
+        }))
+    return concat_failures(parts)
+
+
+def table_failures(table: str, frame: pd.DataFrame, stand_per: date) -> pd.DataFrame:
+    """Every failure of the table's own rules (its pandera model)."""
+    try:
+        # inplace: the model never coerces, so skip pandera's defensive copy of the frame
+        schema_for(table, stand_per).validate(frame, lazy=True, inplace=True)
+    except pa.errors.SchemaErrors as exc:
+        return failures_from_pandera(table, frame, exc.failure_cases)
+    return empty_failures()
+
+
+# --- rules between tables --------------------------------------------------------------------------
+
+class Keys:
+    """The distinct non-null values of a key column, hashed once for many lookups."""
+
+    def __init__(self, values: pd.Series):
+        self.index = pd.Index(pd.unique(values.dropna().to_numpy(dtype=object)))
+
+    def positions(self, values: pd.Series) -> np.ndarray:
+        """Position of each value in the keys, -1 where absent (or null)."""
+        return self.index.get_indexer(values.to_numpy(dtype=object))
+
+
+def reference_failures(table: str, frame: pd.DataFrame, column: str, target: str, keys: Keys) -> pd.DataFrame:
+    missing = frame[column].notna().to_numpy() & (keys.positions(frame[column]) < 0)
+    return mask_failures(table, frame, column, f"references {target}", missing)
+
+
+def lookup(values: pd.Series, keys: pd.Series, attribute: pd.Series) -> pd.Series:
+    """`attribute` of the row whose key equals each value (first one if the key is duplicated); NaN if none."""
+    first = ~keys.duplicated()
+    mapping = pd.Series(attribute[first].to_numpy(), index=keys[first].to_numpy())
+    return values.map(mapping)
+
+
+def sector_failures(table: str, frame: pd.DataFrame, column: str, expected: pd.Series, swv: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """The SWV in `column` must have the sector in `expected` (rows without a known SWV or expectation are skipped)."""
+    actual = lookup(frame[column], swv["swv_code"], swv["sector"])
+    fails = actual.notna() & expected.notna() & (actual != expected)
+    return mask_failures(table, frame, column, rule, fails)
+
+
+def regio_failures(ex: Extract, swv_keys: Keys) -> list[pd.DataFrame]:
+    regio, swv = ex.regio_indeling, ex.samenwerkingsverbanden
+    parts = []
+    for column, sector in (("swv_po", "PO"), ("swv_vo", "VO")):
+        parts.append(reference_failures("regio_indeling", regio, column, "samenwerkingsverbanden.swv_code", swv_keys))
+        expected = pd.Series(sector, index=regio.index)
+        parts.append(sector_failures("regio_indeling", regio, column, expected, swv, f"a {sector} swv_code"))
+    return parts
+
+
+def vestiging_failures(ex: Extract, swv_keys: Keys) -> list[pd.DataFrame]:
+    vest = ex.vestigingen
+    expected = vest["soort"].map(VESTIGING_SWV_SECTOR)
+    return [
+        reference_failures("vestigingen", vest, "swv_code", "samenwerkingsverbanden.swv_code", swv_keys),
+        sector_failures("vestigingen", vest, "swv_code", expected, ex.samenwerkingsverbanden,
+                        "swv sector matches soort (PO for BAO/SBAO/SO, VO for VSO/VO)"),
+    ]
+
+
+def tlv_failures(ex: Extract, swv_keys: Keys, pupil_keys: Keys) -> list[pd.DataFrame]:
+    tlv = ex.tlv
+    expected = tlv["soort"].map(TLV_SWV_SECTOR)
+    return [
+        reference_failures("tlv", tlv, "leerling_id", "leerlingen.leerling_id", pupil_keys),
+        reference_failures("tlv", tlv, "swv_code", "samenwerkingsverbanden.swv_code", swv_keys),
+        sector_failures("tlv", tlv, "swv_code", expected, ex.samenwerkingsverbanden,
+                        "issuing swv sector matches soort (PO for SO/SBAO, VO for VSO)"),
+    ]
+
+
+def flag_failures(ins: pd.DataFrame, soort: pd.Series) -> list[pd.DataFrame]:
+    """residentieel is filled exactly at SO/VSO vestigingen, lwoo/pro/vavo exactly at VO vestigingen."""
+    known = soort.notna()  # an unknown vestiging is reported as a reference failure instead
+    parts = []
+    for column, soorten, where in (("residentieel", SO_VSO, "SO/VSO"), ("lwoo", ["VO"], "VO"),
+                                   ("pro", ["VO"], "VO"), ("vavo", ["VO"], "VO")):
+        fails = known & (soort.isin(soorten) != ins[column].notna())
+        parts.append(mask_failures("inschrijvingen", ins, column, f"required at {where} vestigingen, null elsewhere", fails))
+    return parts
+
+
+def overlap_mask(pupil: np.ndarray, begin: pd.Series, end: pd.Series) -> np.ndarray:
+    """True for every registration that overlaps (by at least a day) another one of the same pupil.
+
+    Sort by (pupil, begin). A registration overlaps an earlier one iff it begins on or before
+    the latest end among the pupil's earlier registrations (a running maximum), and overlaps a
+    later one iff its end is on or after the next registration's begin (begins are sorted, so
+    the next begin is the earliest later one). Ends are inclusive; a null end is open.
+    """
+    n = len(pupil)
+    flagged = np.zeros(n, dtype=bool)
+    dated = np.flatnonzero(begin.notna().to_numpy())  # a missing begindatum is its own failure
+    if len(dated) < 2:
+        return flagged
+    days_begin = begin.to_numpy("datetime64[ns]")[dated].astype("datetime64[D]").astype(np.int64)
+    days_end_raw = end.to_numpy("datetime64[ns]")[dated]
+    open_end = np.isnat(days_end_raw)
+    days_end = days_end_raw.astype("datetime64[D]").astype(np.int64)
+    # Offsets keep the values positive and below SPAN, so pupil * SPAN + day is ordered by pupil first.
+    offset, span = 1_000_000, 4_000_000
+    days_end = np.where(open_end, span - 1 - offset, days_end)
+    group = pupil[dated].astype(np.int64)
+    order = np.lexsort((days_begin, group))
+    g, b, e = group[order], days_begin[order] + offset, days_end[order] + offset
+    same_as_prev = np.r_[False, g[1:] == g[:-1]]
+    running_end = np.maximum.accumulate(g * span + e) - g * span
+    prev_running_end = np.r_[0, running_end[:-1]]
+    overlaps_earlier = same_as_prev & (b <= prev_running_end)
+    overlaps_later = np.r_[same_as_prev[1:] & (e[:-1] >= b[1:]), False]
+    flagged[dated[order[overlaps_earlier | overlaps_later]]] = True
+    return flagged
+
+
+def pupil_codes(values: pd.Series, pupil_keys: Keys) -> np.ndarray:
+    """An integer per distinct leerling_id (unknown ids too: their overlaps are errors as well)."""
+    codes = pupil_keys.positions(values)
+    unknown = codes < 0
+    if unknown.any():
+        extra, _ = pd.factorize(values[unknown])
+        codes[unknown] = np.where(extra < 0, -1, extra + len(pupil_keys.index))
+    return codes
+
+
+def overlap_failures(ins: pd.DataFrame, pupil_keys: Keys) -> pd.DataFrame:
+    codes = pupil_codes(ins["leerling_id"], pupil_keys)
+    flagged = overlap_mask(np.where(codes < 0, np.iinfo(np.int32).max, codes), ins["begindatum"], ins["einddatum"])
+    flagged &= codes >= 0  # a null leerling_id is reported as not_nullable, not as an overlap
+    rows = np.flatnonzero(flagged)
+    shown = ins.iloc[rows]
+    periods = (shown["leerling_id"].astype(str) + " " + shown["begindatum"].dt.strftime("%Y-%m-%d")
+               + ".." + shown["einddatum"].dt.strftime("%Y-%m-%d").fillna("open"))
+    return failures_frame("inschrijvingen", "leerling_id", OVERLAP_RULE, ins.index[rows], periods.to_numpy(dtype=object))
+
+
+def inschrijving_failures(ex: Extract, pupil_keys: Keys) -> list[pd.DataFrame]:
+    ins, vest = ex.inschrijvingen, ex.vestigingen
+    vestiging_keys = Keys(vest["vestiging_code"])
+    soort = lookup(ins["vestiging_code"], vest["vestiging_code"], vest["soort"])
+    return [
+        reference_failures("inschrijvingen", ins, "leerling_id", "leerlingen.leerling_id", pupil_keys),
+        reference_failures("inschrijvingen", ins, "vestiging_code", "vestigingen.vestiging_code", vestiging_keys),
+        *flag_failures(ins, soort),
+        overlap_failures(ins, pupil_keys),
+    ]
+
+
+def cross_table_failures(ex: Extract) -> pd.DataFrame:
+    """Every failure of a rule that needs more than one table."""
+    swv_keys = Keys(ex.samenwerkingsverbanden["swv_code"])
+    pupil_keys = Keys(ex.leerlingen["leerling_id"])
+    return concat_failures([
+        *regio_failures(ex, swv_keys),
+        *vestiging_failures(ex, swv_keys),
+        *inschrijving_failures(ex, pupil_keys),
+        *tlv_failures(ex, swv_keys, pupil_keys),
+        reference_failures("cvi_indicaties", ex.cvi_indicaties, "leerling_id", "leerlingen.leerling_id", pupil_keys),
+        reference_failures("bekostiging", ex.bekostiging, "swv_code", "samenwerkingsverbanden.swv_code", swv_keys),
+    ])
+
+
+def validate_extract(extract: Extract) -> pd.DataFrame:
+    """Every contract failure of the extract as `table, column, rule, row, value`; empty = valid."""
+    parts = [table_failures(name, extract.table(name), extract.stand_per) for name in TABLES]
+    parts.append(cross_table_failures(extract))
+    return sort_failures(concat_failures(parts))
+
+
+def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
+    """Contract order: by table, then column as listed in the contract, then row."""
+    table_order = {t: i for i, t in enumerate(TABLES)}
+    column_order = {(t, c): i for t, cols in TABLES.items() for i, c in enumerate(cols)}
+    keys = pd.DataFrame({
+        "t": failures["table"].map(table_order).fillna(len(table_order)),
+        "c": [column_order.get(tc, len(column_order)) for tc in zip(failures["table"], failures["column"])],
+        "row": failures["row"].fillna(0),
+    })
+    order = keys.sort_values(["t", "c", "row"], kind="stable").index
+    return failures.loc[order].reset_index(drop=True)
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+def format_failure(exc: ExtractFormatError) -> pd.DataFrame:
+    """An unreadable file as a one-row failure frame (the message starts with the file's path)."""
+    location, _, message = str(exc).partition(": ")
+    stem = Path(location).stem
+    return pd.DataFrame({
+        "table": [stem if stem in TABLES else Path(location).name], "column": [""], "rule": ["file format"],
+        "row": pd.array([None], dtype="Int64"), "value": [message or str(exc)],
+    })
+
+
+def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
+    """A readable summary: per table/column/rule the count and the first few rows and values."""
+    lines = [f"Validatie van extract {extract_path}"]
+    if failures.empty:
+        lines.append("Geen fouten: the extract meets every rule of the input contract.")
+        return "\n".join(lines) + "\n"
+    groups = failures.groupby(["table", "column", "rule"], sort=False, dropna=False)
+    lines.append(f"{len(failures)} failure(s) of {groups.ngroups} rule(s); the extract must not be used.")
+    for (table, column, rule), group in groups:
+        where = f"{table}.{column}" if column else table
+        lines.append("")
+        lines.append(f"{where}  {rule}: {len(group)} failure(s)")
+        for row, value in group.head(EXAMPLES_PER_RULE)[["row", "value"]].itertuples(index=False):
+            lines.append(f"    {'row ' + str(row) if pd.notna(row) else '(file)'}: {value!r}")
+        if len(group) > EXAMPLES_PER_RULE:
+            lines.append(f"    ... and {len(group) - EXAMPLES_PER_RULE} more (see {REPORT_CSV})")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: Path | str) -> Path:
+    """Write validatie.csv (every failure) and validatie.txt (the summary); return the .txt path."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    failures[FAILURE_COLUMNS].to_csv(report_dir / REPORT_CSV, index=False)
+    txt = report_dir / REPORT_TXT
+    txt.write_text(report_text(failures, extract_path), encoding="utf-8")
+    return txt
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+def load_valid_extract(folder: Path | str, report_dir: Path | str | None = None) -> Extract:
+    """Read and validate an extract; raise InvalidExtractError on any failure (format or contract).
+
+    With `report_dir`, the report is written there as well (also when the extract is valid).
+    """
+    try:
+        extract = read_extract(folder)
+    except ExtractFormatError as exc:
+        failures = format_failure(exc)
+        if report_dir is not None:
+            write_report(failures, report_dir, folder)
+        raise InvalidExtractError(str(exc), failures) from exc
+    failures = validate_extract(extract)
+    if report_dir is not None:
+        write_report(failures, report_dir, folder)
+    if len(failures):
+        raise InvalidExtractError(report_text(failures, folder), failures)
+    return extract
+
+
+def tables_present(folder: Path) -> int:
+    return sum(table_file(folder, name) is not None for name in TABLES)
+
+
+def cli_validate(args) -> int:
+    """`kijkglas validate EXTRACT [--report DIR]`: 0 if valid, 1 on any failure (report written)."""
+    extract_path = Path(args.extract)
+    report_dir = Path(args.report) if args.report else extract_path / "validatie"
+    try:
+        extract = read_extract(extract_path)
+    except ExtractFormatError as exc:
+        print(f"kijkglas validate: {exc}", file=sys.stderr)
+        if args.report or extract_path.is_dir():
+            write_report(format_failure(exc), report_dir, extract_path)
+        return 1
+    failures = validate_extract(extract)
+    txt = write_report(failures, report_dir, extract_path)
+    if failures.empty:
+        print(f"extract valid: {tables_present(extract_path)} tables, stand per {extract.stand_per.isoformat()} (report: {txt})")
+        return 0
+    counts = failures.groupby(["table", "column", "rule"], sort=False).size()
+    print(f"extract invalid: {len(failures)} failure(s) of {len(counts)} rule(s); report: {txt}", file=sys.stderr)
+    for (table, column, rule), n in counts.head(20).items():
+        print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
+    if len(counts) > 20:
+        print(f"  ... and {len(counts) - 20} more rule(s)", file=sys.stderr)
+    return 1
