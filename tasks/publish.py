@@ -410,9 +410,12 @@ def clean_staging(outbox: Path) -> list[str]:
                 os.close(fd)
         elif entry.suffix == ".lock" and not (staging / entry.stem).exists():
             # lock file of a stage already gone; remove when nobody holds it and it is not brand new
-            if time.time() - entry.stat().st_mtime < 60:
+            try:
+                if time.time() - entry.stat().st_mtime < 60:
+                    continue
+                fd = os.open(entry, os.O_RDWR)
+            except FileNotFoundError:
                 continue
-            fd = os.open(entry, os.O_RDWR)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 entry.unlink(missing_ok=True)

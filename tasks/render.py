@@ -236,6 +236,17 @@ def _display_len(v: Any) -> int:
     return max((len(part) for part in str(v).split("\n")), default=0)
 
 
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a header needs when wrapped at word boundaries in a column `width` characters wide."""
+    lines, current = 1, 0
+    for word in text.split():
+        if current and current + 1 + len(word) > width - 1:
+            lines, current = lines + 1, len(word)
+        else:
+            current = current + (1 if current else 0) + len(word)
+    return lines
+
+
 def _write_value(cell, v: Any) -> None:
     cell.value = v
     if isinstance(v, datetime):
@@ -328,7 +339,9 @@ def write_workbook(path: str | os.PathLike, title: str,
             r += 1
             for row in ag_rows:
                 for c, v in enumerate(row, start=1):
-                    cell = put(r, c, v)
+                    # text beyond column A may run on into the empty cells to its right, so it
+                    # does not widen a table column; numbers and dates cannot, so they do
+                    cell = put(r, c, v, measure=c == 1 or not isinstance(v, str))
                     if c == 1:
                         cell.font = bold
                 r += 1
@@ -337,8 +350,8 @@ def write_workbook(path: str | os.PathLike, title: str,
         if sheet.detail and len(sheet.tables) != 1:
             raise ValueError(f"detail sheet {sheet.name!r} must hold exactly one table")
 
-        wrap_header_cols: set[int] = set()
         for caption, frame in sheet.tables:
+            wrap_header_cols: set[int] = set()
             columns = [str(c) for c in frame.columns]
             rows = frame_rows(frame)
             if caption:
@@ -374,8 +387,8 @@ def write_workbook(path: str | os.PathLike, title: str,
                 cell.font = header_font
                 cell.fill = header_fill
                 cell.border = thin_bottom
-                long_numeric_header = numeric[c - 1] and len(name_) > 12
-                if long_numeric_header:
+                if numeric[c - 1] and len(name_) > 8:
+                    # a count column under a long name: wrap the name, keep the column narrow
                     wrap_header_cols.add(c)
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                     longest_word = max(len(w) for w in name_.split())
@@ -383,11 +396,18 @@ def write_workbook(path: str | os.PathLike, title: str,
                 else:
                     cell.alignment = Alignment(vertical="top")
                     widths[c] = max(widths.get(c, 0), len(name_))
+            for row in rows:
+                for c, v in enumerate(row, start=1):
+                    widths[c] = max(widths.get(c, 0), _display_len(v))
+            if wrap_header_cols:
+                lines = max(_wrapped_lines(columns[c - 1], widths[c] + 2)
+                            for c in wrap_header_cols)
+                ws.row_dimensions[header_r].height = 15 * lines
             r += 1
             for row in rows:
                 is_total = bool(row) and row[0] == "Totaal"
                 for c, v in enumerate(row, start=1):
-                    cell = put(r, c, v)
+                    cell = put(r, c, v, measure=False)
                     if is_total and not sheet.detail:
                         cell.font = bold
                 r += 1

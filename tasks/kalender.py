@@ -1,0 +1,94 @@
+"""The publication calendar: which productions are due on a date, about which schooljaar, on
+which extract. Read from deployments/kalender.yaml (data, not code)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from tasks import rules
+
+KALENDER_PATH = Path(__file__).resolve().parents[1] / "deployments" / "kalender.yaml"
+
+
+@dataclass(frozen=True)
+class ProductKalender:
+    product: str
+    maanden: tuple[int, ...]
+    dag: int
+    periode: str
+    laatste_datum: date | None
+
+
+@dataclass(frozen=True)
+class Productie:
+    """One production: a product about a schooljaar, made on a date."""
+    datum: date
+    product: str
+    schooljaar: str
+
+
+def load_kalender(path: Path | None = None) -> dict[str, ProductKalender]:
+    raw = yaml.safe_load(Path(path or KALENDER_PATH).read_text(encoding="utf-8"))
+    out = {}
+    for product, p in raw["producten"].items():
+        laatste = p.get("laatste_datum")
+        out[product] = ProductKalender(product=product, maanden=tuple(p["maanden"]), dag=int(p["dag"]),
+                                       periode=p["periode"],
+                                       laatste_datum=date.fromisoformat(str(laatste)) if laatste else None)
+    return out
+
+
+def schooljaar_for(periode: str, d: date) -> str:
+    if periode == "teldatum":
+        return f"{d.year}-{d.year + 1}"
+    current = rules.schooljaar_of(d)
+    if periode == "schooljaar":
+        return current
+    if periode == "vorig_schooljaar":
+        t = rules.schooljaar_start_year(current) - 1
+        return f"{t}-{t + 1}"
+    raise ValueError(f"unknown periode {periode!r} in the calendar")
+
+
+def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | None = None) -> list[Productie]:
+    """The productions the calendar calls for in d's month (a production day may be run late)."""
+    out = []
+    for p in kalender.values():
+        if products and p.product not in products:
+            continue
+        if d.month in p.maanden and (p.laatste_datum is None or d <= p.laatste_datum):
+            out.append(Productie(datum=d, product=p.product, schooljaar=schooljaar_for(p.periode, d)))
+    return out
+
+
+def production_dates(schooljaar: str, kalender: dict[str, ProductKalender],
+                     products: list[str] | None = None) -> list[Productie]:
+    """Every production whose scheduled date falls in the schooljaar (1 Aug – 31 Jul), in date order."""
+    t = rules.schooljaar_start_year(schooljaar)
+    out = []
+    for year, month in [(t, m) for m in range(8, 13)] + [(t + 1, m) for m in range(1, 8)]:
+        for p in kalender.values():
+            if products and p.product not in products:
+                continue
+            d = date(year, month, p.dag)
+            if month in p.maanden and (p.laatste_datum is None or d <= p.laatste_datum):
+                out.append(Productie(datum=d, product=p.product, schooljaar=schooljaar_for(p.periode, d)))
+    return sorted(out, key=lambda x: (x.datum, x.product))
+
+
+def list_extracts(folder: Path) -> list[tuple[date, Path]]:
+    """Extract folders below `folder` (each with extract.json), by stand per."""
+    found = []
+    for meta in sorted(Path(folder).glob("*/extract.json")):
+        found.append((date.fromisoformat(json.loads(meta.read_text())["stand_per"]), meta.parent))
+    return sorted(found)
+
+
+def newest_extract_on(folder: Path, d: date) -> Path | None:
+    """The newest extract whose stand per is on or before d (ties: the last folder name)."""
+    eligible = [p for sp, p in list_extracts(folder) if sp <= d]
+    return eligible[-1] if eligible else None

@@ -1,0 +1,44 @@
+"""The publication calendar as data: what is due when, about which schooljaar, on which extract."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+from tasks import kalender as k
+
+
+def test_due_on_each_month():
+    cal = k.load_kalender()
+    due = lambda d: {(p.product, p.schooljaar) for p in k.due_on(d, cal)}  # noqa: E731
+    assert due(date(2024, 8, 10)) == {("kijkglas-1", "2024-2025"), ("kijkglas-2", "2024-2025")}
+    assert due(date(2024, 10, 10)) == {("kijkglas-1", "2024-2025"), ("kijkglas-2", "2024-2025"),
+                                       ("kijkglas-5", "2023-2024")}
+    assert due(date(2025, 4, 10)) == {("kijkglas-2", "2024-2025"), ("kijkglas-3", "2024-2025"),
+                                      ("kijkglas-4", "2024-2025")}
+    assert due(date(2025, 1, 10)) == {("kijkglas-2", "2024-2025")}
+
+
+def test_last_date_switches_a_product_off():
+    cal = k.load_kalender()
+    cal["kijkglas-5"] = replace(cal["kijkglas-5"], laatste_datum=date(2022, 10, 31))
+    assert "kijkglas-5" in {p.product for p in k.due_on(date(2022, 10, 10), cal)}
+    assert "kijkglas-5" not in {p.product for p in k.due_on(date(2023, 10, 10), cal)}
+
+
+def test_production_dates_of_a_schooljaar_in_order():
+    plan = k.production_dates("2024-2025", k.load_kalender())
+    assert [p.datum for p in plan] == sorted(p.datum for p in plan)
+    assert sum(p.product == "kijkglas-1" for p in plan) == 5
+    assert sum(p.product == "kijkglas-2" for p in plan) == 12
+    assert [p.schooljaar for p in plan if p.product == "kijkglas-5"] == ["2023-2024"]
+    assert plan[0] == k.Productie(date(2024, 8, 10), "kijkglas-1", "2024-2025")
+
+
+def test_newest_extract_on(tmp_path):
+    for sp in ["2024-10-06", "2024-11-06", "2024-11-11"]:
+        (tmp_path / sp).mkdir()
+        (tmp_path / sp / "extract.json").write_text(json.dumps({"stand_per": sp}))
+    assert k.newest_extract_on(tmp_path, date(2024, 11, 10)).name == "2024-11-06"
+    assert k.newest_extract_on(tmp_path, date(2024, 11, 11)).name == "2024-11-11"
+    assert k.newest_extract_on(tmp_path, date(2024, 10, 5)) is None
