@@ -11,8 +11,9 @@ object columns with None/NaN for null, `bedrag` float64.
 
 Speed: the national extract has millions of rows, so the per-element work that pandera does
 by default is replaced where it matters: the `Text` dtype checks "only strings" in C instead
-of with a Python call per value, and patterns are matched with Arrow's RE2 instead of
-Python's `re` (see `fast_str_matches`).
+of with a Python call per value, patterns are matched with Arrow's RE2 instead of Python's
+`re`, and duplicates are found on 64-bit hashes instead of Python strings (see the checks
+after `Text`). They report under pandera's own rule names (`str_matches(...)`, `isin(...)`).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import pyarrow as pyarrow_mod
 import pyarrow.compute as pc
 from pandera import dtypes
 from pandera.api.extensions import register_check_method
-from pandera.engines import numpy_engine, pandas_engine
+from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 # --- the contract's vocabularies -----------------------------------------------------------------
@@ -88,26 +89,81 @@ def fullmatch_mask(values: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(matched.to_numpy(zero_copy_only=False), index=values.index)
 
 
+def hash_values(values: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per (non-null) value: sorting and hashing integers is ~10x faster than strings."""
+    return pd.util.hash_array(values, categorize=False)
+
+
+def duplicated_mask(values: pd.Series) -> np.ndarray:
+    """True for every non-null value that occurs more than once (all occurrences).
+
+    Candidates are found on 64-bit hashes (sort + compare neighbours); only those few are then
+    compared as strings, so a hash collision can never report a false duplicate.
+    """
+    present = np.flatnonzero(values.notna().to_numpy())
+    flagged = np.zeros(len(values), dtype=bool)
+    if len(present) < 2:
+        return flagged
+    hashes = hash_values(values.to_numpy(dtype=object)[present])
+    ordered = np.sort(hashes)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeated):
+        return flagged
+    candidates = present[np.isin(hashes, repeated)]
+    exact = values.iloc[candidates].duplicated(keep=False).to_numpy()
+    flagged[candidates[exact]] = True
+    return flagged
+
+
+# The checks below handle nulls themselves (a null passes; nullability is its own rule), so
+# they run with ignore_na=False (see `field`): pandera would otherwise copy the column
+# without its nulls and test for nulls again for every check.
+
 @register_check_method(statistics=["pattern"])
-def fast_str_matches(values: pd.Series, *, pattern: str) -> pd.Series:
+def matches_fully(values: pd.Series, *, pattern: str) -> pd.Series:
     return fullmatch_mask(values, pattern)
+
+
+@register_check_method(statistics=["allowed"])
+def one_of_values(values: pd.Series, *, allowed: list[str]) -> pd.Series:
+    return values.isin(allowed) | values.isna()
+
+
+@register_check_method()
+def no_duplicates(values: pd.Series) -> pd.Series:
+    return pd.Series(~duplicated_mask(values), index=values.index)
 
 
 @register_check_method()
 def not_blank(values: pd.Series) -> pd.Series:
-    return values.str.strip().str.len() > 0
+    return values.isna() | (values.str.strip().str.len() > 0)
 
 
 @register_check_method(statistics=["decimals"])
 def max_decimals(values: pd.Series, *, decimals: int) -> pd.Series:
     # bedrag is read as float: allow for the binary representation of e.g. 0.1.
     scaled = values * 10**decimals
-    return (scaled - scaled.round()).abs() < 1e-6
+    return values.isna() | ((scaled - scaled.round()).abs() < 1e-6)
 
 
 def matches(pattern: str) -> dict:
-    """Field keywords for the fast pattern check, reported like pandera's own `str_matches`."""
-    return {"fast_str_matches": {"pattern": pattern, "error": f"str_matches('{pattern}')"}}
+    """Field keywords: the whole value matches `pattern` (reported like pandera's `str_matches`)."""
+    return {"matches_fully": {"pattern": pattern, "error": f"str_matches('{pattern}')"}}
+
+
+def one_of(allowed: list[str]) -> dict:
+    """Field keywords: the value is one of `allowed` (reported like pandera's `isin`)."""
+    return {"one_of_values": {"allowed": allowed, "error": f"isin({allowed})"}}
+
+
+# Field keywords: no value occurs twice (pandera's own unique=True hashes Python strings: slow).
+UNIQUE = {"no_duplicates": {"error": "unique"}}
+NOT_BLANK = {"not_blank": {"error": "not empty"}}
+
+
+def field(**kwargs):
+    """pa.Field for the checks above, which let nulls pass themselves."""
+    return pa.Field(ignore_na=False, **kwargs)
 
 
 # Rules between columns of one row: pandera reports a failing row on every column of the
@@ -119,7 +175,8 @@ def row_check(column: str, rule: str):
     """Declare a dataframe check about `column` of each row, reported under the name `rule`."""
     if ROW_CHECK_COLUMN.setdefault(rule, column) != column:
         raise ValueError(f"row rule {rule!r} already reported on {ROW_CHECK_COLUMN[rule]}")
-    return pa.dataframe_check(name=rule, error=rule)
+    # ignore_na=False: the checks handle nulls, and pandera would test the whole frame for nulls
+    return pa.dataframe_check(name=rule, error=rule, ignore_na=False)
 
 
 def end_not_before_begin(df: pd.DataFrame) -> pd.Series:
@@ -141,12 +198,12 @@ class _Contract(pa.DataFrameModel):
 
 
 class Samenwerkingsverbanden(_Contract):
-    swv_code: Series[Text] = pa.Field(unique=True, **matches(SWV_CODE))
-    naam: Series[Text] = pa.Field(not_blank={"error": "not empty"})
-    sector: Series[Text] = pa.Field(isin=SECTOREN)
-    adres: Series[Text] = pa.Field(nullable=True)
-    postcode: Series[Text] = pa.Field(nullable=True, **matches(POSTCODE))
-    plaats: Series[Text] = pa.Field(nullable=True)
+    swv_code: Series[Text] = field(**UNIQUE, **matches(SWV_CODE))
+    naam: Series[Text] = field(**NOT_BLANK)
+    sector: Series[Text] = field(**one_of(SECTOREN))
+    adres: Series[Text] = field(nullable=True)
+    postcode: Series[Text] = field(nullable=True, **matches(POSTCODE))
+    plaats: Series[Text] = field(nullable=True)
 
     @row_check("sector", "sector equals swv_code prefix")
     def sector_is_code_prefix(cls, df: pd.DataFrame) -> pd.Series:
@@ -154,20 +211,20 @@ class Samenwerkingsverbanden(_Contract):
 
 
 class RegioIndeling(_Contract):
-    pc4: Series[Text] = pa.Field(unique=True, **matches(PC4))
+    pc4: Series[Text] = field(**UNIQUE, **matches(PC4))
     gemeente: Series[Text]
     # must be an existing PO resp. VO swv_code: cross-table, see schemas.validate
-    swv_po: Series[Text] = pa.Field(nullable=True)
-    swv_vo: Series[Text] = pa.Field(nullable=True)
+    swv_po: Series[Text] = field(nullable=True)
+    swv_vo: Series[Text] = field(nullable=True)
 
 
 class Vestigingen(_Contract):
-    vestiging_code: Series[Text] = pa.Field(unique=True, **matches(VESTIGING_CODE))
+    vestiging_code: Series[Text] = field(**UNIQUE, **matches(VESTIGING_CODE))
     naam: Series[Text]
-    soort: Series[Text] = pa.Field(isin=VESTIGING_SOORTEN)
-    kernsoort: Series[Text] = pa.Field(nullable=True, isin=KERNSOORTEN)
+    soort: Series[Text] = field(**one_of(VESTIGING_SOORTEN))
+    kernsoort: Series[Text] = field(nullable=True, **one_of(KERNSOORTEN))
     swv_code: Series[Text]
-    plaats: Series[Text] = pa.Field(nullable=True)
+    plaats: Series[Text] = field(nullable=True)
 
     @row_check("kernsoort", "kernsoort required for SO/VSO, null otherwise")
     def kernsoort_by_soort(cls, df: pd.DataFrame) -> pd.Series:
@@ -175,25 +232,25 @@ class Vestigingen(_Contract):
 
 
 class Leerlingen(_Contract):
-    leerling_id: Series[Text] = pa.Field(unique=True, **matches(LEERLING_ID))
-    bsn_laatste4: Series[Text] = pa.Field(nullable=True, **matches(BSN_LAATSTE4))
+    leerling_id: Series[Text] = field(**UNIQUE, **matches(LEERLING_ID))
+    bsn_laatste4: Series[Text] = field(nullable=True, **matches(BSN_LAATSTE4))
     # not after stand_per: the date is known per extract, see leerlingen_schema()
     geboortedatum: Series[pd.Timestamp]
-    pc4_woonadres: Series[Text] = pa.Field(nullable=True, **matches(PC4))
+    pc4_woonadres: Series[Text] = field(nullable=True, **matches(PC4))
 
 
 class Inschrijvingen(_Contract):
-    inschrijving_id: Series[Text] = pa.Field(unique=True)
+    inschrijving_id: Series[Text] = field(**UNIQUE)
     leerling_id: Series[Text]
     vestiging_code: Series[Text]
     begindatum: Series[pd.Timestamp]
-    einddatum: Series[pd.Timestamp] = pa.Field(nullable=True)
-    bekostigd: Series[Text] = pa.Field(isin=JA_NEE)
+    einddatum: Series[pd.Timestamp] = field(nullable=True)
+    bekostigd: Series[Text] = field(**one_of(JA_NEE))
     # required or null by the vestiging's soort: cross-table, see schemas.validate
-    residentieel: Series[Text] = pa.Field(nullable=True, isin=JA_NEE)
-    lwoo: Series[Text] = pa.Field(nullable=True, isin=JA_NEE)
-    pro: Series[Text] = pa.Field(nullable=True, isin=JA_NEE)
-    vavo: Series[Text] = pa.Field(nullable=True, isin=JA_NEE)
+    residentieel: Series[Text] = field(nullable=True, **one_of(JA_NEE))
+    lwoo: Series[Text] = field(nullable=True, **one_of(JA_NEE))
+    pro: Series[Text] = field(nullable=True, **one_of(JA_NEE))
+    vavo: Series[Text] = field(nullable=True, **one_of(JA_NEE))
 
     @row_check("einddatum", "einddatum >= begindatum")
     def end_after_begin(cls, df: pd.DataFrame) -> pd.Series:
@@ -201,14 +258,14 @@ class Inschrijvingen(_Contract):
 
 
 class Tlv(_Contract):
-    tlv_nummer: Series[Text] = pa.Field(unique=True)
+    tlv_nummer: Series[Text] = field(**UNIQUE)
     leerling_id: Series[Text]
     swv_code: Series[Text]
-    soort: Series[Text] = pa.Field(isin=TLV_SOORTEN)
-    categorie: Series[Text] = pa.Field(nullable=True, isin=CATEGORIEEN)
+    soort: Series[Text] = field(**one_of(TLV_SOORTEN))
+    categorie: Series[Text] = field(nullable=True, **one_of(CATEGORIEEN))
     afgiftedatum: Series[pd.Timestamp]
     begindatum: Series[pd.Timestamp]
-    einddatum: Series[pd.Timestamp] = pa.Field(nullable=True)
+    einddatum: Series[pd.Timestamp] = field(nullable=True)
 
     @row_check("categorie", "categorie required for SO/VSO, null for SBAO")
     def categorie_by_soort(cls, df: pd.DataFrame) -> pd.Series:
@@ -224,11 +281,11 @@ class Tlv(_Contract):
 
 
 class CviIndicaties(_Contract):
-    cvi_nummer: Series[Text] = pa.Field(unique=True)
+    cvi_nummer: Series[Text] = field(**UNIQUE)
     leerling_id: Series[Text]
-    soort_indicatie: Series[Text] = pa.Field(isin=CVI_SOORTEN)
+    soort_indicatie: Series[Text] = field(**one_of(CVI_SOORTEN))
     begindatum: Series[pd.Timestamp]
-    einddatum: Series[pd.Timestamp] = pa.Field(nullable=True)
+    einddatum: Series[pd.Timestamp] = field(nullable=True)
 
     @row_check("einddatum", "einddatum >= begindatum")
     def end_after_begin(cls, df: pd.DataFrame) -> pd.Series:
@@ -238,7 +295,7 @@ class CviIndicaties(_Contract):
 class Bekostiging(_Contract):
     swv_code: Series[Text]
     onderdeel: Series[Text]
-    bedrag: Series[float] = pa.Field(max_decimals={"decimals": 2, "error": "at most 2 decimals"})
+    bedrag: Series[float] = field(max_decimals={"decimals": 2, "error": "at most 2 decimals"})
     vastgesteld_op: Series[pd.Timestamp]
 
 

@@ -25,6 +25,7 @@ from schemas.models import (
     SO_VSO,
     TLV_SWV_SECTOR,
     VESTIGING_SWV_SECTOR,
+    hash_values,
     schema_for,
 )
 
@@ -135,19 +136,66 @@ def table_failures(table: str, frame: pd.DataFrame, stand_per: date) -> pd.DataF
 
 # --- rules between tables --------------------------------------------------------------------------
 
+NULL = -2  # Keys.positions of a null value
+ABSENT = -1  # Keys.positions of a value that is not a key
+
+
 class Keys:
-    """The distinct non-null values of a key column, hashed once for many lookups."""
+    """The non-null values of a key column, indexed once for many exact lookups.
+
+    A large key column (leerling_id) is looked up through 64-bit hashes: a uint64 hash table
+    is several times faster than one of Python strings on millions of rows. Every hit is then
+    compared as a string, and a value whose hit does not compare equal (a hash collision) is
+    looked up exactly on the strings. Small key columns are looked up on the strings directly.
+    """
+
+    HASHED_FROM = 100_000
 
     def __init__(self, values: pd.Series):
-        self.index = pd.Index(pd.unique(values.dropna().to_numpy(dtype=object)))
+        self.values = values.to_numpy(dtype=object)
+        self.hashed = len(self.values) >= self.HASHED_FROM
+        rows = np.flatnonzero(pd.notna(self.values))
+        keys = hash_values(self.values[rows]) if self.hashed else self.values[rows]
+        first = ~pd.Series(keys).duplicated().to_numpy()
+        self.rows, self.index = rows[first], pd.Index(keys[first])
+        self._exact: Keys | None = None
 
     def positions(self, values: pd.Series) -> np.ndarray:
-        """Position of each value in the keys, -1 where absent (or null)."""
-        return self.index.get_indexer(values.to_numpy(dtype=object))
+        """Row (position in the key column) holding each value; ABSENT if none, NULL for null."""
+        wanted = values.to_numpy(dtype=object)
+        found = np.full(len(wanted), NULL, dtype=np.int64)
+        present = np.flatnonzero(pd.notna(wanted))
+        if not self.hashed:
+            hit = self.index.get_indexer(wanted[present])
+            found[present] = np.where(hit >= 0, self.rows[hit], ABSENT)
+            return found
+        hit = self.index.get_indexer(hash_values(wanted[present]))
+        rows = np.where(hit >= 0, self.rows[hit], ABSENT)
+        equal = (rows >= 0) & (self.values[rows] == wanted[present])
+        found[present] = np.where(equal, rows, ABSENT)
+        collided = present[(rows >= 0) & ~equal]
+        if len(collided):
+            found[collided] = self.exact().positions(values.iloc[collided])
+        return found
+
+    def exact(self) -> Keys:
+        """The same keys looked up on the strings themselves (for the rare hash collision)."""
+        if self._exact is None:
+            self._exact = Keys.__new__(Keys)
+            self._exact.values, self._exact.hashed = self.values, False
+            rows = np.flatnonzero(pd.notna(self.values))
+            first = ~pd.Series(self.values[rows]).duplicated().to_numpy()
+            self._exact.rows, self._exact.index = rows[first], pd.Index(self.values[rows[first]])
+        return self._exact
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
-def reference_failures(table: str, frame: pd.DataFrame, column: str, target: str, keys: Keys) -> pd.DataFrame:
-    missing = frame[column].notna().to_numpy() & (keys.positions(frame[column]) < 0)
+def reference_failures(table: str, frame: pd.DataFrame, column: str, target: str, keys: Keys | np.ndarray) -> pd.DataFrame:
+    """Non-null values of `column` that do not occur in `target`; `keys` may be the looked-up rows already."""
+    rows = keys.positions(frame[column]) if isinstance(keys, Keys) else keys
+    missing = rows == ABSENT
     return mask_failures(table, frame, column, f"references {target}", missing)
 
 
@@ -239,20 +287,23 @@ def overlap_mask(pupil: np.ndarray, begin: pd.Series, end: pd.Series) -> np.ndar
     return flagged
 
 
-def pupil_codes(values: pd.Series, pupil_keys: Keys) -> np.ndarray:
-    """An integer per distinct leerling_id (unknown ids too: their overlaps are errors as well)."""
-    codes = pupil_keys.positions(values)
-    unknown = codes < 0
-    if unknown.any():
-        extra, _ = pd.factorize(values[unknown])
-        codes[unknown] = np.where(extra < 0, -1, extra + len(pupil_keys.index))
+def pupil_codes(values: pd.Series, known: np.ndarray, n_known: int) -> np.ndarray:
+    """An integer per distinct leerling_id: its row in leerlingen, or a number past them for an
+    unknown id (whose overlaps are errors too); -1 for null."""
+    codes = known.copy()
+    unknown = np.flatnonzero(codes == ABSENT)
+    if len(unknown):
+        extra, _ = pd.factorize(values.iloc[unknown])
+        codes[unknown] = extra + n_known
+    codes[codes == NULL] = -1
     return codes
 
 
-def overlap_failures(ins: pd.DataFrame, pupil_keys: Keys) -> pd.DataFrame:
-    codes = pupil_codes(ins["leerling_id"], pupil_keys)
-    flagged = overlap_mask(np.where(codes < 0, np.iinfo(np.int32).max, codes), ins["begindatum"], ins["einddatum"])
-    flagged &= codes >= 0  # a null leerling_id is reported as not_nullable, not as an overlap
+def overlap_failures(ins: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
+    """Every inschrijving that overlaps another of the same pupil (both are reported)."""
+    dated = codes >= 0  # a null leerling_id is reported as not_nullable, not as an overlap
+    flagged = np.zeros(len(ins), dtype=bool)
+    flagged[dated] = overlap_mask(codes[dated], ins["begindatum"][dated], ins["einddatum"][dated])
     rows = np.flatnonzero(flagged)
     shown = ins.iloc[rows]
     periods = (shown["leerling_id"].astype(str) + " " + shown["begindatum"].dt.strftime("%Y-%m-%d")
@@ -263,12 +314,15 @@ def overlap_failures(ins: pd.DataFrame, pupil_keys: Keys) -> pd.DataFrame:
 def inschrijving_failures(ex: Extract, pupil_keys: Keys) -> list[pd.DataFrame]:
     ins, vest = ex.inschrijvingen, ex.vestigingen
     vestiging_keys = Keys(vest["vestiging_code"])
-    soort = lookup(ins["vestiging_code"], vest["vestiging_code"], vest["soort"])
+    vestiging_rows = vestiging_keys.positions(ins["vestiging_code"])
+    # the vestiging's soort per inschrijving (None where the vestiging is unknown or null)
+    soort = pd.Series(np.append(vest["soort"].to_numpy(dtype=object), [None, None])[vestiging_rows], index=ins.index)
+    pupil_rows = pupil_keys.positions(ins["leerling_id"])
     return [
-        reference_failures("inschrijvingen", ins, "leerling_id", "leerlingen.leerling_id", pupil_keys),
-        reference_failures("inschrijvingen", ins, "vestiging_code", "vestigingen.vestiging_code", vestiging_keys),
+        reference_failures("inschrijvingen", ins, "leerling_id", "leerlingen.leerling_id", pupil_rows),
+        reference_failures("inschrijvingen", ins, "vestiging_code", "vestigingen.vestiging_code", vestiging_rows),
         *flag_failures(ins, soort),
-        overlap_failures(ins, pupil_keys),
+        overlap_failures(ins, pupil_codes(ins["leerling_id"], pupil_rows, len(pupil_keys))),
     ]
 
 
@@ -320,9 +374,9 @@ def format_failure(exc: ExtractFormatError) -> pd.DataFrame:
 
 def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
     """A readable summary: per table/column/rule the count and the first few rows and values."""
-    lines = [f"Validatie van extract {extract_path}"]
+    lines = [f"Validation of extract {extract_path}"]
     if failures.empty:
-        lines.append("Geen fouten: the extract meets every rule of the input contract.")
+        lines.append("No failures: the extract meets every rule of the input contract.")
         return "\n".join(lines) + "\n"
     groups = failures.groupby(["table", "column", "rule"], sort=False, dropna=False)
     lines.append(f"{len(failures)} failure(s) of {groups.ngroups} rule(s); the extract must not be used.")

@@ -647,12 +647,21 @@ def _norm(value: str) -> str:
 
 
 def _read_csv_str(source) -> pd.DataFrame:
-    return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:  # a zero-byte file: no columns, no rows
+        return pd.DataFrame()
 
 
 def _frame_as_csv_strings(df: pd.DataFrame) -> pd.DataFrame:
-    """A frame as the CSV would hold it: every cell a string (round trip through CSV)."""
-    return _read_csv_str(io.StringIO(df.to_csv(index=False)))
+    """A frame as its data/*.csv would hold it: every cell a string. Uses the renderer's own CSV
+    writer when available (so the report before rendering equals the one computed at publish);
+    `_norm` evens out the remaining formatting differences (3.0 vs 3, midnight timestamps)."""
+    try:
+        from tasks.render import csv_bytes
+    except ImportError:  # renderer not available: pandas' CSV
+        return _read_csv_str(io.StringIO(df.to_csv(index=False)))
+    return _read_csv_str(io.BytesIO(csv_bytes(df)))
 
 
 def _records(df: pd.DataFrame) -> tuple[list[str], list[dict]]:
@@ -1271,7 +1280,10 @@ def cli_status(args) -> int:
         cols = ["product", "schooljaar", "version", "stand_per", "status", "published_at"]
         if g["reason"].notna().any():
             cols.append("reason")
-        view = g[cols].fillna("").rename(columns=_STATUS_LABELS)
+        view = g[cols].fillna("").copy()
+        view["stand_per"] = view["stand_per"].map(_fmt_datum)
+        view["published_at"] = view["published_at"].map(_fmt_tijdstip)
+        view = view.rename(columns=_STATUS_LABELS)
         print(f"== {swv} ==")
         print(view.to_string(index=False))
         print()

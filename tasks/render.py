@@ -27,7 +27,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -45,6 +45,7 @@ GEEN_BEDRAGEN = "Er zijn nog geen bedragen vastgesteld"
 _FALLBACK_TIMESTAMP = datetime(1980, 1, 1)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NL_DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,10 +92,13 @@ def _cell_value(v: Any, column: str = "", as_int: bool = False) -> Any:
         v = float(v)
         return int(v) if as_int and v.is_integer() else v
     if isinstance(v, str):
-        # a date column handed over as ISO text is still a date (Excel needs a real date)
-        if "datum" in column.lower() and _ISO_DATE.match(v):
+        # a date handed over as text (ISO or dd-mm-jjjj) is still a date (Excel needs a real one)
+        if "datum" in column.lower():
             try:
-                return date.fromisoformat(v)
+                if _ISO_DATE.match(v):
+                    return date.fromisoformat(v)
+                if _NL_DATE.match(v):
+                    return datetime.strptime(v, "%d-%m-%Y").date()
             except ValueError:
                 return v
         return v
@@ -150,6 +154,11 @@ def format_euro(v: Any) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"€ {sign}{'.'.join(groups)},{frac}"
+
+
+def format_aantal(n: Any, enkelvoud: str, meervoud: str) -> str:
+    """`1 leerling`, `34 leerlingen`."""
+    return f"{n} {enkelvoud if n == 1 else meervoud}"
 
 
 def _as_date(v: Any) -> date | None:
@@ -311,7 +320,8 @@ def write_workbook(path: str | os.PathLike, title: str,
     title_font = Font(bold=True, size=14)
     section_font = Font(bold=True, size=12)
 
-    ag_rows = [[_cell_value(v) for v in row] for row in algemene_gegevens]
+    # an ISO date string in the block ("2024-10-01") is a date too
+    ag_rows = [[_cell_value(v, "datum") for v in row] for row in algemene_gegevens]
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -480,6 +490,7 @@ def _jinja_env():
         )
         _ENV.filters["nl"] = format_nl
         _ENV.filters["euro"] = format_euro
+        _ENV.filters["aantal"] = format_aantal
     return _ENV
 
 
@@ -504,8 +515,12 @@ _EPOCH_LOCK = threading.Lock()
 _EPOCH_USERS = 0
 
 
+# 1980-01-01 UTC: a constant, so that concurrent renders never disagree about it
+_FONT_EPOCH = "315532800"
+
+
 @contextmanager
-def _source_date_epoch(when: date | None):
+def _source_date_epoch():
     """Set SOURCE_DATE_EPOCH while rendering, unless the caller already set it.
 
     Without HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools, which stamps each font's
@@ -513,13 +528,11 @@ def _source_date_epoch(when: date | None):
     reproducible-builds convention); that stamp was the only varying byte of our PDFs.
     """
     global _EPOCH_USERS
-    when = when or _FALLBACK_TIMESTAMP.date()
-    epoch = int(datetime(when.year, when.month, when.day, tzinfo=timezone.utc).timestamp())
     with _EPOCH_LOCK:
         owned = _EPOCH_USERS > 0 or "SOURCE_DATE_EPOCH" not in os.environ
         if owned:
             if _EPOCH_USERS == 0:
-                os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+                os.environ["SOURCE_DATE_EPOCH"] = _FONT_EPOCH
             _EPOCH_USERS += 1
     try:
         yield
@@ -535,14 +548,14 @@ def render_pdf(template_name: str, context: dict, path: str | os.PathLike) -> Pa
     """Render templates/<template_name> with `context` to an A4 PDF at `path`.
 
     Byte-deterministic: the PDF's CreationDate/ModDate come from `context["aanmaakdatum"]`
-    (or `context["pdf_datum"]`), and font subsets carry that date too.
+    (or `context["pdf_datum"]`, an ISO date), and the embedded font subsets carry a fixed date.
     """
     from weasyprint import HTML
 
     ctx = _pdf_defaults(context)
     html = _jinja_env().get_template(template_name).render(**ctx)
     buf = io.BytesIO()
-    with _source_date_epoch(_as_date(ctx["pdf_datum"])):
+    with _source_date_epoch():
         doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render()
         doc.write_pdf(buf)
     path = Path(path)
@@ -643,9 +656,28 @@ def table_context(frame: pd.DataFrame, caption: str | None = None) -> dict:
     }
 
 
+# Rough text widths of the small table font (DejaVu Sans 6.5pt), for choosing between
+# a portrait and a landscape page; see templates/style.css `table.data.breed`.
+_BREED_DIGIT_MM = 1.5
+_BREED_TEXT_MM = 1.3
+_BREED_CELL_PAD_MM = 1.8
+PORTRAIT_WIDTH_MM = 172.0   # A4 minus the page margins of style.css (178 mm), less a safety margin
+
+
+def estimated_width_mm(table: dict) -> float:
+    """Estimated width of a `table_context` table set in the small font."""
+    total = 0.0
+    for i, numeric in enumerate(table["numeric"]):
+        cells = [row["cells"][i] for row in table["rows"]]
+        per_char = _BREED_DIGIT_MM if numeric else _BREED_TEXT_MM
+        longest = max(max((len(c) for c in cells), default=0), 2)  # 2: the `<8`/`8+` headers
+        total += longest * per_char + _BREED_CELL_PAD_MM
+    return total
+
+
 def algemene_gegevens_context(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
-    return [[format_euro(v) if isinstance(v, Decimal) else format_nl(v) for v in row]
-            for row in rows]
+    return [[format_euro(v) if isinstance(v, Decimal) else format_nl(_cell_value(v, "datum"))
+             for v in row] for row in rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -793,14 +825,37 @@ def kijkglas_1_context(result: ProductResult, change_report: list[dict] | None =
         "geen_bedragen": GEEN_BEDRAGEN,
         "tables": {stem: table_context(frame, K1_CAPTIONS.get(stem))
                    for stem, frame in tables.items() if stem != "k1_inschrijvingen"},
+        "per_vestiging_liggend": ("k1_per_vestiging" in tables and estimated_width_mm(
+            table_context(tables["k1_per_vestiging"])) > PORTRAIT_WIDTH_MM),
         "n": _k1_numbers(tables),
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
                   f"stand per {format_nl(result.stand_per)}",
-        "change_report": change_report if change_report is not None
-        else result.extra.get("change_report"),
+        "change_report": change_report_context(
+            change_report if change_report is not None else result.extra.get("change_report"),
+            K1_CAPTIONS),
     }
     return ctx
+
+
+def change_report_context(report: Sequence[dict] | None,
+                          captions: dict[str, str] | None = None) -> list[dict] | None:
+    """The change report for base.html: per table {table, bestand, added, removed, changed,
+    examples}; `table` shown by its caption when known, `bestand` the CSV file name."""
+    if not report:
+        return None
+    out = []
+    for entry in report:
+        stem = str(entry.get("table", ""))
+        out.append({
+            "table": (captions or {}).get(stem, stem),
+            "bestand": f"{stem}.csv" if captions and stem in captions else "",
+            "added": int(entry.get("added", 0) or 0),
+            "removed": int(entry.get("removed", 0) or 0),
+            "changed": int(entry.get("changed", 0) or 0),
+            "examples": [str(e) for e in entry.get("examples", []) or []],
+        })
+    return out
 
 
 def kijkglas_1_documents(result: ProductResult, version_dir: str | os.PathLike,

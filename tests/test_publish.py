@@ -371,7 +371,7 @@ def test_sigkill_during_publish_leaves_no_partial_version_and_rerun_completes(tm
     proc = _child(tmp_path, {"outbox": str(outbox), "laag": [7, 2], "pause_at": point, "signal": str(signal_file)})
     _wait_for(signal_file, proc)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert proc.returncode == -signal.SIGKILL
 
     # right after the kill: whole versions only, never half of one
@@ -401,7 +401,7 @@ def test_sigkill_during_withdraw_is_reconciled(tmp_path):
                              "pause_at": "withdraw_after_manifest", "signal": str(signal_file)})
     _wait_for(signal_file, proc)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert register_rows(outbox)[(OWNER, SJ, PRODUCT, "v1")]["status"] == "actueel"  # not yet updated
     assert any("register" in p for p in P.check_outbox_integrity(outbox))
     fixes = P.reconcile_register(outbox)

@@ -344,10 +344,15 @@ def test_change_report_section(tmp_path):
                "examples": ["Niet deelnemende (V)SO: Totaal 33 → 34"]},
               {"table": "k1_inschrijvingen", "added": 2, "removed": 1, "changed": 0,
                "examples": ["nieuw: TLV-2024-0001", "vervallen: TLV-2023-0099"]}]
-    paths = render.render_kijkglas_1(make_result("PO"), tmp_path, change_report=report)
-    flat = " ".join(pdf_text(next(p for p in paths if p.suffix == ".pdf")).split())
-    assert "7. Wijzigingen ten opzichte van de vorige versie" in flat
-    assert "Totaal 33 → 34" in flat and "vervallen: TLV-2023-0099" in flat
+    _, job = render.kijkglas_1_documents(make_result("PO"), tmp_path, change_report=report)
+    html = render.render_html(job.template_name, job.context)   # HTML only: fast
+    assert "7. Wijzigingen ten opzichte van de vorige versie" in html
+    assert "Totaal 33 → 34" in html and "vervallen: TLV-2023-0099" in html
+    assert "Tabel (voortgezet) speciaal onderwijs" in html and "k1_vso_totalen.csv" in html
+    # the report may also travel in result.extra
+    result = make_result("PO")
+    result.extra["change_report"] = report
+    assert render.kijkglas_1_context(result)["change_report"][1]["added"] == 2
 
 
 def test_process_pool_renders_three_pdfs(tmp_path):
@@ -360,6 +365,9 @@ def test_process_pool_renders_three_pdfs(tmp_path):
     for p, sector in zip(paths, ("PO", "VO", "PO")):
         assert p.read_bytes().startswith(b"%PDF")
         assert f"{sector}2707" in pdf_text(p)
+    # a fresh process (own hash seed, own font cache) writes the same bytes as this one
+    here = render.render_pdf(jobs[1].template_name, jobs[1].context, tmp_path / "here.pdf")
+    assert here.read_bytes() == paths[1].read_bytes()
 
 
 # ------------------------------------------------------------------------------------------
@@ -414,3 +422,22 @@ def test_format_euro():
     assert render.format_euro(Decimal("1234567.891")) == "€ 1.234.567,89"
     assert render.format_euro(-5) == "€ -5,00"
     assert render.format_euro(None) == ""
+
+
+def test_wide_per_vestiging_goes_landscape():
+    result = make_result("PO")
+    assert render.kijkglas_1_context(result)["per_vestiging_liggend"] is False
+    big = per_vestiging()
+    big.iloc[:, 1:] = 12345  # five digits in every count column do not fit portrait
+    result.tables["k1_per_vestiging"] = big
+    assert render.kijkglas_1_context(result)["per_vestiging_liggend"] is True
+
+
+def test_algemene_gegevens_iso_text_becomes_date(tmp_path):
+    p = render.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", "2024-10-01")],
+                              [render.Sheet("Blad", [("x", pd.DataFrame({"A": [1]}))])])
+    ws = openpyxl.load_workbook(p)["Blad"]
+    assert ws["B4"].value == datetime(2024, 10, 1) and ws["B4"].number_format == "dd-mm-yyyy"
+    ctx = render.kijkglas_1_context(make_result("VO", bekostiging=False))
+    assert ["Teldatum", "01-10-2024"] in ctx["algemene_gegevens"]
+    assert ctx["bekostiging"] == []

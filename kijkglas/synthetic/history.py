@@ -27,37 +27,43 @@ import numpy as np
 from .reference import (BAO, KERN_CAT, PO, SBAO, SECTOR_OF_SOORT, SO, VO, VO_SECTOR, VSO, Reference)
 
 NULL = np.iinfo(np.int64).min  # null date
-TLV_START = None  # set below (2014-08-01, passend onderwijs)
 
 
 # --- dates ---------------------------------------------------------------------------------------
+# Lookup tables instead of datetime64 casts: the generator does date arithmetic on millions of rows.
+
+_Y0, _NY = 1900, 260                                   # years 1900 .. 2159
+_MONTH_START = ((np.arange(_Y0, _Y0 + _NY)[:, None] - 1970) * 12 + np.arange(12)[None, :]) \
+    .astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)      # [year - 1900, month - 1]
+_D0 = int(_MONTH_START[0, 0])
+_ALL_DAYS = np.arange(_D0, int(_MONTH_START[-1, -1]) + 31).astype("datetime64[D]")
+_YEAR = (_ALL_DAYS.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
+_MONTH = (_ALL_DAYS.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int16)
+_MD = (_MONTH * 100 + (_ALL_DAYS - _ALL_DAYS.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int16) + 1
+       ).astype(np.int16)
+del _ALL_DAYS
+
 
 def ymd(y, m=1, d=1):
     """Day number(s) of y-m-d; y, m, d may be arrays (d may exceed the month: it just rolls on)."""
     y = np.asarray(y, dtype=np.int64)
-    months = (y - 1970) * 12 + (np.asarray(m, dtype=np.int64) - 1)
-    out = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + (np.asarray(d) - 1)
-    return out if out.ndim else int(out)
-
-
-def add_years(days: np.ndarray, k) -> np.ndarray:
-    """Same day-of-month k years later (29 Feb -> 1 Mar in a non-leap year)."""
-    dd = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    mm = dd.astype("datetime64[M]")
-    off = (dd - mm.astype("datetime64[D]")).astype(np.int64)
-    return (mm + np.asarray(k, dtype=np.int64) * 12).astype("datetime64[D]").astype(np.int64) + off
+    out = _MONTH_START[y - _Y0, np.asarray(m, dtype=np.int64) - 1] + (np.asarray(d, dtype=np.int64) - 1)
+    return out if np.ndim(out) else int(out)
 
 
 def year_of(days) -> np.ndarray:
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return _YEAR[np.asarray(days, dtype=np.int64) - _D0].astype(np.int64)
 
 
 def month_day(days) -> np.ndarray:
     """month*100 + day."""
-    dd = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    mm = dd.astype("datetime64[M]")
-    month = mm.astype(np.int64) % 12 + 1
-    return month * 100 + (dd - mm.astype("datetime64[D]")).astype(np.int64) + 1
+    return _MD[np.asarray(days, dtype=np.int64) - _D0].astype(np.int64)
+
+
+def add_years(days, k) -> np.ndarray:
+    """Same day-of-month k years later (29 Feb -> 1 Mar in a non-leap year)."""
+    md = month_day(days)
+    return ymd(year_of(days) + k, md // 100, md % 100)
 
 
 def schooljaar_of(days) -> np.ndarray:
@@ -70,7 +76,7 @@ def age_on(birth, day) -> np.ndarray:
     return year_of(day) - year_of(birth) - (month_day(day) < month_day(birth))
 
 
-TLV_START = ymd(2014, 8, 1)
+TLV_START = ymd(2014, 8, 1)  # passend onderwijs: the first TLVs
 
 
 # --- profile parameters --------------------------------------------------------------------------
@@ -86,11 +92,13 @@ class Params:
     vo_factor: float           # older cohorts are larger (births fell after ~2010)
     min_k: int                 # every rare situation at least this many times (small: tests rely on it)
     # track probabilities per pupil
-    p_sbao: float = 0.058
-    p_so_direct: float = 0.0105
-    p_so_bao: float = 0.0175
-    p_vso_bao: float = 0.007
-    p_vso_vo: float = 0.0105
+    p_sbao: float = 0.072
+    p_so_direct: float = 0.014
+    p_so_bao: float = 0.0235
+    p_vso_bao: float = 0.005
+    p_vso_vo: float = 0.008
+    p_sbao_to_vso: float = 0.10     # after sbao: VSO instead of VO
+    p_so_to_vso: float = 0.50       # after so: VSO (so->vso) instead of VO
     # event rates
     p_move_regular: float = 0.045
     p_move_vso: float = 0.10
@@ -180,8 +188,6 @@ class _Chooser:
         before = np.concatenate([[0.0], cum])[first]
         tot = np.bincount(g, w, minlength=n_groups)
         self.key = g + (cum - before) / tot[g]
-        self.key[np.searchsorted(g, np.arange(n_groups), side="right")[np.bincount(g, minlength=n_groups) > 0] - 1] = \
-            np.flatnonzero(np.bincount(g, minlength=n_groups) > 0) + 1.0
         self.n = len(self.items)
 
     def choose(self, groups: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -203,10 +209,12 @@ def _unique_ids(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarra
     extra = max(64, n // 20)
     while True:
         x = rng.integers(lo, hi, n + extra)
-        _, first = np.unique(x, return_index=True)
-        if len(first) >= n:
-            keep = np.sort(first)[:n]
-            return x[keep]
+        order = np.argsort(x, kind="stable")
+        dup = np.zeros(len(x), dtype=bool)
+        dup[order[1:][x[order[1:]] == x[order[:-1]]]] = True   # later copies of a value
+        x = x[~dup]
+        if len(x) >= n:
+            return x[:n]
         extra *= 2
 
 
@@ -244,95 +252,97 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
 
     # ---- tracks: up to three consecutive slots per pupil ----------------------------------------
     K = 3
-    sl_soort = np.full((n, K), -1, dtype=np.int8)
-    sl_b = np.zeros((n, K), dtype=np.int64)
-    sl_e = np.zeros((n, K), dtype=np.int64)
+    sl_soort = [np.full(n, -1, dtype=np.int8) for _ in range(K)]
+    sl_b = [np.zeros(n, dtype=np.int64) for _ in range(K)]
+    sl_e = [np.zeros(n, dtype=np.int64) for _ in range(K)]
 
-    def put(mask, k, soort, b, e):
-        sl_soort[mask, k] = soort if np.isscalar(soort) else soort[mask]
-        sl_b[mask, k] = b[mask]
-        sl_e[mask, k] = e[mask]
+    def put(idx, k, soort, b, e):
+        sl_soort[k][idx] = soort
+        sl_b[k][idx] = b
+        sl_e[k][idx] = e
 
-    jul31_sv = ymd(sv, 7, 31)
-    aug1_sv = ymd(sv, 8, 1)
-    vo_end = ymd(sv + D, 7, 31)
-    vso_end = ymd(sv + Dv, 7, 31)
-    # after a special spell: VSO (so->vso) or VO
-    u_sec = rng.random(n)
-    to_vso = np.where(track == T_SBAO, u_sec < 0.15, u_sec < 0.65)
-    sec_soort = np.where(to_vso, VSO, VO).astype(np.int8)
-    sec_end = np.where(to_vso, vso_end, vo_end)
-    mid = rng.random(n) < 0.4
-    mid_off = rng.integers(20, 320, n)
+    def secondary(idx, p_vso):
+        """After a special spell: VSO (so->vso) or VO, from 1 August of the secondary start year."""
+        to_vso = rng.random(len(idx)) < p_vso
+        return (np.where(to_vso, VSO, VO).astype(np.int8), ymd(sv[idx], 8, 1),
+                np.where(to_vso, ymd(sv[idx] + Dv[idx], 7, 31), ymd(sv[idx] + D[idx], 7, 31)))
 
-    m = track == REG
-    put(m, 0, BAO, bd4, jul31_sv - 0 * bd4)
-    put(m, 1, VO, aug1_sv, vo_end)
+    def entry(idx, p_years):
+        """1 August k years before secondary (k ~ p_years, k = 1, 2, ...), or (40 %) later in that schooljaar."""
+        k = rng.choice(np.arange(1, len(p_years) + 1), size=len(idx), p=p_years)
+        mid = rng.random(len(idx)) < 0.4
+        return ymd(sv[idx] - k, 8, 1) + np.where(mid, rng.integers(20, 320, len(idx)), 0)
 
-    m = track == T_SBAO
-    k_sb = rng.choice([1, 2, 3, 4, 5, 6], size=n, p=[0.12, 0.2, 0.23, 0.2, 0.15, 0.10])
-    x = ymd(sv - k_sb, 8, 1) + np.where(mid, mid_off, 0)
-    put(m, 0, BAO, bd4, x - 1)
-    put(m, 1, SBAO, x, jul31_sv)
-    put(m, 2, sec_soort, aug1_sv, sec_end)
+    i = np.flatnonzero(track == REG)
+    put(i, 0, BAO, bd4[i], ymd(sv[i], 7, 31))
+    put(i, 1, VO, ymd(sv[i], 8, 1), ymd(sv[i] + D[i], 7, 31))
 
-    m = track == T_SO_DIRECT
-    so_start = bd4 + rng.integers(0, 90, n)
-    put(m, 0, SO, so_start, jul31_sv)
-    put(m, 1, sec_soort, aug1_sv, sec_end)
+    i = np.flatnonzero(track == T_SBAO)                      # bao -> sbao -> vo/vso
+    x = entry(i, [0.12, 0.2, 0.23, 0.2, 0.15, 0.10])
+    put(i, 0, BAO, bd4[i], x - 1)
+    put(i, 1, SBAO, x, ymd(sv[i], 7, 31))
+    put(i, 2, *secondary(i, p.p_sbao_to_vso))
 
-    m = track == T_SO_BAO
-    k_so = rng.choice([1, 2, 3, 4, 5, 6, 7], size=n, p=[0.12, 0.16, 0.17, 0.17, 0.15, 0.13, 0.10])
-    y = ymd(sv - k_so, 8, 1) + np.where(mid, mid_off, 0)
-    put(m, 0, BAO, bd4, y - 1)
-    put(m, 1, SO, y, jul31_sv)
-    put(m, 2, sec_soort, aug1_sv, sec_end)
+    i = np.flatnonzero(track == T_SO_DIRECT)                 # so from age 4 -> vso/vo
+    put(i, 0, SO, bd4[i] + rng.integers(0, 90, len(i)), ymd(sv[i], 7, 31))
+    put(i, 1, *secondary(i, p.p_so_to_vso))
 
-    m = track == T_VSO_BAO
-    put(m, 0, BAO, bd4, jul31_sv)
-    put(m, 1, VSO, aug1_sv, vso_end)
+    i = np.flatnonzero(track == T_SO_BAO)                    # bao -> so -> vso/vo
+    y = entry(i, [0.12, 0.16, 0.17, 0.17, 0.15, 0.13, 0.10])
+    put(i, 0, BAO, bd4[i], y - 1)
+    put(i, 1, SO, y, ymd(sv[i], 7, 31))
+    put(i, 2, *secondary(i, p.p_so_to_vso))
 
-    m = track == T_VSO_VO
-    j = rng.choice([0, 1, 2, 3], size=n, p=[0.3, 0.3, 0.25, 0.15])
-    z = ymd(sv + j, 8, 1) + np.where(mid | (j == 0), mid_off, 0)
-    vso_end_vo = ymd(sv + np.maximum(Dv, j + 1), 7, 31)
-    put(m, 0, BAO, bd4, jul31_sv)
-    put(m, 1, VO, aug1_sv, z - 1)
-    put(m, 2, VSO, z, vso_end_vo)
+    i = np.flatnonzero(track == T_VSO_BAO)                   # bao -> vso
+    put(i, 0, BAO, bd4[i], ymd(sv[i], 7, 31))
+    put(i, 1, VSO, ymd(sv[i], 8, 1), ymd(sv[i] + Dv[i], 7, 31))
 
-    # ---- a vestiging for every slot -------------------------------------------------------------
+    i = np.flatnonzero(track == T_VSO_VO)                    # bao -> vo -> vso
+    j = rng.choice([0, 1, 2, 3], size=len(i), p=[0.3, 0.3, 0.25, 0.15])
+    z = ymd(sv[i] + j, 8, 1) + np.where((rng.random(len(i)) < 0.4) | (j == 0), rng.integers(20, 320, len(i)), 0)
+    put(i, 0, BAO, bd4[i], ymd(sv[i], 7, 31))
+    put(i, 1, VO, ymd(sv[i], 8, 1), z - 1)
+    put(i, 2, VSO, z, ymd(sv[i] + np.maximum(Dv[i], j + 1), 7, 31))
+
+    valid = [(sl_soort[k] >= 0) & (sl_b[k] <= sl_e[k]) & (sl_e[k] >= w0) & (sl_b[k] <= H) for k in range(K)]
+
+    # ---- a vestiging for every slot in the window (and the bao of sbao pupils: it issues the TLV) --
     choosers, global_choosers = {}, {}
     for s in (BAO, SBAO, SO, VSO, VO):
         items = np.flatnonzero(ref.vest_soort == s)
         choosers[s] = _Chooser(items, ref.vest_swv[items], ref.vest_weight[items], ref.n_swv)
         global_choosers[s] = _Chooser(items, np.zeros(len(items), dtype=np.int64), ref.vest_weight[items], 1)
     stay_p = {BAO: 0.97, SBAO: 0.93, SO: 0.75, VSO: 0.75, VO: 0.93}
-    sl_vest = np.full((n, K), -1, dtype=np.int64)
-    u_v = rng.random((n, K))
-    u_stay = rng.random((n, K))
+    sl_vest = [np.full(n, -1, dtype=np.int64) for _ in range(K)]
     for k in range(K):
+        need = valid[k] | (track == T_SBAO) if k == 0 else valid[k]
         for s in (BAO, SBAO, SO, VSO, VO):
-            idx = np.flatnonzero(sl_soort[:, k] == s)
+            idx = np.flatnonzero(need & (sl_soort[k] == s))
             h = home[SECTOR_OF_SOORT[s], idx]
-            stay = (u_stay[idx, k] < stay_p[s]) & (h >= 0)
-            v = global_choosers[s].choose(np.zeros(len(idx), dtype=np.int64), u_v[idx, k])
-            v[stay] = choosers[s].choose(h[stay], u_v[idx[stay], k])
-            sl_vest[idx, k] = v
+            u_ = rng.random(len(idx))
+            stay = (rng.random(len(idx)) < stay_p[s]) & (h >= 0)
+            v = np.empty(len(idx), dtype=np.int64)
+            v[stay] = choosers[s].choose(h[stay], u_[stay])
+            v[~stay] = global_choosers[s].choose(np.zeros(int((~stay).sum()), dtype=np.int64), u_[~stay])
+            sl_vest[k][idx] = v
 
     # ---- flatten to registrations overlapping the window ----------------------------------------
-    valid = (sl_soort >= 0) & (sl_b <= sl_e) & (sl_e >= w0) & (sl_b <= H)
-    r_pupil, r_slot = np.nonzero(valid)          # row-major: by pupil, then slot
-    r_soort = sl_soort[r_pupil, r_slot]
-    r_vest = sl_vest[r_pupil, r_slot]
-    r_b = sl_b[r_pupil, r_slot]
-    r_e = sl_e[r_pupil, r_slot]
-    prev_in = (r_slot > 0) & valid[r_pupil, np.maximum(r_slot - 1, 0)]
+    rows_k = [np.flatnonzero(valid[k]) for k in range(K)]
+    r_pupil = np.concatenate(rows_k)
+    r_slot = np.concatenate([np.full(len(rows_k[k]), k, dtype=np.int8) for k in range(K)])
+    r_soort = np.concatenate([sl_soort[k][rows_k[k]] for k in range(K)])
+    r_vest = np.concatenate([sl_vest[k][rows_k[k]] for k in range(K)])
+    r_b = np.concatenate([sl_b[k][rows_k[k]] for k in range(K)])
+    r_e = np.concatenate([sl_e[k][rows_k[k]] for k in range(K)])
+    prev_in = np.concatenate([np.zeros(len(rows_k[0]), dtype=bool)] +
+                             [valid[k - 1][rows_k[k]] for k in range(1, K)])
+    del sl_b, sl_e, valid, rows_k
     nr = len(r_pupil)
 
     # SBAO cross-border: the sbao lies in another SWV than the bao before it (bao visible in the window)
     sb = np.flatnonzero((r_soort == SBAO) & prev_in & (r_b > w0))
     cross = _pick(rng, sb, p.p_sbao_cross, p.min_k)
-    bao_swv = ref.vest_swv[sl_vest[r_pupil[cross], 0]]
+    bao_swv = ref.vest_swv[sl_vest[0][r_pupil[cross]]]
     vv = global_choosers[SBAO].choose(np.zeros(len(cross), dtype=np.int64), rng.random(len(cross)))
     for _ in range(50):
         same = ref.vest_swv[vv] == bao_swv
@@ -341,7 +351,6 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
         vv[same] = global_choosers[SBAO].choose(np.zeros(int(same.sum()), dtype=np.int64), rng.random(int(same.sum())))
     ok = ref.vest_swv[vv] != bao_swv
     r_vest[cross[ok]] = vv[ok]
-    sl_vest[r_pupil[cross[ok]], r_slot[cross[ok]]] = vv[ok]
 
     # ---- situations of the (v)so spells ---------------------------------------------------------
     vso_rows = np.flatnonzero((r_soort == SO) | (r_soort == VSO))
@@ -396,7 +405,7 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
     sector = SECTOR_OF_SOORT[sp_soort]
     issuer = home[sector, sp_pupil]
     is_sb = sp_soort == SBAO
-    issuer[is_sb] = ref.vest_swv[sl_vest[sp_pupil[is_sb], 0]]            # the bao's SWV
+    issuer[is_sb] = ref.vest_swv[sl_vest[0][sp_pupil[is_sb]]]            # the bao's SWV
     uu = rng.random(ns)
     to_vest = (uu < 0.05) | (issuer < 0)
     issuer[to_vest & ~is_sb] = ref.vest_swv[sp_vest[to_vest & ~is_sb]]
@@ -554,12 +563,16 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
     lid = _unique_ids(rng, npup, 100_000_000, 1_000_000_000)
     pc4_num = np.array([int(x) for x in ref.pc4], dtype=np.int64)
     pc4 = pc4_num[pc4i[keep_p]]
-    vso_pupils = np.unique(remap[r_pupil[is_vso_row]])
-    miss = np.union1d(_pick(rng, vso_pupils, p.p_pc4_missing, max(1, p.min_k // 2)),
-                      _pick(rng, np.arange(npup), p.p_pc4_missing, p.min_k))
+    is_vso_pupil = np.zeros(npup, dtype=bool)
+    is_vso_pupil[remap[r_pupil[is_vso_row]]] = True
+    miss = np.zeros(npup, dtype=bool)
+    miss[_pick(rng, np.flatnonzero(is_vso_pupil), p.p_pc4_missing, max(1, p.min_k // 2))] = True
+    miss[_pick(rng, np.arange(npup), p.p_pc4_missing, p.min_k)] = True
     pc4[miss] = -1
-    unknown_codes = np.setdiff1d(np.arange(1000, 10000), pc4_num)
-    unk = _pick(rng, np.setdiff1d(np.arange(npup), miss), p.p_pc4_unknown, p.min_k)
+    known = np.zeros(10000, dtype=bool)
+    known[pc4_num] = True
+    unknown_codes = np.flatnonzero(~known[1000:]) + 1000
+    unk = _pick(rng, np.flatnonzero(~miss), p.p_pc4_unknown, p.min_k)
     pc4[unk] = unknown_codes[rng.integers(0, len(unknown_codes), len(unk))]
     bsn4 = rng.integers(0, 10000, npup)
     bsn4[rng.random(npup) < 0.02] = -1
@@ -569,10 +582,15 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
     c_pupil = remap[c_pupil]
 
     # ids: chronological numbers; output order by (leerling_id, begindatum)
-    chrono = np.lexsort((lid[r_pupil], r_b))
+    # (one int64 key per row: a pupil's registrations never share a begindatum, so keys are unique)
+    r_lid = lid[r_pupil]
+    chrono = np.argsort(r_b * (1 << 30) + r_lid)
     r_id = np.empty(nr, dtype=np.int64)
     r_id[chrono] = np.arange(1, nr + 1)
-    o = np.lexsort((r_b, lid[r_pupil]))
+    b_min = int(r_b.min())
+    assert int(r_b.max()) - b_min < (1 << 16)
+    o = np.argsort(r_lid * (1 << 16) + (r_b - b_min))
+    del r_lid, chrono
     t_o = np.lexsort((t_b, lid[t_pupil], t_afg))
     c_o = np.lexsort((lid[c_pupil], c_begin))
 

@@ -1,0 +1,138 @@
+"""The steps of one production, as plain functions: the Prefect flows wire exactly these, and
+`run_production` chains them without Prefect (the benchmark's baseline and `--no-prefect`).
+
+extract folder → validated Extract → Production (computed, reconciled) → per owner:
+change report → staging → documents (xlsx, csv, pdf) → atomic publish.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from kijkglas.settings import Settings, load_settings
+from schemas.validate import load_valid_extract
+from tasks import publish, render
+from tasks.model import ProductResult
+from tasks.products import Production, compute
+
+log = logging.getLogger("kijkglas")
+OPERATOR_DIR = ".operator"  # operator-only part of the outbox (data-quality lists, validation reports)
+
+
+@dataclass
+class SwvOutcome:
+    owner: str
+    product: str
+    schooljaar: str
+    outcome: str            # published | unchanged | skipped
+    version: str | None
+    stand_per: str
+    counts: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+def owner_of(result: ProductResult) -> str:
+    return result.swv.swv_code if result.swv is not None else publish.OPENBAAR
+
+
+def counts_of(result: ProductResult) -> dict:
+    """A short numeric summary per table for the UI: rows, and the grand total where there is one."""
+    out = {}
+    for stem, t in result.tables.items():
+        if "Totaal" in t.columns and len(t) and str(t.iloc[-1, 0]) == "Totaal":
+            out[stem] = int(t["Totaal"].iloc[-1])
+        else:
+            out[stem] = len(t)
+    return out
+
+
+def render_documents(result: ProductResult, folder: Path, change_report) -> list[Path]:
+    """Write every document of the product (workbooks, data/*.csv, PDF) into `folder`.
+    Top-level and picklable, so that a process pool can run it (weasyprint and openpyxl are
+    CPU-bound; threads do not help)."""
+    name = result.product.replace("-", "_") + ("_openbaar" if result.swv is None else "")
+    written, job = getattr(render, f"{name}_documents")(result, folder, change_report)
+    if job is not None:
+        written.append(render.render_pdf(job.template_name, job.context, job.path))
+    return written
+
+
+def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: date) -> set[str]:
+    """Owners whose current version was made from a newer extract: an older extract (a backfill
+    rerun) must never replace it."""
+    cur = publish.current_versions(outbox, reconcile=False)
+    if cur.empty:
+        return set()
+    cur = cur[(cur["product"] == product) & (cur["schooljaar"] == schooljaar) & (cur["status"] == "actueel")]
+    newer = pd.to_datetime(cur["stand_per"]) > pd.Timestamp(stand_per)
+    return set(cur.loc[newer, "swv"])
+
+
+def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str,
+                      render_executor: Executor | None = None) -> SwvOutcome:
+    """Change report, staging, documents and atomic publish for one SWV (or openbaar).
+    The documents are rendered in `render_executor` when given (a process pool), else here."""
+    owner = owner_of(result)
+    report = publish.change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
+    stage = publish.start_version(outbox, owner, result.schooljaar, result.product)
+    try:
+        if render_executor is None:
+            render_documents(result, stage, report)
+        else:
+            render_executor.submit(render_documents, result, stage, report).result()
+        counts = counts_of(result)
+        meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
+                "extract": extract_identity, "counts": counts,
+                "swv_naam": result.swv.naam if result.swv else "openbaar"}
+        out = publish.publish_version(outbox, owner, result.schooljaar, result.product, stage, meta)
+    except BaseException:
+        publish.discard_version(stage)
+        raise
+    return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
+                      version=out.version, stand_per=str(result.stand_per), counts=counts)
+
+
+def skipped(result: ProductResult) -> SwvOutcome:
+    return SwvOutcome(owner=owner_of(result), product=result.product, schooljaar=result.schooljaar,
+                      outcome="skipped", version=None, stand_per=str(result.stand_per),
+                      reason="actuele versie is gemaakt op een nieuwer extract")
+
+
+def write_operator_files(outbox: Path, production: Production, stand_per: date) -> Path:
+    """The data-quality list goes to the operator's part of the outbox, never to an SWV folder."""
+    folder = Path(outbox) / OPERATOR_DIR / "kwaliteit"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{production.product}_{production.schooljaar}_{stand_per.isoformat()}.csv"
+    production.kwaliteit.to_csv(path, index=False)
+    return path
+
+
+def results_to_publish(production: Production, outbox: Path, stand_per: date) -> tuple[list[ProductResult], list[SwvOutcome]]:
+    """Split the results into those to publish and those skipped (a newer extract is current)."""
+    newer = superseded_owners(outbox, production.product, production.schooljaar, stand_per)
+    todo, skip = [], []
+    for r in production.openbaar + production.per_swv:
+        (skip.append(skipped(r)) if owner_of(r) in newer else todo.append(r))
+    return todo, skip
+
+
+def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
+                   productiedatum: date | None = None, swv_codes: list[str] | None = None,
+                   settings: Settings | None = None, processes: int | None = None) -> list[SwvOutcome]:
+    """The whole production without Prefect: validate, compute, render (PDFs in a process pool), publish."""
+    settings = settings or load_settings()
+    extract = load_valid_extract(Path(extract_dir))
+    production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
+    write_operator_files(outbox, production, extract.stand_per)
+    todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)
+    procs = processes or os.cpu_count() or 2
+    # threads keep the process pool busy while others publish; publishing is per-key locked
+    with ProcessPoolExecutor(procs) as pool, ThreadPoolExecutor(procs * 2) as threads:
+        outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool), todo))
+    return outcomes
