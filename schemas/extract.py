@@ -136,9 +136,10 @@ def _read_csv(path: Path, name: str) -> pa.Table:
     parse = pa_csv.ParseOptions(delimiter=",", newlines_in_values=True)
     try:
         table = pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
+        names = table.column_names  # decoded lazily: a binary file fails only here
     except Exception as exc:  # any parser failure -> one line naming the file
         raise ExtractFormatError(f"{path}: cannot be read as CSV ({_one_line(exc)})") from None
-    _check_column_names(path, name, table.column_names)
+    _check_column_names(path, name, names)
     return table
 
 

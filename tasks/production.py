@@ -104,6 +104,11 @@ def skipped(result: ProductResult) -> SwvOutcome:
                       reason="actuele versie is gemaakt op een nieuwer extract")
 
 
+def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
+    """Where the validation report of an extract goes: the operator's part of the outbox."""
+    return Path(outbox) / OPERATOR_DIR / "validatie" / Path(extract_dir).resolve().name
+
+
 def write_operator_files(outbox: Path, production: Production, stand_per: date) -> Path:
     """The data-quality list goes to the operator's part of the outbox, never to an SWV folder."""
     folder = Path(outbox) / OPERATOR_DIR / "kwaliteit"
@@ -127,7 +132,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
                    settings: Settings | None = None, processes: int | None = None) -> list[SwvOutcome]:
     """The whole production without Prefect: validate, compute, render (PDFs in a process pool), publish."""
     settings = settings or load_settings()
-    extract = load_valid_extract(Path(extract_dir))
+    extract = load_valid_extract(Path(extract_dir), validation_report_dir(outbox, extract_dir))
     production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
     write_operator_files(outbox, production, extract.stand_per)
     todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)

@@ -15,6 +15,9 @@ from pypdf import PdfReader
 from tasks import render
 from tasks.model import ProductResult, SwvInfo
 
+# WeasyPrint asks for the system library HarfBuzz-Subset; without it, it subsets with fontTools.
+pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")
+
 AGE = ("<8", "8+")
 CATS = ("Laag", "Midden", "Hoog")
 VSO_COLS = ["Regel"] + [f"{c} {a}" for c in CATS for a in AGE] + ["Totaal"]

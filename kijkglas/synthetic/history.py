@@ -440,6 +440,8 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
         L = np.where(sbx, rng.choice([0, 1, 2], size=m_, p=[0.2, 0.5, 0.3]),
                      rng.choice([0, 1, 2, 3], size=m_, p=[0.25, 0.35, 0.25, 0.15]))
         e = ymd(sy + 1 + L, 7, 31)
+        midyear = (rng.random(m_) < 0.25) & ~sbx           # some (v)so TLVs run to a date mid-year
+        e = np.where(midyear, b + rng.integers(180, 730, m_), e)
         e = np.where(null_end, NULL, e)
         out["spell"].append(ix), out["b"].append(b), out["afg"].append(afg), out["e"].append(e)
         out["cat"].append(cat[ix].copy())

@@ -1,0 +1,81 @@
+"""Prefect tasks: thin wrappers around the plain production steps in `tasks/`.
+
+Tasks that take DataFrames use NO_CACHE: Prefect would otherwise pickle and hash every frame
+for a cache key on each call. Only publishing (file I/O) is retried; computing and its
+reconciliations are deterministic, so a retry could never help them.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
+
+from kijkglas.settings import load_settings
+from schemas.validate import load_valid_extract
+from tasks import production as steps
+from tasks.products import Production, compute
+
+_POOL: ProcessPoolExecutor | None = None
+
+
+def render_pool() -> ProcessPoolExecutor:
+    """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ProcessPoolExecutor(os.cpu_count() or 2)
+        atexit.register(_POOL.shutdown)
+    return _POOL
+
+
+@task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)
+def valideer_extract(extract_dir: str, outbox: str):
+    """Read and check the whole extract; on any failure nothing is published (raises). The
+    report goes to the operator's part of the outbox."""
+    return load_valid_extract(Path(extract_dir), steps.validation_report_dir(Path(outbox), Path(extract_dir)))
+
+
+@task(name="bereken", task_run_name="bereken-{product}-{schooljaar}", cache_policy=NO_CACHE, persist_result=False)
+def bereken(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None) -> Production:
+    """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
+    return compute(product, extract, schooljaar, aanmaakdatum, load_settings(), swv)
+
+
+def _publish_run_name() -> str:
+    r = task_run.parameters["result"]
+    return f"publiceer-{r.product}-{steps.owner_of(r)}"
+
+
+@task(task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
+      retries=2, retry_delay_seconds=2)
+def publiceer(result, outbox: str, extract_identity: str, in_pool: bool = True) -> steps.SwvOutcome:
+    """One SWV: change report, documents, atomic publish. `in_pool=False` when the task itself
+    already runs in a worker process (Dask)."""
+    return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None)
+
+
+@task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)
+def rapporteer(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
+    """What the UI shows: the publications, the reconciliations and the data-quality list."""
+    key = f"{production.product}-{production.schooljaar}"
+    create_table_artifact(
+        key=f"publicaties-{key}",
+        table=[{"SWV": o.owner, "product": o.product, "schooljaar": o.schooljaar, "uitkomst": o.outcome,
+                "versie": o.version or "", "stand per": o.stand_per,
+                "aantallen": ", ".join(f"{k}={v}" for k, v in o.counts.items()), "reden": o.reason}
+               for o in outcomes],
+        description=f"Gepubliceerd: {production.product} {production.schooljaar}, stand per {stand_per}")
+    checks = "\n".join(f"- ✅ {c}" for c in production.checks) or "- (geen reconciliatie voor dit product)"
+    create_markdown_artifact(key=f"reconciliatie-{key}", markdown=f"# Reconciliatie {key}\n\n{checks}\n",
+                             description="Reconciliaties: geslaagd")
+    kw = production.kwaliteit
+    path = steps.write_operator_files(Path(outbox), production, stand_per)
+    rows = kw.head(200).astype(object).where(kw.head(200).notna(), "").to_dict("records") if len(kw) else []
+    create_table_artifact(key=f"kwaliteit-{key}", table=rows or [{"melding": "geen meldingen"}],
+                          description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {path})")
