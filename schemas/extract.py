@@ -59,7 +59,7 @@ TABLES: dict[str, dict[str, str]] = {
 OPTIONAL_TABLES = {"bekostiging"}
 TABLE_SUFFIXES = (".parquet", ".csv")
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11; keep to whole years inside that range.
 _MIN_DATE, _MAX_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
@@ -138,9 +138,29 @@ def _read_csv(path: Path, name: str) -> pa.Table:
         table = pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
         names = table.column_names  # decoded lazily: a binary file fails only here
     except Exception as exc:  # any parser failure -> one line naming the file
-        raise ExtractFormatError(f"{path}: cannot be read as CSV ({_one_line(exc)})") from None
+        raise ExtractFormatError(f"{path}: cannot be read as CSV ({_wrong_field_count(path, parse) or _one_line(exc)})") from None
     _check_column_names(path, name, names)
     return table
+
+
+def _wrong_field_count(path: Path, parse: pa_csv.ParseOptions) -> str | None:
+    """Which data row has too many or too few fields (a multi-threaded read cannot tell)."""
+    rows: list = []
+
+    def note(row):
+        rows.append(row)
+        return "error"
+
+    options = pa_csv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=parse.newlines_in_values,
+                                  invalid_row_handler=note)
+    try:
+        pa_csv.read_csv(path, read_options=pa_csv.ReadOptions(use_threads=False), parse_options=options)
+    except Exception:
+        pass
+    if not rows or rows[0].number is None:
+        return None
+    row = rows[0]
+    return f"row {row.number - 1} has {row.actual_columns} fields, the header has {row.expected_columns}"
 
 
 def _read_parquet(path: Path, name: str) -> pa.Table:
@@ -176,15 +196,26 @@ def _parse_iso_dates(path: Path, column: str, arr: pa.ChunkedArray) -> np.ndarra
     """Text -> datetime64[D]; each distinct value is parsed once (dates repeat a lot)."""
     encoded = pc.dictionary_encode(arr.combine_chunks())
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    uniques = pd.Series(encoded.dictionary.to_pylist(), dtype=object)
-    # to_datetime also accepts "2024-1-5"; the contract says ISO, so require the zero-padded form.
-    iso = uniques.map(lambda v: _ISO_DATE.fullmatch(v) is not None).astype(bool).to_numpy()
-    parsed = pd.to_datetime(uniques.where(iso), format="%Y-%m-%d", errors="coerce").to_numpy().astype("datetime64[D]")
-    ok = np.append(iso & ~np.isnat(parsed), True)  # position -1 = null: fine
+    parsed = np.array([_iso_day(v) for v in encoded.dictionary.to_pylist()], dtype="datetime64[D]")
+    ok = np.append(~np.isnat(parsed), True)  # position -1 = null: fine
     shown = lambda i: arr[i].as_py()  # noqa: E731
     if not ok.all():
         raise _bad_value(path, column, ~ok[codes], shown, "a date (YYYY-MM-DD)")
     return np.append(parsed, np.datetime64("NaT"))[codes]
+
+
+def _iso_day(text: str) -> np.datetime64:
+    """'2024-10-01' as a day; NaT if it is not exactly YYYY-MM-DD or not a calendar day.
+
+    Python's date (not pandas) parses it, so that 9999-12-31 is read and then reported as out
+    of range rather than as 'not a date'.
+    """
+    if _ISO_DATE.fullmatch(text) is None:
+        return np.datetime64("NaT")
+    try:
+        return np.datetime64(date.fromisoformat(text), "D")
+    except ValueError:
+        return np.datetime64("NaT")
 
 
 def _date_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.Array:
@@ -192,9 +223,9 @@ def _date_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.Array:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         values = _parse_iso_dates(path, column, arr)
         shown = lambda i: arr[i].as_py()  # noqa: E731
-    elif pa.types.is_null(t):
+    elif pa.types.is_null(t):  # a Parquet column with only nulls
         values = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[D]")
-        shown = None
+        shown = str
     elif pa.types.is_date(t):
         values = arr.cast(pa.date32()).to_numpy().astype("datetime64[D]")
         shown = lambda i: str(values[i])  # noqa: E731
@@ -240,11 +271,7 @@ def _to_frame(path: Path, name: str, table: pa.Table) -> pd.DataFrame:
     convert = {"str": _str_column, "date": _date_column, "decimal": _decimal_column}
     cols = TABLES[name]
     arrays = [convert[kind](path, c, table.column(c)) for c, kind in cols.items()]
-    df = pa.table(arrays, names=list(cols)).to_pandas(split_blocks=True, self_destruct=True)
-    for c, kind in cols.items():  # an all-null Parquet column arrives as object: give it its kind
-        if kind == "decimal" and df[c].dtype != "float64":
-            df[c] = df[c].astype("float64")
-    return df
+    return pa.table(arrays, names=list(cols)).to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:

@@ -349,14 +349,14 @@ def validate_extract(extract: Extract) -> pd.DataFrame:
 
 def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
     """Contract order: by table, then column as listed in the contract, then row."""
-    table_order = {t: i for i, t in enumerate(TABLES)}
-    column_order = {(t, c): i for t, cols in TABLES.items() for i, c in enumerate(cols)}
+    column_order = {f"{t}.{c}": i for i, (t, c) in enumerate((t, c) for t, cols in TABLES.items() for c in cols)}
+    table_order = {t: len(column_order) + i for i, t in enumerate(TABLES)}  # failures about a whole file
+    where = failures["table"].astype(str) + "." + failures["column"].astype(str)
     keys = pd.DataFrame({
-        "t": failures["table"].map(table_order).fillna(len(table_order)),
-        "c": [column_order.get(tc, len(column_order)) for tc in zip(failures["table"], failures["column"])],
+        "c": where.map(column_order).fillna(failures["table"].map(table_order)).fillna(len(column_order) * 2),
         "row": failures["row"].fillna(0),
     })
-    order = keys.sort_values(["t", "c", "row"], kind="stable").index
+    order = keys.sort_values(["c", "row"], kind="stable").index
     return failures.loc[order].reset_index(drop=True)
 
 

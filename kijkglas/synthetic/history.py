@@ -95,8 +95,8 @@ class Params:
     p_sbao: float = 0.072
     p_so_direct: float = 0.014
     p_so_bao: float = 0.0235
-    p_vso_bao: float = 0.005
-    p_vso_vo: float = 0.008
+    p_vso_bao: float = 0.0045
+    p_vso_vo: float = 0.0065
     p_sbao_to_vso: float = 0.10     # after sbao: VSO instead of VO
     p_so_to_vso: float = 0.50       # after so: VSO (so->vso) instead of VO
     # event rates
@@ -115,7 +115,7 @@ class Params:
 PROFILES: dict[str, Params] = {
     "national": Params(name="national", n_po=76, n_vo=74, n_pc4=4000,
                        vestigingen={BAO: 6500, SBAO: 270, SO: 330, VSO: 330, VO: 1500},
-                       cohort=184_000, vo_factor=1.07, min_k=3),
+                       cohort=184_000, vo_factor=1.095, min_k=3),
     "small": Params(name="small", n_po=3, n_vo=3, n_pc4=60,
                     vestigingen={BAO: 24, SBAO: 4, SO: 5, VSO: 5, VO: 9},
                     cohort=300, vo_factor=1.07, min_k=4,

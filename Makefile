@@ -1,0 +1,31 @@
+# Set-up and the two main jobs. Everything installs from this project's own files.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup system-packages bench
+
+$(BIN)/kijkglas: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/kijkglas
+
+# Optional system libraries: HarfBuzz-Subset makes PDFs faster, poppler-utils gives pdftoppm.
+# Best effort: the product works without them.
+system-packages:
+	-@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && ! ldconfig -p | grep -q libharfbuzz-subset \
+		&& (apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq libharfbuzz-subset0 poppler-utils >/dev/null 2>&1) || true
+
+setup: system-packages $(BIN)/kijkglas
+
+# The main job: generate a demo extract, validate it, produce Kijkglas 1 through Prefect (local ephemeral server).
+demo: setup
+	PREFECT_HOME=$(CURDIR)/demo/.prefect $(BIN)/kijkglas demo --workdir demo
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+bench: setup
+	$(BIN)/python bench/bench_foundation.py
+	$(BIN)/python bench/bench_kijkglas.py
