@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--outbox", required=True, type=Path)
     w.add_argument("--swv", nargs="*", default=None, help="only these SWVs (default: every SWV holding that version)")
 
+    a = sub.add_parser("audit", help="check that no SWV folder holds a pupil the rules do not give it",
+                       description="Privacy audit of the whole outbox against the extracts its versions were made from.")
+    a.add_argument("--outbox", required=True, type=Path)
+    a.add_argument("--extracts", required=True, type=Path, help="an extract folder or a folder of extracts")
+
     d = sub.add_parser("demo", help="generate a demo extract, validate it, run a production, print the outbox",
                        description="The README's main job on the embedded default (local ephemeral Prefect).")
     d.add_argument("--workdir", type=Path, default=Path("demo"))
@@ -92,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": "tasks.publish:cli_status",
         "withdraw": "tasks.publish:cli_withdraw",
         "demo": "kijkglas.commands:cli_demo",
+        "audit": "tasks.audit:cli_audit",
     }[args.command]
     module, func = handler.split(":")
     import importlib

@@ -21,11 +21,11 @@ import pandera.pandas as pa
 
 from schemas.extract import TABLES, Extract, ExtractFormatError, read_extract, table_file
 from schemas.models import (
-    ROW_CHECK_COLUMN,
     SO_VSO,
     TLV_SWV_SECTOR,
     VESTIGING_SWV_SECTOR,
     hash_values,
+    row_rule_failures,
     schema_for,
 )
 
@@ -66,13 +66,21 @@ def format_value(value) -> str:
     return str(value)
 
 
+def format_values(values) -> np.ndarray:
+    """`format_value` for many values; text (nearly always the case) is passed through as it is."""
+    s = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.fillna("").to_numpy(dtype=object)
+    return s.map(format_value).to_numpy(dtype=object)
+
+
 def failures_frame(table: str, column: str, rule: str, rows, values) -> pd.DataFrame:
     """Failures of one rule; `rows` are frame index labels (0-based), `values` what was found."""
     rows = np.asarray(rows)
     return pd.DataFrame({
         "table": table, "column": column, "rule": rule,
         "row": pd.array(rows + 1 if len(rows) else [], dtype="Int64"),
-        "value": pd.Series(values, dtype=object).map(format_value).to_numpy(dtype=object),
+        "value": format_values(values),
     })
 
 
@@ -100,18 +108,16 @@ def _rule_name(check) -> str:
 
 
 def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """pandera's `failure_cases` in the report format.
-
-    A row rule (dataframe check) comes back once per column of the failing row, without the
-    null cells; it is reported once, on the column the rule is about, with that cell's value.
-    """
-    is_row_rule = cases["check"].isin(list(ROW_CHECK_COLUMN)) & (cases["schema_context"] == "DataFrameSchema")
+    """pandera's `failure_cases` in the report format; a failed row rule is expanded to its rows."""
     parts = []
-    for rule, group in cases[is_row_rule].groupby("check", sort=False):
-        column = ROW_CHECK_COLUMN[rule]
-        rows = pd.unique(group["index"].to_numpy())
-        parts.append(failures_frame(table, column, rule, rows, frame.loc[rows, column].to_numpy(dtype=object)))
-    rest = cases[~is_row_rule]
+    row_rule = pd.Series(False, index=cases.index)
+    for rule in pd.unique(cases["check"].astype(str)):
+        found = row_rule_failures(table, rule, frame)
+        if found is not None:
+            column, fails = found
+            parts.append(mask_failures(table, frame, column, rule, fails))
+            row_rule |= cases["check"].astype(str) == rule
+    rest = cases[~row_rule]
     if len(rest):
         column = rest["column"].where(rest["column"].notna(), rest["failure_case"])
         parts.append(pd.DataFrame({
@@ -119,7 +125,7 @@ def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) 
             "column": column.astype(str).to_numpy(),
             "rule": rest["check"].map(_rule_name).to_numpy(),
             "row": pd.array(pd.to_numeric(rest["index"], errors="coerce") + 1, dtype="Int64"),
-            "value": rest["failure_case"].map(format_value).to_numpy(dtype=object),
+            "value": format_values(rest["failure_case"].to_numpy(dtype=object)),
         }))
     return concat_failures(parts)
 
@@ -348,16 +354,18 @@ def validate_extract(extract: Extract) -> pd.DataFrame:
 
 
 def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
-    """Contract order: by table, then column as listed in the contract, then row."""
-    column_order = {f"{t}.{c}": i for i, (t, c) in enumerate((t, c) for t, cols in TABLES.items() for c in cols)}
-    table_order = {t: len(column_order) + i for i, t in enumerate(TABLES)}  # failures about a whole file
-    where = failures["table"].astype(str) + "." + failures["column"].astype(str)
-    keys = pd.DataFrame({
-        "c": where.map(column_order).fillna(failures["table"].map(table_order)).fillna(len(column_order) * 2),
-        "row": failures["row"].fillna(0),
-    })
-    order = keys.sort_values(["c", "row"], kind="stable").index
-    return failures.loc[order].reset_index(drop=True)
+    """Contract order: by table and column as listed in the contract, then by row."""
+    if failures.empty:
+        return failures
+    contract_order = [(t, c) for t, cols in TABLES.items() for c in cols]
+    rank = {key: i for i, key in enumerate(contract_order)}
+    rank |= {(t, ""): len(rank) + i for i, t in enumerate(TABLES)}  # failures about a whole file
+    # rank the few distinct (table, column) pairs, not every failure
+    codes, pairs = pd.MultiIndex.from_arrays([failures["table"], failures["column"]]).factorize()
+    pair_rank = np.array([rank.get(p, len(rank)) for p in pairs], dtype=np.int64)
+    rows = failures["row"].fillna(0).to_numpy(dtype=np.int64)
+    order = np.lexsort((rows, pair_rank[codes]))
+    return failures.iloc[order].reset_index(drop=True)
 
 
 # --- the report ------------------------------------------------------------------------------------

@@ -908,3 +908,7 @@ def render_kijkglas_1(result: ProductResult, version_dir: str | os.PathLike,
     """All documents of Kijkglas 1 for one SWV: bestand 1 and 2 (.xlsx), the PDF and data/*.csv."""
     written, job = kijkglas_1_documents(result, version_dir, change_report)
     return written + [render_pdf(job.template_name, job.context, job.path)]
+
+
+from tasks.render_products import (kijkglas_2_documents, kijkglas_3_documents,  # noqa: E402
+                                   kijkglas_3_openbaar_documents, kijkglas_4_documents, kijkglas_5_documents)
