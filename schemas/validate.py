@@ -123,7 +123,7 @@ def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) 
         parts.append(pd.DataFrame({
             "table": table,
             "column": column.astype(str).to_numpy(),
-            "rule": rest["check"].map(_rule_name).to_numpy(),
+            "rule": rest["check"].map({c: _rule_name(c) for c in pd.unique(rest["check"])}).to_numpy(),
             "row": pd.array(pd.to_numeric(rest["index"], errors="coerce") + 1, dtype="Int64"),
             "value": format_values(rest["failure_case"].to_numpy(dtype=object)),
         }))
@@ -360,11 +360,12 @@ def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
     contract_order = [(t, c) for t, cols in TABLES.items() for c in cols]
     rank = {key: i for i, key in enumerate(contract_order)}
     rank |= {(t, ""): len(rank) + i for i, t in enumerate(TABLES)}  # failures about a whole file
-    # rank the few distinct (table, column) pairs, not every failure
-    codes, pairs = pd.MultiIndex.from_arrays([failures["table"], failures["column"]]).factorize()
-    pair_rank = np.array([rank.get(p, len(rank)) for p in pairs], dtype=np.int64)
+    # rank the few distinct tables x columns, not every failure
+    table_codes, tables = pd.factorize(failures["table"])
+    column_codes, columns = pd.factorize(failures["column"])
+    pair_rank = np.array([[rank.get((t, c), len(rank)) for c in columns] for t in tables], dtype=np.int64)
     rows = failures["row"].fillna(0).to_numpy(dtype=np.int64)
-    order = np.lexsort((rows, pair_rank[codes]))
+    order = np.lexsort((rows, pair_rank[table_codes, column_codes]))
     return failures.iloc[order].reset_index(drop=True)
 
 

@@ -20,7 +20,7 @@ null and drops what began after it. Dates are int64 day numbers (days since 1970
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -167,7 +167,6 @@ class History:
     b_onderdeel: list
     b_cents: np.ndarray
     b_date: np.ndarray
-    notes: dict = field(default_factory=dict)
 
     def copy_with(self, **arrays) -> "History":
         return replace(self, **arrays)
@@ -216,6 +215,47 @@ def _unique_ids(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarra
         if len(x) >= n:
             return x[:n]
         extra *= 2
+
+
+def _tlv_chains(rng: np.random.Generator, start: np.ndarray, spell_end: np.ndarray, horizon: int,
+                has_tlv: np.ndarray, is_sbao: np.ndarray, cat: np.ndarray):
+    """TLVs for spells: the first begins at `start`, each runs to 31 July after 0-3 schooljaren (some (v)so
+    TLVs to a date mid-year, some without end), then is renewed by an adjacent TLV (next day) or an
+    overlapping one (begins before the old one ends), or not at all (expires). Categories sometimes change
+    at a renewal. Vectorised over spells: one loop round per generation of renewals.
+    Returns (spell index, begindatum, afgiftedatum, einddatum or NULL, categorie) per TLV."""
+    cat = cat.copy()
+    cur = start.copy()
+    active = has_tlv & (cur <= np.minimum(spell_end, horizon))
+    out: dict[str, list] = {k: [] for k in ("spell", "b", "afg", "e", "cat")}
+    while active.any():
+        ix = np.flatnonzero(active)
+        m_ = len(ix)
+        b = cur[ix]
+        afg = np.minimum(np.maximum(b - rng.integers(0, 46, m_), TLV_START), b)
+        sy = schooljaar_of(b)
+        sbx = is_sbao[ix]
+        null_end = rng.random(m_) < np.where(sbx, 0.45, 0.06)
+        L = np.where(sbx, rng.choice([0, 1, 2], size=m_, p=[0.2, 0.5, 0.3]),
+                     rng.choice([0, 1, 2, 3], size=m_, p=[0.25, 0.35, 0.25, 0.15]))
+        e = ymd(sy + 1 + L, 7, 31)
+        midyear = (rng.random(m_) < 0.25) & ~sbx
+        e = np.where(midyear, b + rng.integers(180, 730, m_), e)
+        e = np.where(null_end, NULL, e)
+        for k, v in (("spell", ix), ("b", b), ("afg", afg), ("e", e), ("cat", cat[ix].copy())):
+            out[k].append(v)
+        covers = null_end | (e >= spell_end[ix])
+        r = rng.random(m_)
+        stop = r >= 0.88                                       # not renewed: the TLV expires
+        overlap = (r >= 0.66) & ~stop & (e - b > 75)           # renewed before the old one ends
+        back = rng.integers(30, 200, m_)
+        nb = np.where(overlap, np.maximum(e - np.minimum(back, e - b - 45), b + 30), e + 1)
+        recat = (rng.random(m_) < 0.2) & ~sbx
+        cat[ix] = np.where(recat, rng.choice(3, size=m_, p=[0.6, 0.2, 0.2]).astype(np.int8), cat[ix])
+        cur[ix] = nb
+        active[ix] = ~covers & ~stop & (nb <= np.minimum(spell_end[ix], horizon))
+    empty = np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate(out[k]) if out[k] else empty for k in ("spell", "b", "afg", "e", "cat"))
 
 
 def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -> History:
@@ -426,42 +466,7 @@ def build_history(rng: np.random.Generator, ref: Reference, p: Params, T: int) -
     start[cf] = np.maximum(sp_b[cf], cvi_tlv_from[spells][cf])
     start = np.maximum(start, TLV_START)
     no_tlv = geen[spells] | rp_notlv[spells] | cvi_open[spells]
-    cur = start
-    active = ~no_tlv & (cur <= np.minimum(sp_e, H))
-    out = {k: [] for k in ("spell", "b", "afg", "e", "cat")}
-    while active.any():
-        ix = np.flatnonzero(active)
-        m_ = len(ix)
-        b = cur[ix]
-        afg = np.minimum(np.maximum(b - rng.integers(0, 46, m_), TLV_START), b)
-        sy = schooljaar_of(b)
-        sbx = is_sb[ix]
-        null_end = rng.random(m_) < np.where(sbx, 0.45, 0.06)
-        L = np.where(sbx, rng.choice([0, 1, 2], size=m_, p=[0.2, 0.5, 0.3]),
-                     rng.choice([0, 1, 2, 3], size=m_, p=[0.25, 0.35, 0.25, 0.15]))
-        e = ymd(sy + 1 + L, 7, 31)
-        midyear = (rng.random(m_) < 0.25) & ~sbx           # some (v)so TLVs run to a date mid-year
-        e = np.where(midyear, b + rng.integers(180, 730, m_), e)
-        e = np.where(null_end, NULL, e)
-        out["spell"].append(ix), out["b"].append(b), out["afg"].append(afg), out["e"].append(e)
-        out["cat"].append(cat[ix].copy())
-        covers = null_end | (e >= sp_e[ix])
-        r = rng.random(m_)
-        stop = r >= 0.88
-        overlap = (r >= 0.66) & ~stop & (e - b > 75)
-        back = rng.integers(30, 200, m_)
-        nb = np.where(overlap, np.maximum(e - np.minimum(back, e - b - 45), b + 30), e + 1)
-        recat = (rng.random(m_) < 0.2) & ~sbx
-        newcat = rng.choice(3, size=m_, p=[0.6, 0.2, 0.2]).astype(np.int8)
-        cat[ix] = np.where(recat, newcat, cat[ix])
-        cur = cur.copy()
-        cur[ix] = nb
-        active[ix] = ~covers & ~stop & (nb <= np.minimum(sp_e[ix], H))
-    t_spell = np.concatenate(out["spell"]) if out["spell"] else np.zeros(0, np.int64)
-    t_b = np.concatenate(out["b"]) if out["b"] else np.zeros(0, np.int64)
-    t_afg = np.concatenate(out["afg"]) if out["afg"] else np.zeros(0, np.int64)
-    t_e = np.concatenate(out["e"]) if out["e"] else np.zeros(0, np.int64)
-    t_cat = np.concatenate(out["cat"]) if out["cat"] else np.zeros(0, np.int8)
+    t_spell, t_b, t_afg, t_e, t_cat = _tlv_chains(rng, start, sp_e, H, ~no_tlv, is_sb, cat)
     keep = ((t_e == NULL) | (t_e >= w0)) & (t_afg <= H)
     t_spell, t_b, t_afg, t_e, t_cat = t_spell[keep], t_b[keep], t_afg[keep], t_e[keep], t_cat[keep]
     t_pupil = sp_pupil[t_spell]
