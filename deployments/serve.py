@@ -1,11 +1,18 @@
 """The one-machine setup: serve every deployment of the calendar from this process
-(`kijkglas serve --extracts X --outbox Y`), on the Prefect server PREFECT_API_URL points at
-(or a local one). No work pool or worker needed: this process runs the scheduled and manual runs.
-The same deployments as deployments/prefect.yaml, from the same definitions.
+(`kijkglas serve --extracts X --outbox Y`), on the Prefect server PREFECT_API_URL points at,
+else on a local `prefect server start` at 127.0.0.1:4200. No work pool or worker needed: this
+process runs the scheduled and manual runs. The same deployments as deployments/prefect.yaml,
+from the same definitions.
+
+It needs a running server: with Prefect's temporary (ephemeral) server each served run would
+start a temporary server of its own and the serving one would never see it finish.
 """
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import urllib.request
 
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, RRule
@@ -34,8 +41,35 @@ def build_deployments(extracts: str, outbox: str) -> list[RunnerDeployment]:
     return [to_runner_deployment(d) for d in deployment_definitions(extracts=extracts, outbox=outbox)]
 
 
+LOCAL_API_URL = "http://127.0.0.1:4200/api"
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=3) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def server_api_url() -> str | None:
+    """PREFECT_API_URL when set, else the local server when one answers, else None."""
+    from prefect.settings import PREFECT_API_URL
+    return PREFECT_API_URL.value() or (LOCAL_API_URL if _healthy(LOCAL_API_URL) else None)
+
+
 def serve_all(extracts: str, outbox: str, limit: int | None = 2) -> None:
     """Register the deployments and run them until interrupted (Ctrl-C). `limit` runs at a time
     (the rendering of one production already uses every core)."""
     from prefect import serve
-    serve(*build_deployments(extracts, outbox), limit=limit)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = server_api_url()
+    if url is None:
+        print("kijkglas serve heeft een Prefect-server nodig. Start er een (`prefect server start`) en zet\n"
+              f"PREFECT_API_URL={LOCAL_API_URL} (of het adres van jullie server).", file=sys.stderr)
+        raise SystemExit(2)
+    os.environ["PREFECT_API_URL"] = url  # the served runs (subprocesses) report to the same server
+    print(f"deployments serveren op {url} (UI: {url.removesuffix('/api')}); extracts {extracts}, outbox {outbox}")
+    with temporary_settings({PREFECT_API_URL: url}):
+        serve(*build_deployments(extracts, outbox), limit=limit)

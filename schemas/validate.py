@@ -112,7 +112,10 @@ def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) 
     parts = []
     row_rule = pd.Series(False, index=cases.index)
     for rule in pd.unique(cases["check"].astype(str)):
-        found = row_rule_failures(table, rule, frame)
+        try:
+            found = row_rule_failures(table, rule, frame)
+        except Exception:  # pandera has already reported why the rule could not be evaluated
+            continue
         if found is not None:
             column, fails = found
             parts.append(mask_failures(table, frame, column, rule, fails))
@@ -149,7 +152,7 @@ ABSENT = -1  # Keys.positions of a value that is not a key
 class Keys:
     """The non-null values of a key column, indexed once for many exact lookups.
 
-    A large key column (leerling_id) is looked up through 64-bit hashes: a uint64 hash table
+    A large key column (leerling_id) is looked up through 64-bit hashes: an int64 hash table
     is several times faster than one of Python strings on millions of rows. Every hit is then
     compared as a string, and a value whose hit does not compare equal (a hash collision) is
     looked up exactly on the strings. Small key columns are looked up on the strings directly.
@@ -261,6 +264,10 @@ def flag_failures(ins: pd.DataFrame, soort: pd.Series) -> list[pd.DataFrame]:
     return parts
 
 
+DAY_SPAN = 4_000_000  # pupil * DAY_SPAN + day orders by pupil first: days (offset) stay in 0 .. DAY_SPAN
+DAY_OFFSET = 1_000_000  # datetime64[ns] days run from about -106 000 to 106 000
+
+
 def overlap_mask(pupil: np.ndarray, begin: pd.Series, end: pd.Series) -> np.ndarray:
     """True for every registration that overlaps (by at least a day) another one of the same pupil.
 
@@ -268,27 +275,26 @@ def overlap_mask(pupil: np.ndarray, begin: pd.Series, end: pd.Series) -> np.ndar
     the latest end among the pupil's earlier registrations (a running maximum), and overlaps a
     later one iff its end is on or after the next registration's begin (begins are sorted, so
     the next begin is the earliest later one). Ends are inclusive; a null end is open.
+    `pupil` holds non-negative integer codes; rows without a begindatum are left out.
     """
-    n = len(pupil)
-    flagged = np.zeros(n, dtype=bool)
+    flagged = np.zeros(len(pupil), dtype=bool)
     dated = np.flatnonzero(begin.notna().to_numpy())  # a missing begindatum is its own failure
     if len(dated) < 2:
         return flagged
-    days_begin = begin.to_numpy("datetime64[ns]")[dated].astype("datetime64[D]").astype(np.int64)
-    days_end_raw = end.to_numpy("datetime64[ns]")[dated]
-    open_end = np.isnat(days_end_raw)
-    days_end = days_end_raw.astype("datetime64[D]").astype(np.int64)
-    # Offsets keep the values positive and below SPAN, so pupil * SPAN + day is ordered by pupil first.
-    offset, span = 1_000_000, 4_000_000
-    days_end = np.where(open_end, span - 1 - offset, days_end)
-    group = pupil[dated].astype(np.int64)
-    order = np.lexsort((days_begin, group))
-    g, b, e = group[order], days_begin[order] + offset, days_end[order] + offset
-    same_as_prev = np.r_[False, g[1:] == g[:-1]]
-    running_end = np.maximum.accumulate(g * span + e) - g * span
-    prev_running_end = np.r_[0, running_end[:-1]]
-    overlaps_earlier = same_as_prev & (b <= prev_running_end)
-    overlaps_later = np.r_[same_as_prev[1:] & (e[:-1] >= b[1:]), False]
+    begin_day = begin.to_numpy("datetime64[ns]")[dated].astype("datetime64[D]").astype(np.int64) + DAY_OFFSET
+    end_raw = end.to_numpy("datetime64[ns]")[dated]
+    end_day = np.where(np.isnat(end_raw), DAY_SPAN - 1, end_raw.astype("datetime64[D]").astype(np.int64) + DAY_OFFSET)
+    group = pupil[dated].astype(np.int64) * DAY_SPAN
+    # one int64 key instead of np.lexsort: several times faster on millions of rows
+    order = np.argsort(group + begin_day, kind="stable")
+    g, b, e = group[order], begin_day[order], end_day[order]
+    same_as_prev = np.empty(len(g), dtype=bool)
+    same_as_prev[0], same_as_prev[1:] = False, g[1:] == g[:-1]
+    running_end = np.maximum.accumulate(g + e) - g  # latest end so far within the pupil
+    overlaps_earlier = np.zeros(len(g), dtype=bool)
+    overlaps_earlier[1:] = same_as_prev[1:] & (b[1:] <= running_end[:-1])
+    overlaps_later = np.zeros(len(g), dtype=bool)
+    overlaps_later[:-1] = same_as_prev[1:] & (e[:-1] >= b[1:])
     flagged[dated[order[overlaps_earlier | overlaps_later]]] = True
     return flagged
 

@@ -50,11 +50,10 @@ class K1Basis:
 
 def counted_regulier_on(extract, dag: pd.Timestamp) -> pd.DataFrame:
     """bao, sbao and vo registrations counted on `dag`, with the vestiging's soort and SWV."""
-    v = extract.vestigingen
-    codes = v.loc[v["soort"].isin(["BAO", "SBAO", "VO"]), "vestiging_code"]
     regs = extract.inschrijvingen
-    regs = regs[regs["vestiging_code"].isin(codes) & rules.is_counted(regs, dag)]
-    return rules.with_vestiging(regs[["inschrijving_id", "leerling_id", "vestiging_code", "vavo", "lwoo", "pro"]], v)
+    regs = regs.loc[rules.is_counted(regs, dag), ["inschrijving_id", "leerling_id", "vestiging_code", "vavo", "lwoo", "pro"]]
+    regs = rules.with_vestiging(regs, extract.vestigingen)
+    return regs[regs["soort"].isin(["BAO", "SBAO", "VO"])]
 
 
 def kwaliteit_k1(vso: pd.DataFrame, extract) -> pd.DataFrame:
@@ -83,72 +82,81 @@ def k1_basis(extract, schooljaar: str, settings: Settings) -> K1Basis:
                    regulier=counted_regulier_on(extract, dag), kwaliteit=kwaliteit_k1(vso, extract))
 
 
-# --- tables for one SWV --------------------------------------------------------------------
+# --- count tables: computed for all SWVs at once, then sliced per SWV ----------------------
+# Each *_wide function takes a frame with one row per registration and returns the counts of
+# every SWV in `codes` as one frame indexed by (swv, row label), zeros included.
 
-def _counts(frame: pd.DataFrame, by: str, columns: list[str], rows: list[str]) -> pd.DataFrame:
-    """Count rows of `frame` per value of `by` (rows, in order, zeros too) × `col` (columns)."""
-    t = frame.groupby([by, "col"]).size().unstack("col", fill_value=0)
-    t = t.reindex(index=rows, columns=columns, fill_value=0).astype("int64")
-    return t
+def _wide(f: pd.DataFrame, columns: list[str], rows_of, codes: list[str]) -> pd.DataFrame:
+    """Count `f` (columns swv, row, col) per (swv, row) × col; every (swv, row) of rows_of(swv)."""
+    counts = f.groupby(["swv", "row", "col"]).size().unstack("col", fill_value=0)
+    index = pd.MultiIndex.from_tuples([(c, r) for c in codes for r in rows_of(c)], names=["swv", "row"])
+    return counts.reindex(index=index, columns=columns, fill_value=0).astype("int64")
 
 
-def _with_total(t: pd.DataFrame, first: str) -> pd.DataFrame:
-    t = t.copy()
+def swv_table(wide: pd.DataFrame, code: str, first: str) -> pd.DataFrame:
+    """One SWV's rows of a wide table, with the Totaal row and column."""
+    t = wide.xs(code, level="swv").copy()
     t.loc[TOTAAL] = t.sum()
     t[TOTAAL] = t.sum(axis=1)
     return t.rename_axis(index=first, columns=None).reset_index()
 
 
-def vso_totalen(vso_s: pd.DataFrame, swv_code: str) -> pd.DataFrame:
-    """(v)so table: registrations whose responsible SWV is S, deelnemend or not, by category × age."""
+def _cat_age(frame: pd.DataFrame) -> pd.Series:
+    return frame["categorie"].map(CAT_LABEL) + " " + frame["leeftijdscategorie"]
+
+
+def vso_totalen_wide(vso: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """(v)so table: registrations by responsible SWV, deelnemend or not, by category × age."""
+    own = rules.deelnemend(vso["vestiging_swv"], vso["verantwoordelijk_swv"])
+    f = pd.DataFrame({"swv": vso["verantwoordelijk_swv"], "row": own.map({True: DEELNEMEND, False: NIET_DEELNEMEND}),
+                      "col": _cat_age(vso)})
+    return _wide(f, COUNT_COLUMNS, lambda c: [DEELNEMEND, NIET_DEELNEMEND], codes)
+
+
+def tlv_wide(vso: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """TLV table: counted registrations at an SWV's own (v)so vestigingen with a TLV in force,
+    split by whether that SWV issued it."""
+    t = vso[vso["tlv_nummer"].notna()]
+    eigen = (t["tlv_swv"] == t["vestiging_swv"]).map({True: "TLV eigen SWV", False: "TLV ander SWV"})
+    f = pd.DataFrame({"swv": t["vestiging_swv"], "row": eigen, "col": _cat_age(t)})
+    return _wide(f, COUNT_COLUMNS, lambda c: ["TLV eigen SWV", "TLV ander SWV"], codes)
+
+
+def per_vestiging_wide(vso: pd.DataFrame, codes: list[str], eigen_vestigingen: dict[str, list[str]]) -> pd.DataFrame:
+    """Per vestiging: a row per own (v)so vestiging (zeros too) and one for all others together."""
+    own = rules.deelnemend(vso["vestiging_swv"], vso["verantwoordelijk_swv"])
     f = pd.DataFrame({
-        "regel": rules.deelnemend(vso_s["vestiging_swv"], swv_code).map({True: DEELNEMEND, False: NIET_DEELNEMEND}),
-        "col": vso_s["categorie"].map(CAT_LABEL) + " " + vso_s["leeftijdscategorie"],
+        "swv": vso["verantwoordelijk_swv"], "row": vso["vestiging_code"].where(own, NIET_DEELNEMEND),
+        "col": vso["situatie"].map(VESTIGING_GROUPS) + " SWV " + vso["categorie"] + " " + vso["leeftijdscategorie"],
     })
-    return _with_total(_counts(f, "regel", COUNT_COLUMNS, [DEELNEMEND, NIET_DEELNEMEND]), "Regel")
+    return _wide(f, VESTIGING_COLUMNS, lambda c: sorted(eigen_vestigingen.get(c, [])) + [NIET_DEELNEMEND], codes)
+
+
+def vso_totalen(vso_s: pd.DataFrame, swv_code: str) -> pd.DataFrame:
+    """The (v)so table of one SWV from its registrations (responsible SWV = swv_code)."""
+    return swv_table(vso_totalen_wide(vso_s.assign(verantwoordelijk_swv=swv_code), [swv_code]), swv_code, "Regel")
 
 
 def tlv_tabel(vso_at_s: pd.DataFrame, swv_code: str) -> pd.DataFrame:
-    """TLV table: counted registrations at S's own (v)so vestigingen with a TLV in force, split by issuer."""
-    with_tlv = vso_at_s[vso_at_s["tlv_nummer"].notna()]
-    f = pd.DataFrame({
-        "regel": (with_tlv["tlv_swv"] == swv_code).map({True: "TLV eigen SWV", False: "TLV ander SWV"}),
-        "col": with_tlv["categorie"].map(CAT_LABEL) + " " + with_tlv["leeftijdscategorie"],
-    })
-    return _with_total(_counts(f, "regel", COUNT_COLUMNS, ["TLV eigen SWV", "TLV ander SWV"]), "Regel")
+    """The TLV table of one SWV from the registrations at its own (v)so vestigingen."""
+    return swv_table(tlv_wide(vso_at_s.assign(vestiging_swv=swv_code), [swv_code]), swv_code, "Regel")
 
 
 def per_vestiging(vso_s: pd.DataFrame, swv_code: str, eigen_vestigingen: list[str]) -> pd.DataFrame:
-    """A row per own (v)so vestiging (zeros too), one for all others together, and Totaal."""
-    own = rules.deelnemend(vso_s["vestiging_swv"], swv_code)
-    f = pd.DataFrame({
-        "vestiging": vso_s["vestiging_code"].where(own, NIET_DEELNEMEND),
-        "col": vso_s["situatie"].map(VESTIGING_GROUPS) + " SWV " + vso_s["categorie"] + " " + vso_s["leeftijdscategorie"],
-    })
-    rows = sorted(eigen_vestigingen) + [NIET_DEELNEMEND]
-    return _with_total(_counts(f, "vestiging", VESTIGING_COLUMNS, rows), "Vestiging")
+    """The per-vestiging table of one SWV from its registrations (responsible SWV = swv_code)."""
+    wide = per_vestiging_wide(vso_s.assign(verantwoordelijk_swv=swv_code), [swv_code], {swv_code: eigen_vestigingen})
+    return swv_table(wide, swv_code, "Vestiging")
 
 
-def bao_sbao(regulier_s: pd.DataFrame) -> pd.DataFrame:
-    bao = int((regulier_s["soort"] == "BAO").sum())
-    sbao = int((regulier_s["soort"] == "SBAO").sum())
-    return pd.DataFrame({"Regel": ["Deelnemende bao", "Deelnemende sbao", TOTAAL], "Aantal": [bao, sbao, bao + sbao]})
-
-
-def vo_tabel(regulier_s: pd.DataFrame) -> pd.DataFrame:
-    vo = regulier_s[regulier_s["soort"] == "VO"]
-    return pd.DataFrame({"Regel": ["Totaal vo", "waarvan vavo", "waarvan lwoo", "waarvan pro"],
-                         "Aantal": [len(vo), int((vo["vavo"] == "J").sum()), int((vo["lwoo"] == "J").sum()),
-                                    int((vo["pro"] == "J").sum())]})
-
-
-def inschrijvingen_tabel(vso_s: pd.DataFrame, swv_namen: pd.Series) -> pd.DataFrame:
-    """Bestand 2: one row per registration of the (v)so table, in the four groups."""
-    s = vso_s
+def inschrijvingen_tabel(vso: pd.DataFrame, swv_namen: pd.Series) -> pd.DataFrame:
+    """Bestand 2: one row per registration of the (v)so table, in the four groups; column `_swv`
+    holds the responsible SWV (whose bestand 2 the row belongs to)."""
+    s = vso
     groep = s["situatie"].map(GROEP)
     eerste = s["bsn_laatste4"].where(s["tlv_nummer"].isna(), s["tlv_nummer"])
     eerste = eerste.where(s["situatie"] != "CVI", s["cvi_nummer"])
     out = pd.DataFrame({
+        "_swv": s["verantwoordelijk_swv"],
         "Groep": groep,
         "TLV-nummer / CvI-nummer / BSN": eerste,
         "DUO-nummer leerling": s["leerling_id"],
@@ -167,35 +175,65 @@ def inschrijvingen_tabel(vso_s: pd.DataFrame, swv_namen: pd.Series) -> pd.DataFr
         "Residentiële leerling": s["residentieel"].fillna("N"),
     })
     out["_g"] = out["Groep"].map({g: i for i, g in enumerate(GROEP_ORDER)})
-    out = out.sort_values(["_g", "DUO-nummer leerling", "Begindatum inschrijving"], kind="stable")
+    out = out.sort_values(["_swv", "_g", "DUO-nummer leerling", "Begindatum inschrijving"], kind="stable")
     return out.drop(columns="_g").reset_index(drop=True)
 
 
 # --- reconciliation ------------------------------------------------------------------------
 
-def _diff_cells(name: str, expected: pd.DataFrame, actual: pd.DataFrame) -> list[str]:
-    key = expected.columns[0]
-    e = expected.set_index(key)
-    a = actual.set_index(key).reindex(index=e.index, columns=e.columns)
+def with_totals_wide(wide: pd.DataFrame) -> pd.DataFrame:
+    """Add each SWV's Totaal row and the Totaal column to a wide table (vectorised)."""
+    tot = wide.groupby(level="swv", sort=False).sum()
+    tot.index = pd.MultiIndex.from_arrays([tot.index, [TOTAAL] * len(tot)], names=["swv", "row"])
+    full = pd.concat([wide, tot])
+    full[TOTAAL] = full.sum(axis=1)
+    return full
+
+
+def _stacked(tables_per_swv: dict[str, dict[str, pd.DataFrame]], stem: str) -> pd.DataFrame:
+    """The published tables of every SWV as one frame indexed by (swv, row label)."""
+    parts = {c: t[stem].set_index(t[stem].columns[0]) for c, t in tables_per_swv.items()}
+    out = pd.concat(parts, names=["swv", "row"])
+    return out
+
+
+def _diff_cells(stem: str, published: pd.DataFrame, regrouped: pd.DataFrame) -> list[str]:
+    a = regrouped.reindex(index=published.index, columns=published.columns)
+    bad = published.ne(a)
     diffs = []
-    for col in e.columns:
-        bad = e[col].ne(a[col])
-        for row in e.index[bad]:
-            diffs.append(f"{name}[{row!s}, {col}]: bestand 1 = {e.at[row, col]}, bestand 2 = {a.at[row, col]}")
+    for swv, row, col in bad[bad].stack().index:
+        diffs.append(f"{swv}: {stem}[{row}, {col}]: bestand 1 = {published.at[(swv, row), col]}, "
+                     f"bestand 2 = {a.at[(swv, row), col]}")
     return diffs
 
 
-def reconcile_bestand_2(tables: dict[str, pd.DataFrame], swv_code: str) -> list[str]:
-    """Regroup bestand 2 by situation, category, age and deelnemend; it must give bestand 1."""
-    b2 = tables["k1_inschrijvingen"]
-    situatie_ = b2["Groep"].map({v: k for k, v in GROEP.items()})
-    regrouped = pd.DataFrame({
-        "vestiging_swv": b2["SWV vestiging"], "vestiging_code": b2["Vestiging"], "situatie": situatie_,
+def regroup_bestand_2(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Bestand 2 of every SWV back into registrations with situation, category, age and SWVs."""
+    b2 = pd.concat([t["k1_inschrijvingen"].assign(_swv=c) for c, t in tables_per_swv.items()], ignore_index=True)
+    return pd.DataFrame({
+        "verantwoordelijk_swv": b2["_swv"], "vestiging_swv": b2["SWV vestiging"], "vestiging_code": b2["Vestiging"],
+        "situatie": b2["Groep"].map({v: k for k, v in GROEP.items()}),
         "categorie": b2["Bekostigingscategorie L/M/H"], "leeftijdscategorie": b2["<8 of 8+"],
     })
-    eigen = [v for v in tables["k1_per_vestiging"]["Vestiging"] if v not in (NIET_DEELNEMEND, TOTAAL)]
-    return (_diff_cells("k1_vso_totalen", tables["k1_vso_totalen"], vso_totalen(regrouped, swv_code))
-            + _diff_cells("k1_per_vestiging", tables["k1_per_vestiging"], per_vestiging(regrouped, swv_code, eigen)))
+
+
+def reconcile_bestand_2_all(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
+    """Regroup bestand 2 by situation, category, age and deelnemend; it must give bestand 1,
+    for every SWV and cell (the (v)so table and the per-vestiging table, totals included)."""
+    if not tables_per_swv:
+        return []
+    codes = list(tables_per_swv)
+    regrouped = regroup_bestand_2(tables_per_swv)
+    eigen = {c: [v for v in t["k1_per_vestiging"]["Vestiging"] if v not in (NIET_DEELNEMEND, TOTAAL)]
+             for c, t in tables_per_swv.items()}
+    return (_diff_cells("k1_vso_totalen", _stacked(tables_per_swv, "k1_vso_totalen"),
+                        with_totals_wide(vso_totalen_wide(regrouped, codes)))
+            + _diff_cells("k1_per_vestiging", _stacked(tables_per_swv, "k1_per_vestiging"),
+                          with_totals_wide(per_vestiging_wide(regrouped, codes, eigen))))
+
+
+def reconcile_bestand_2(tables: dict[str, pd.DataFrame], swv_code: str) -> list[str]:
+    return reconcile_bestand_2_all({swv_code: tables})
 
 
 def reconcile_national(vso_totalen_per_swv: dict[str, pd.DataFrame], vso: pd.DataFrame) -> list[str]:
@@ -231,61 +269,79 @@ def algemene_gegevens(swv: SwvInfo, extra: list[tuple[str, str]], stand_per, aan
             + [("Stand per", fmt_datum(stand_per)), ("Aanmaakdatum", fmt_datum(aanmaakdatum))])
 
 
-class K1Groups:
-    """The national frames split once per SWV (avoids 150 full scans)."""
-
-    def __init__(self, basis: K1Basis, extract):
-        empty_vso = basis.vso.iloc[0:0]
-        self.by_responsible = {k: g for k, g in basis.vso.groupby("verantwoordelijk_swv")}
-        self.by_vestiging_swv = {k: g for k, g in basis.vso.groupby("vestiging_swv")}
-        self.regulier = {k: g for k, g in basis.regulier.groupby("vestiging_swv")}
-        self.empty_vso, self.empty_regulier = empty_vso, basis.regulier.iloc[0:0]
-        v = extract.vestigingen
-        vso_v = v[v["soort"].isin(["SO", "VSO"])]
-        self.eigen_vestigingen = vso_v.groupby("swv_code")["vestiging_code"].apply(list).to_dict()
-        self.swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
+def regulier_per_swv(regulier: pd.DataFrame) -> pd.DataFrame:
+    """bao/sbao/vo counts and the vo flags per SWV of the vestiging (one groupby, all SWVs)."""
+    f = pd.DataFrame({"swv": regulier["vestiging_swv"], "bao": regulier["soort"].eq("BAO"),
+                      "sbao": regulier["soort"].eq("SBAO"), "vo": regulier["soort"].eq("VO")})
+    vo = f["vo"]
+    for flag in ["vavo", "lwoo", "pro"]:
+        f[flag] = vo & regulier[flag].eq("J")
+    return f.groupby("swv").sum()
 
 
-def k1_tables(groups: K1Groups, swv: SwvInfo) -> dict[str, pd.DataFrame]:
-    code = swv.swv_code
-    vso_s = groups.by_responsible.get(code, groups.empty_vso)
-    regulier_s = groups.regulier.get(code, groups.empty_regulier)
-    tables = {"k1_vso_totalen": vso_totalen(vso_s, code)}
-    if swv.sector == "PO":
-        tables["k1_bao_sbao"] = bao_sbao(regulier_s)
-    else:
-        tables["k1_vo"] = vo_tabel(regulier_s)
-    tables["k1_tlv"] = tlv_tabel(groups.by_vestiging_swv.get(code, groups.empty_vso), code)
-    tables["k1_per_vestiging"] = per_vestiging(vso_s, code, groups.eigen_vestigingen.get(code, []))
-    tables["k1_inschrijvingen"] = inschrijvingen_tabel(vso_s, groups.swv_namen)
-    return tables
+def bao_sbao_tabel(counts: pd.Series) -> pd.DataFrame:
+    bao, sbao = int(counts.get("bao", 0)), int(counts.get("sbao", 0))
+    return pd.DataFrame({"Regel": ["Deelnemende bao", "Deelnemende sbao", TOTAAL], "Aantal": [bao, sbao, bao + sbao]})
+
+
+def vo_table(counts: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({"Regel": ["Totaal vo", "waarvan vavo", "waarvan lwoo", "waarvan pro"],
+                         "Aantal": [int(counts.get(k, 0)) for k in ["vo", "vavo", "lwoo", "pro"]]})
+
+
+def k1_tables_all(basis: K1Basis, extract, codes: list[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Bestand 1 and bestand 2 of every SWV in `codes`: aggregated once nationally, then sliced."""
+    vso = basis.vso[basis.vso["verantwoordelijk_swv"].notna()]
+    v = extract.vestigingen
+    eigen = v[v["soort"].isin(["SO", "VSO"])].groupby("swv_code")["vestiging_code"].apply(list).to_dict()
+    totalen = vso_totalen_wide(vso, codes)
+    tlv = tlv_wide(basis.vso, codes)
+    vestiging = per_vestiging_wide(vso, codes, eigen)
+    regulier = regulier_per_swv(basis.regulier)
+    sectors = extract.samenwerkingsverbanden.set_index("swv_code")["sector"]
+    swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
+    b2 = inschrijvingen_tabel(vso, swv_namen)
+    b2_per_swv = dict(tuple(b2.groupby("_swv", sort=False)))
+    empty_b2 = b2.iloc[0:0]
+    out = {}
+    for code in codes:
+        counts = regulier.loc[code] if code in regulier.index else pd.Series(dtype="int64")
+        tables = {"k1_vso_totalen": swv_table(totalen, code, "Regel")}
+        if sectors[code] == "PO":
+            tables["k1_bao_sbao"] = bao_sbao_tabel(counts)
+        else:
+            tables["k1_vo"] = vo_table(counts)
+        tables["k1_tlv"] = swv_table(tlv, code, "Regel")
+        tables["k1_per_vestiging"] = swv_table(vestiging, code, "Vestiging")
+        tables["k1_inschrijvingen"] = b2_per_swv.get(code, empty_b2).drop(columns="_swv").reset_index(drop=True)
+        out[code] = tables
+    return out
 
 
 def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> tuple[list[ProductResult], K1Basis]:
     """Kijkglas 1 for every SWV (or those named), reconciled; raises ReconciliationError."""
     basis = k1_basis(extract, schooljaar, settings)
-    groups = K1Groups(basis, extract)
     all_codes = sorted(extract.samenwerkingsverbanden["swv_code"])
-    wanted = all_codes if swv_codes is None else [c for c in all_codes if c in set(swv_codes)]
     unknown = sorted(set(swv_codes or []) - set(all_codes))
     if unknown:
         raise ValueError(f"unknown SWV code(s): {', '.join(unknown)}")
-    problems = reconcile_national(
-        {c: vso_totalen(groups.by_responsible.get(c, groups.empty_vso), c) for c in all_codes}, basis.vso)
+    wanted = all_codes if swv_codes is None else [c for c in all_codes if c in set(swv_codes)]
+    tables = k1_tables_all(basis, extract, wanted)
+    national = vso_totalen_wide(basis.vso[basis.vso["verantwoordelijk_swv"].notna()], all_codes)
+    problems = reconcile_national({c: swv_table(national, c, "Regel") for c in all_codes}, basis.vso)
+    problems += reconcile_bestand_2_all(tables)
+    if problems:
+        raise ReconciliationError("Kijkglas 1 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     bek = extract.bekostiging
     results = []
     for code in wanted:
         swv = swv_info(extract, code)
-        tables = k1_tables(groups, swv)
-        problems += [f"{code}: {p}" for p in reconcile_bestand_2(tables, code)]
         results.append(ProductResult(
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=basis.teldatum.date().isoformat(),
-            stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=tables,
+            stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=tables[code],
             algemene_gegevens=algemene_gegevens(swv, [("Teldatum", fmt_datum(basis.teldatum))],
                                                 extract.stand_per, aanmaakdatum),
             bekostiging=bek.loc[bek["swv_code"] == code, ["onderdeel", "bedrag", "vastgesteld_op"]].reset_index(drop=True),
         ))
-    if problems:
-        raise ReconciliationError("Kijkglas 1 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     return results, basis

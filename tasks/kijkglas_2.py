@@ -82,14 +82,15 @@ def block_tables(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date) -> dict
 
 
 def reconcile_marks(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], k3_per_swv: dict[str, dict[str, pd.DataFrame]],
-                    geboortedatum: pd.Series, schooljaar: str, sector_of: dict[str, str], settings: Settings) -> list[str]:
-    """The K2 marks summed per SWV, BRIN, category and age give each SWV's K3a/K3b rows."""
+                    geboortedatum, schooljaar: str, sector_of: dict[str, str], settings: Settings) -> list[str]:
+    """The K2 marks summed per SWV, BRIN, category and age give each SWV's K3a/K3b rows.
+    `geboortedatum` maps a Series of pupil ids to their birth dates."""
     t = rules.schooljaar_start_year(schooljaar)
     problems = []
     for code, blocks in blocks_per_swv.items():
         rows = pd.concat([b[["DUO-nummer leerling", "Vestiging", "Bekostigingscategorie L/M/H", "Instroom",
                              "Uitstroom", "Doorstroom"]] for b in blocks.values()], ignore_index=True)
-        age = rules.leeftijdscategorie(rows["DUO-nummer leerling"].map(geboortedatum), t, settings)
+        age = rules.leeftijdscategorie(geboortedatum(rows["DUO-nummer leerling"]), t, settings)
         base = {"swv": code, "brin": rows["Vestiging"].str[:4], "categorie": rows["Bekostigingscategorie L/M/H"],
                 "leeftijdscategorie": age}
         flows = pd.concat([
@@ -115,8 +116,7 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     """Kijkglas 2 for every SWV (or those named); the marks reconciled with Kijkglas 3.
     Returns the products and the data-quality list (periods without a responsible SWV)."""
     periods = rules.geldigheidsperioden(extract, schooljaar, settings)
-    lln = extract.leerlingen.set_index("leerling_id")
-    periods["bsn_laatste4"] = periods["leerling_id"].map(lln["bsn_laatste4"])
+    periods["bsn_laatste4"] = rules.leerling_attribute(extract, periods["leerling_id"], "bsn_laatste4")
     with_marks = marks_visible(extract.stand_per, schooljaar)
     flows = k3_stromen(extract, schooljaar, settings) if with_marks else pd.DataFrame()
     periods = mark_periods(periods, flows) if with_marks else mark_periods(periods, pd.DataFrame())
@@ -139,7 +139,8 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         sector_of = {r.swv.swv_code: r.swv.sector for r in results}
         k3_per_swv = {c: {p: national[f"k3{p[-1]}_{sector_of[c].lower()}"].pipe(lambda t: t[t["SWV"] == c])
                           for p in ["k3a", "k3b"]} for c in codes}
-        problems = reconcile_marks(blocks_per_swv, k3_per_swv, lln["geboortedatum"], schooljaar, sector_of, settings)
+        problems = reconcile_marks(blocks_per_swv, k3_per_swv, lambda ids: rules.leerling_attribute(extract, ids, "geboortedatum"),
+                                   schooljaar, sector_of, settings)
         if problems:
             raise ReconciliationError("Kijkglas 2 ↔ Kijkglas 3 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     geen = periods[periods["verantwoordelijk_swv"].isna()]

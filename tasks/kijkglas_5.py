@@ -40,7 +40,7 @@ def grensverkeer(extract, schooljaar: str) -> pd.DataFrame:
     valid = (t["begindatum_tlv"] <= t["begindatum"]) & (t["einddatum"].isna() | (t["begindatum"] <= t["einddatum"]))
     m = m[m["inschrijving_id"].isin(t.loc[valid, "inschrijving_id"])].copy()
     m["bek_1_10"] = rules.is_counted(m, rules.teldatum(schooljaar)).map({True: "J", False: "N"})
-    m["bsn_laatste4"] = m["leerling_id"].map(extract.leerlingen.set_index("leerling_id")["bsn_laatste4"])
+    m["bsn_laatste4"] = rules.leerling_attribute(extract, m["leerling_id"], "bsn_laatste4")
     return m.sort_values(["vestiging_code", "begindatum", "leerling_id"], kind="stable").reset_index(drop=True)
 
 

@@ -511,7 +511,7 @@ def kijkglas_4_context(result, change_report: list[dict] | None = None) -> dict:
     verschil = [_int(v) for v in body["Verschil"]]
     groei = body[[v > 0 for v in verschil]] if len(body) else body
     ctx.update({
-        "tabel": table_context(t, K4_CAPTIONS["k4_sbao"]),
+        "k4": table_context(t, K4_CAPTIONS["k4_sbao"]),
         "n": {"vestigingen": int(len(body)), "oktober": tot("Aantal 1 oktober"),
               "februari": tot("Aantal 1 februari"), "verschil": tot("Verschil"),
               "groei_vestigingen": int(len(groei)),

@@ -80,11 +80,24 @@ def leeftijdscategorie(geboortedatum: pd.Series, teldatum_jaar: int, settings: S
 
 # --- A (v)so registration on day d -------------------------------------------------------
 
+def leerling_attribute(extract, leerling_ids: pd.Series, column: str) -> pd.Series:
+    """A column of `leerlingen` for each given pupil (every id exists: the contract checks it)."""
+    index = getattr(extract, "_leerling_index", None)
+    if index is None:  # hashing 2.7 M ids once per extract, not once per lookup
+        index = pd.Index(extract.leerlingen["leerling_id"])
+        extract._leerling_index = index
+    pos = index.get_indexer(leerling_ids)
+    values = extract.leerlingen[column].to_numpy()[pos]
+    return pd.Series(values, index=leerling_ids.index).where(pos >= 0)
+
+
 def with_vestiging(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> pd.DataFrame:
-    """Registrations with the vestiging's soort, kernsoort, SWV (`vestiging_swv`) and sector."""
-    v = vestigingen[["vestiging_code", "soort", "kernsoort", "swv_code", "naam"]].rename(
-        columns={"swv_code": "vestiging_swv", "naam": "vestiging_naam"})
-    out = inschrijvingen.merge(v, on="vestiging_code", how="left", validate="many_to_one")
+    """Registrations with the vestiging's soort, kernsoort, SWV (`vestiging_swv`), naam and sector."""
+    v = vestigingen.set_index("vestiging_code")
+    pos = v.index.get_indexer(inschrijvingen["vestiging_code"])
+    out = inschrijvingen.copy()
+    for src, dst in [("soort", "soort"), ("kernsoort", "kernsoort"), ("swv_code", "vestiging_swv"), ("naam", "vestiging_naam")]:
+        out[dst] = v[src].to_numpy()[pos]
     out["sector"] = out["soort"].map(SOORT_SECTOR)
     return out
 
@@ -200,8 +213,7 @@ def vso_toestand(rows: pd.DataFrame, extract, settings: Settings,
     out["situatie"] = situatie(out["residentieel"], out["tlv_nummer"], out["cvi_nummer"])
     out["categorie"] = categorie(out["situatie"], out["tlv_categorie"], out["soort_indicatie"],
                                  out["kernsoort"], settings)
-    lln = extract.leerlingen.set_index("leerling_id")
-    out["pc4_woonadres"] = out["leerling_id"].map(lln["pc4_woonadres"])
+    out["pc4_woonadres"] = leerling_attribute(extract, out["leerling_id"], "pc4_woonadres")
     out["woon_swv"] = woon_swv(out["pc4_woonadres"], out["sector"], extract.regio_indeling)
     if vorige_swv is None:
         vorige_swv = vorige_inschrijving_swv(out, extract.inschrijvingen, extract.vestigingen)
@@ -218,9 +230,8 @@ def counted_vso_on(extract, dag: pd.Timestamp, settings: Settings, leeftijd_jaar
     regs = regs[is_counted(regs, dag)].copy()
     regs["dag"] = dag
     state = vso_toestand(regs, extract, settings)
-    lln = extract.leerlingen.set_index("leerling_id")
-    state["geboortedatum"] = state["leerling_id"].map(lln["geboortedatum"])
-    state["bsn_laatste4"] = state["leerling_id"].map(lln["bsn_laatste4"])
+    state["geboortedatum"] = leerling_attribute(extract, state["leerling_id"], "geboortedatum")
+    state["bsn_laatste4"] = leerling_attribute(extract, state["leerling_id"], "bsn_laatste4")
     state["leeftijdscategorie"] = leeftijdscategorie(state["geboortedatum"], leeftijd_jaar or dag.year, settings)
     return state
 

@@ -234,7 +234,7 @@ def test_marks_reconciliation_names_cells(k2_results, extract):
     flows = k3.k3_stromen(extract, "2014-2015", Settings())
     national = k3.national_tables(flows)
     k3_s = {"k3a": national["k3a_po"][national["k3a_po"]["SWV"] == S], "k3b": national["k3b_po"][national["k3b_po"]["SWV"] == S]}
-    problems = k2.reconcile_marks(blocks, {S: k3_s}, extract.leerlingen.set_index("leerling_id")["geboortedatum"],
+    problems = k2.reconcile_marks(blocks, {S: k3_s}, lambda ids: rules.leerling_attribute(extract, ids, "geboortedatum"),
                                   "2014-2015", {S: "PO"}, Settings())
     assert "PO0101 k3a[10AB, Instroom <8 L]: Kijkglas 3 = 1, Kijkglas 2 = 0" in problems
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pandera import errors as pa_errors
 
 from kijkglas.cli import main
 from schemas import models
@@ -380,13 +381,13 @@ def test_keys_lookup_is_exact_with_hashing(monkeypatch):
 
 def test_keys_survive_hash_collisions(monkeypatch):
     monkeypatch.setattr(Keys, "HASHED_FROM", 1)
-    monkeypatch.setattr("schemas.validate.hash_values", lambda v: np.zeros(len(v), dtype=np.uint64))
+    monkeypatch.setattr("schemas.validate.hash_values", lambda v: np.zeros(len(v), dtype=np.int64))
     keys = Keys(pd.Series(["a", "b", "c"], dtype=object))
     assert keys.positions(pd.Series(["c", "b", "z", "a"], dtype=object)).tolist() == [2, 1, -1, 0]
 
 
 def test_duplicates_survive_hash_collisions(monkeypatch):
-    monkeypatch.setattr(models, "hash_values", lambda v: np.zeros(len(v), dtype=np.uint64))
+    monkeypatch.setattr(models, "hash_values", lambda v: np.zeros(len(v), dtype=np.int64))
     got = models.duplicated_mask(pd.Series(["a", "b", "a", None, None, "c"], dtype=object))
     assert got.tolist() == [True, False, True, False, False, False]
 
@@ -622,3 +623,14 @@ def test_extract_json_stand_per_drives_the_birth_rule(tmp_path):
     failures = validate_extract(read_extract(folder))
     assert triples(failures) == {("leerlingen", "geboortedatum", "not after stand_per (2024-12-05)")}
     assert json.loads((folder / "extract.json").read_text())["stand_per"] == "2024-12-05"
+
+
+def test_models_validate_frames_on_their_own(tmp_path):
+    # the pandera models are usable without schemas.validate (e.g. on a hand-made frame)
+    ex = read_extract(write_extract(tmp_path, minimal_tables()))
+    for table, model in models.MODELS.items():
+        model.validate(ex.table(table), lazy=True)
+    broken = ex.tlv.assign(categorie=None)
+    with pytest.raises(pa_errors.SchemaErrors) as info:
+        models.Tlv.validate(broken, lazy=True)
+    assert "categorie required for SO/VSO, null for SBAO" in set(info.value.failure_cases["check"])

@@ -1,0 +1,144 @@
+"""Flow tests: the Prefect flows on the handleiding's Kijkglas 1 extract, against one temporary
+Prefect API for the whole session (tests/conftest.py `prefect_harness`)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests import handleiding_k1 as h
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+STAND_PER = "2024-12-06"
+SWVS = [h.S, h.OTHER, h.VO]  # PO9901, PO9902, VO9901
+DAG = date(2024, 12, 10)     # a Kijkglas 1 production day
+
+
+@pytest.fixture(scope="module")
+def extracts(tmp_path_factory) -> Path:
+    """A folder of extracts holding the handleiding extract (stand per 6-12-2024)."""
+    folder = tmp_path_factory.mktemp("extracts")
+    h.build().write(folder / STAND_PER)
+    return folder
+
+
+def tree_hashes(outbox: Path) -> dict[str, str]:
+    """SHA-256 of every file in the outbox (the register included)."""
+    return {str(p.relative_to(outbox)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(outbox.rglob("*")) if p.is_file()}
+
+
+def version_dirs(outbox: Path) -> list[Path]:
+    return sorted(p for p in outbox.glob("*/*/*/v*") if p.is_dir() and not p.parts[-4].startswith("."))
+
+
+def read_artifact(flow_run_id, key: str):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    assert len(found) == 1, f"artifact {key} of flow run {flow_run_id}: {found}"
+    return found[0]
+
+
+def run_k1(extract: Path, outbox: Path):
+    """produce_product for Kijkglas 1 2024-2025; returns (outcomes, flow run id)."""
+    from flows.products import produce_product
+
+    state = produce_product("kijkglas-1", "2024-2025", str(extract), str(outbox), None, DAG, None,
+                            return_state=True)
+    return state.result(), state.state_details.flow_run_id
+
+
+@pytest.fixture(scope="module")
+def first_run(extracts, tmp_path_factory):
+    outbox = tmp_path_factory.mktemp("outbox")
+    outcomes, run_id = run_k1(extracts / STAND_PER, outbox)
+    return outbox, outcomes, run_id, tree_hashes(outbox)
+
+
+def test_produce_product_publishes_every_swv_with_artifacts(first_run):
+    outbox, outcomes, run_id, _ = first_run
+    assert sorted((o["owner"], o["outcome"], o["version"]) for o in outcomes) == \
+           [(s, "published", "v1") for s in sorted(SWVS)]
+    for swv in SWVS:
+        manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
+        assert manifest["status"] == "actueel" and manifest["stand_per"] == STAND_PER
+
+    table = read_artifact(run_id, "publicaties-kijkglas-1-2024-2025")
+    assert table.type == "table"
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert sorted((r["SWV"], r["uitkomst"], r["versie"]) for r in rows) == \
+           [(s, "published", "v1") for s in sorted(SWVS)]
+    recon = read_artifact(run_id, "reconciliatie-kijkglas-1-2024-2025")
+    assert recon.type == "markdown" and "Reconciliatie kijkglas-1-2024-2025" in recon.data
+    assert "✅" in recon.data
+    kwaliteit = read_artifact(run_id, "kwaliteit-kijkglas-1-2024-2025")
+    assert kwaliteit.type == "table"
+    assert list((outbox / ".operator" / "kwaliteit").glob("kijkglas-1_2024-2025_*.csv"))
+
+
+def test_rerun_on_the_same_extract_changes_nothing(first_run, extracts):
+    outbox, _, _, before = first_run
+    outcomes, _ = run_k1(extracts / STAND_PER, outbox)
+    assert {o["outcome"] for o in outcomes} == {"unchanged"} and len(outcomes) == len(SWVS)
+    assert tree_hashes(outbox) == before  # not one byte, the register included
+    assert [p.name for p in version_dirs(outbox)] == ["v1"] * len(SWVS)
+
+
+def test_invalid_extract_fails_and_publishes_nothing(extracts, tmp_path):
+    from schemas.validate import InvalidExtractError
+
+    bad = shutil.copytree(extracts / STAND_PER, tmp_path / "extracts" / STAND_PER)
+    lines = (bad / "leerlingen.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (bad / "leerlingen.csv").write_text("".join(lines + [lines[1]]), encoding="utf-8")  # a duplicate leerling_id
+    outbox = tmp_path / "outbox"
+    with pytest.raises(InvalidExtractError):
+        run_k1(bad, outbox)
+    assert version_dirs(outbox) == []
+    assert not any(p.is_dir() for p in outbox.glob("[!.]*"))  # no SWV folder at all
+    report = outbox / ".operator" / "validatie" / STAND_PER
+    assert (report / "validatie.txt").is_file() and (report / "validatie.csv").is_file()
+    assert "leerling_id" in (report / "validatie.csv").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def productie_run(extracts, tmp_path_factory):
+    from flows.calendar_flows import productie
+
+    outbox = tmp_path_factory.mktemp("outbox-productie")
+    outcomes = productie(DAG, extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
+    return outbox, outcomes
+
+
+def test_productie_runs_what_the_calendar_calls_for(productie_run):
+    """10 December: Kijkglas 1 (teldatum 1-10-2024 → 2024-2025) on the newest extract on or before it."""
+    outbox, outcomes = productie_run
+    assert sorted((o["product"], o["schooljaar"], o["owner"], o["outcome"]) for o in outcomes) == \
+           [("kijkglas-1", "2024-2025", s, "published") for s in sorted(SWVS)]
+    assert len(version_dirs(outbox)) == len(SWVS)
+
+
+def test_productie_without_an_extract_yet_does_nothing(extracts, tmp_path):
+    from flows.calendar_flows import productie
+
+    assert productie(date(2024, 11, 10), extracts=str(extracts), outbox=str(tmp_path), producten=["kijkglas-1"]) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backfill_after_productie_is_a_no_op(productie_run, extracts):
+    """The whole schooljaar again: August–November have no extract yet, December's is unchanged."""
+    from flows.calendar_flows import backfill
+
+    outbox, _ = productie_run
+    before = tree_hashes(outbox)
+    outcomes = backfill("2024-2025", extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
+    assert sorted((o["owner"], o["outcome"]) for o in outcomes) == [(s, "unchanged") for s in sorted(SWVS)]
+    assert tree_hashes(outbox) == before
