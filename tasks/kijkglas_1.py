@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from kijkglas.settings import Settings
@@ -93,12 +94,18 @@ def _wide(f: pd.DataFrame, columns: list[str], rows_of, codes: list[str]) -> pd.
     return counts.reindex(index=index, columns=columns, fill_value=0).astype("int64")
 
 
+def swv_tables(wide: pd.DataFrame, first: str) -> dict[str, pd.DataFrame]:
+    """Every SWV's rows of a wide table, each with its Totaal row and column."""
+    full = with_totals_wide(wide)
+    order = full.index.get_level_values("swv").map({c: i for i, c in enumerate(dict.fromkeys(wide.index.get_level_values("swv")))})
+    full = full.iloc[np.argsort(order.to_numpy(), kind="stable")]
+    return {code: t.droplevel("swv").rename_axis(index=first, columns=None).reset_index()
+            for code, t in full.groupby(level="swv", sort=False)}
+
+
 def swv_table(wide: pd.DataFrame, code: str, first: str) -> pd.DataFrame:
     """One SWV's rows of a wide table, with the Totaal row and column."""
-    t = wide.xs(code, level="swv").copy()
-    t.loc[TOTAAL] = t.sum()
-    t[TOTAAL] = t.sum(axis=1)
-    return t.rename_axis(index=first, columns=None).reset_index()
+    return swv_tables(wide.xs(code, level="swv", drop_level=False), first)[code]
 
 
 def _cat_age(frame: pd.DataFrame) -> pd.Series:
@@ -294,9 +301,9 @@ def k1_tables_all(basis: K1Basis, extract, codes: list[str]) -> dict[str, dict[s
     vso = basis.vso[basis.vso["verantwoordelijk_swv"].notna()]
     v = extract.vestigingen
     eigen = v[v["soort"].isin(["SO", "VSO"])].groupby("swv_code")["vestiging_code"].apply(list).to_dict()
-    totalen = vso_totalen_wide(vso, codes)
-    tlv = tlv_wide(basis.vso, codes)
-    vestiging = per_vestiging_wide(vso, codes, eigen)
+    totalen = swv_tables(vso_totalen_wide(vso, codes), "Regel")
+    tlv = swv_tables(tlv_wide(basis.vso, codes), "Regel")
+    vestiging = swv_tables(per_vestiging_wide(vso, codes, eigen), "Vestiging")
     regulier = regulier_per_swv(basis.regulier)
     sectors = extract.samenwerkingsverbanden.set_index("swv_code")["sector"]
     swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
@@ -306,13 +313,13 @@ def k1_tables_all(basis: K1Basis, extract, codes: list[str]) -> dict[str, dict[s
     out = {}
     for code in codes:
         counts = regulier.loc[code] if code in regulier.index else pd.Series(dtype="int64")
-        tables = {"k1_vso_totalen": swv_table(totalen, code, "Regel")}
+        tables = {"k1_vso_totalen": totalen[code]}
         if sectors[code] == "PO":
             tables["k1_bao_sbao"] = bao_sbao_tabel(counts)
         else:
             tables["k1_vo"] = vo_table(counts)
-        tables["k1_tlv"] = swv_table(tlv, code, "Regel")
-        tables["k1_per_vestiging"] = swv_table(vestiging, code, "Vestiging")
+        tables["k1_tlv"] = tlv[code]
+        tables["k1_per_vestiging"] = vestiging[code]
         tables["k1_inschrijvingen"] = b2_per_swv.get(code, empty_b2).drop(columns="_swv").reset_index(drop=True)
         out[code] = tables
     return out
@@ -329,7 +336,7 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     wanted = all_codes if swv_codes is None else [c for c in all_codes if c in set(swv_codes)]
     tables = k1_tables_all(basis, extract, wanted)
     national = vso_totalen_wide(basis.vso[basis.vso["verantwoordelijk_swv"].notna()], all_codes)
-    problems = reconcile_national({c: swv_table(national, c, "Regel") for c in all_codes}, basis.vso)
+    problems = reconcile_national(swv_tables(national, "Regel"), basis.vso)
     problems += reconcile_bestand_2_all(tables)
     if problems:
         raise ReconciliationError("Kijkglas 1 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
