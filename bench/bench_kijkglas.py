@@ -46,6 +46,9 @@ def measured(label: str, cmd: list[str], env: dict | None = None) -> float:
     line = next(x for x in out.splitlines() if x.startswith("@@"))
     _, secs, rss_kb = line.split()
     print(f"{label:<34} {float(secs):8.1f} s   peak {int(rss_kb) / 1e6:5.2f} GB", flush=True)
+    for x in out.splitlines():  # the child's own figures, indented
+        if x.startswith("  ") and "compute only" in x:
+            print(x)
     return float(secs)
 
 
