@@ -79,6 +79,11 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     """Change report, staging, documents and atomic publish for one SWV (or openbaar).
     The documents are rendered in `render_executor` when given (a process pool), else here."""
     owner = owner_of(result)
+    current = publish.current_content_key(outbox, owner, result.schooljaar, result.product)
+    if current is not None and current[1] == publish.content_key_of_tables(result.tables):
+        # same data as the actueel version: nothing to render, nothing to publish
+        return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome="unchanged",
+                          version=current[0], stand_per=str(result.stand_per), counts=counts_of(result))
     report = publish.change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
     stage = publish.start_version(outbox, owner, result.schooljaar, result.product)
     try:

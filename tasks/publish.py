@@ -589,6 +589,24 @@ def reconcile_register(outbox: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # content key and change report
 # ---------------------------------------------------------------------------------------
+def content_key_of_tables(tables: dict[str, pd.DataFrame]) -> str:
+    """The content key the CSV tables will have once written (same bytes as `write_csv_tables`),
+    so a rerun on unchanged data can stop before rendering anything."""
+    from tasks.render import csv_bytes
+    h = hashlib.sha256()
+    for stem in sorted(tables, key=lambda s: f"{s}.csv"):
+        b = csv_bytes(tables[stem])
+        h.update(f"{stem}.csv".encode("utf-8") + b"\0" + str(len(b)).encode() + b"\0")
+        h.update(b)
+    return h.hexdigest()
+
+
+def current_content_key(outbox: Path, owner: str, schooljaar: str, product: str) -> tuple[str, str] | None:
+    """(version, content key) of the actueel version, if any (read from its manifest)."""
+    current = _current(_scan_versions(Path(outbox), owner, schooljaar, product))
+    return (current.name, current.manifest["content_key"]) if current is not None else None
+
+
 def content_key(data_dir: Path) -> str:
     """SHA-256 over the `*.csv` files of `data_dir`, sorted by name (name, length and bytes)."""
     files = sorted(p for p in Path(data_dir).glob("*.csv") if p.is_file())
