@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, unmapped
+from prefect.runtime import flow_run as runtime_flow_run
 
 from flows.steps import bereken, publiceer, rapporteer, valideer_extract
 from tasks import kalender
@@ -25,15 +26,28 @@ def resolve_extract(extract: str, datum: date) -> str:
     return str(found)
 
 
-@flow(name="kijkglas-productie-product", flow_run_name="{product}-{schooljaar}")
+def _schooljaar(product: str, schooljaar: str | None, productiedatum) -> str:
+    """The schooljaar as given, or as the calendar says for the production date (default today)."""
+    if schooljaar:
+        return schooljaar
+    datum = date.fromisoformat(str(productiedatum)) if productiedatum else date.today()
+    return kalender.schooljaar_for(kalender.load_kalender()[product].periode, datum)
+
+
+def _run_name() -> str:
+    """`kijkglas-1-2024-2025` also for a scheduled run (schooljaar empty), not `kijkglas-1-None`."""
+    p = runtime_flow_run.parameters
+    return f"{p['product']}-{_schooljaar(p['product'], p.get('schooljaar'), p.get('productiedatum'))}"
+
+
+@flow(name="kijkglas-productie-product", flow_run_name=_run_name)
 def produce_product(product: str, schooljaar: str | None, extract: str, outbox: str,
                     swv: list[str] | None = None, productiedatum: date | None = None,
                     dask_address: str | None = None) -> list[dict]:
     """Validate → compute (reconciled) → per SWV: documents and atomic publish → report."""
     log = get_run_logger()
     datum = productiedatum or date.today()
-    if schooljaar is None:
-        schooljaar = kalender.schooljaar_for(kalender.load_kalender()[product].periode, datum)
+    schooljaar = _schooljaar(product, schooljaar, datum)
     extract_dir = resolve_extract(extract, datum)
     log.info("%s %s op extract %s (productiedatum %s)", product, schooljaar, extract_dir, datum)
     ex = valideer_extract(extract_dir, outbox)

@@ -138,7 +138,8 @@ def _read_csv(path: Path, name: str) -> pa.Table:
         table = pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
         names = table.column_names  # decoded lazily: a binary file fails only here
     except Exception as exc:  # any parser failure -> one line naming the file
-        raise ExtractFormatError(f"{path}: cannot be read as CSV ({_wrong_field_count(path, parse) or _one_line(exc)})") from None
+        why = _wrong_field_count(path, parse) or _one_line(exc)
+        raise ExtractFormatError(f"{path}: cannot be read as CSV ({why})") from None
     _check_column_names(path, name, names)
     return table
 
@@ -266,12 +267,33 @@ def _str_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.ChunkedArra
     return arr
 
 
+def _mostly_distinct(arr: pa.ChunkedArray, sample: int = 10_000) -> bool:
+    head = arr.slice(0, sample)
+    return len(head) > 0 and pc.count_distinct(head).as_py() > len(head) // 2
+
+
+def _to_pandas(table: pa.Table, deduplicate: bool) -> pd.DataFrame:
+    return table.to_pandas(split_blocks=True, deduplicate_objects=deduplicate)
+
+
 def _to_frame(path: Path, name: str, table: pa.Table) -> pd.DataFrame:
-    """Convert column by column in Arrow, then to pandas in one multi-threaded call."""
+    """Convert each column to its contract type in Arrow, then the table to pandas.
+
+    Identifier columns (nearly every value distinct) are converted without pyarrow's string
+    deduplication, which costs ~1 s per million-row column and saves nothing there; columns
+    with repeating values (codes, flags) keep it, so their rows share one string object.
+    """
     convert = {"str": _str_column, "date": _date_column, "decimal": _decimal_column}
     cols = TABLES[name]
-    arrays = [convert[kind](path, c, table.column(c)) for c, kind in cols.items()]
-    return pa.table(arrays, names=list(cols)).to_pandas(split_blocks=True, self_destruct=True)
+    converted = pa.table([convert[kind](path, c, table.column(c)) for c, kind in cols.items()], names=list(cols))
+    distinct = [c for c, kind in cols.items() if kind == "str" and _mostly_distinct(converted.column(c))]
+    parts = [_to_pandas(converted.select(distinct), deduplicate=False),
+             _to_pandas(converted.drop_columns(distinct), deduplicate=True)]
+    # assemble in contract order without pandas consolidating (copying) the columns
+    frame = pd.DataFrame(index=pd.RangeIndex(converted.num_rows))
+    for c in cols:
+        frame[c] = next(part[c] for part in parts if c in part.columns).to_numpy()
+    return frame
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:
@@ -295,15 +317,18 @@ def extract_identity(folder: Path) -> str:
 def read_extract_meta(folder: Path) -> dict:
     folder = Path(folder)
     meta_path = folder / "extract.json"
-    if not folder.is_dir():
+    if not folder.exists():
         raise ExtractFormatError(f"{folder}: extract folder does not exist")
+    if not folder.is_dir():
+        raise ExtractFormatError(f"{folder}: not a folder (an extract is a folder with extract.json and the tables)")
     if not meta_path.exists():
         raise ExtractFormatError(f"{meta_path}: missing (every extract needs extract.json with stand_per)")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         stand_per = date.fromisoformat(meta["stand_per"])
     except Exception as exc:
-        raise ExtractFormatError(f"{meta_path}: not valid ({_one_line(exc)}); expected {{\"stand_per\": \"YYYY-MM-DD\", \"bron\": \"ROD\"}}") from None
+        expected = '{"stand_per": "YYYY-MM-DD", "bron": "ROD"}'
+        raise ExtractFormatError(f"{meta_path}: not valid ({_one_line(exc)}); expected {expected}") from None
     return {**meta, "stand_per": stand_per}
 
 

@@ -35,7 +35,8 @@ REPORT_TXT = "validatie.txt"
 EXAMPLES_PER_RULE = 5
 
 # pandera's internal check names -> the names the report uses
-_PANDERA_RULES = {"field_uniqueness": "unique", "column_in_schema": "unknown column", "column_in_dataframe": "missing column"}
+_PANDERA_RULES = {"field_uniqueness": "unique", "column_in_schema": "unknown column",
+                  "column_in_dataframe": "missing column"}
 
 OVERLAP_RULE = "no overlapping inschrijvingen"
 
@@ -215,7 +216,8 @@ def lookup(values: pd.Series, keys: pd.Series, attribute: pd.Series) -> pd.Serie
     return values.map(mapping)
 
 
-def sector_failures(table: str, frame: pd.DataFrame, column: str, expected: pd.Series, swv: pd.DataFrame, rule: str) -> pd.DataFrame:
+def sector_failures(table: str, frame: pd.DataFrame, column: str, expected: pd.Series, swv: pd.DataFrame,
+                    rule: str) -> pd.DataFrame:
     """The SWV in `column` must have the sector in `expected` (rows without a known SWV or expectation are skipped)."""
     actual = lookup(frame[column], swv["swv_code"], swv["sector"])
     fails = actual.notna() & expected.notna() & (actual != expected)
@@ -456,7 +458,8 @@ def cli_validate(args) -> int:
     failures = validate_extract(extract)
     txt = write_report(failures, report_dir, extract_path)
     if failures.empty:
-        print(f"extract valid: {tables_present(extract_path)} tables, stand per {extract.stand_per.isoformat()} (report: {txt})")
+        stand_per = extract.stand_per.isoformat()
+        print(f"extract valid: {tables_present(extract_path)} tables, stand per {stand_per} (report: {txt})")
         return 0
     counts = failures.groupby(["table", "column", "rule"], sort=False).size()
     print(f"extract invalid: {len(failures)} failure(s) of {len(counts)} rule(s); report: {txt}", file=sys.stderr)

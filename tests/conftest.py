@@ -26,6 +26,7 @@ os.environ.update({
     "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_UI_ENABLED": "false",  # the test servers need no UI (starts faster)
 })
 
 

@@ -48,26 +48,31 @@ def read_artifact(flow_run_id, key: str):
     return found[0]
 
 
-def run_k1(extract: Path, outbox: Path):
+def run_k1(extract: Path, outbox: Path, schooljaar: str | None = "2024-2025"):
     """produce_product for Kijkglas 1 2024-2025; returns (outcomes, flow run id)."""
     from flows.products import produce_product
 
-    state = produce_product("kijkglas-1", "2024-2025", str(extract), str(outbox), None, DAG, None,
+    state = produce_product("kijkglas-1", schooljaar, str(extract), str(outbox), None, DAG, None,
                             return_state=True)
     return state.result(), state.state_details.flow_run_id
 
 
 @pytest.fixture(scope="module")
 def first_run(extracts, tmp_path_factory):
+    """Schooljaar empty, as in a scheduled run: the calendar gives 2024-2025 for 10-12-2024."""
     outbox = tmp_path_factory.mktemp("outbox")
-    outcomes, run_id = run_k1(extracts / STAND_PER, outbox)
+    outcomes, run_id = run_k1(extracts / STAND_PER, outbox, schooljaar=None)
     return outbox, outcomes, run_id, tree_hashes(outbox)
 
 
 def test_produce_product_publishes_every_swv_with_artifacts(first_run):
+    from prefect.client.orchestration import get_client
+
     outbox, outcomes, run_id, _ = first_run
-    assert sorted((o["owner"], o["outcome"], o["version"]) for o in outcomes) == \
-           [(s, "published", "v1") for s in sorted(SWVS)]
+    assert sorted((o["owner"], o["schooljaar"], o["outcome"], o["version"]) for o in outcomes) == \
+           [(s, "2024-2025", "published", "v1") for s in sorted(SWVS)]
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).name == "kijkglas-1-2024-2025"
     for swv in SWVS:
         manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
         assert manifest["status"] == "actueel" and manifest["stand_per"] == STAND_PER

@@ -27,9 +27,7 @@ from schemas.validate import (
     overlap_mask,
     validate_extract,
 )
-from tests.extract_factory import (
-    BAO, LEERLINGEN, SBAO, SO, STAND_PER, SWV_PO, SWV_VO, VO, VSO, minimal_tables, write_extract,
-)
+from tests.extract_factory import LEERLINGEN, SWV_PO, SWV_VO, minimal_tables, write_extract
 
 L1, L2, L3, L4, L5 = LEERLINGEN
 
@@ -634,3 +632,12 @@ def test_models_validate_frames_on_their_own(tmp_path):
     with pytest.raises(pa_errors.SchemaErrors) as info:
         models.Tlv.validate(broken, lazy=True)
     assert "categorie required for SO/VSO, null for SBAO" in set(info.value.failure_cases["check"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_table_with_header_only_is_valid(tmp_path, fmt):
+    tables = minimal_tables()
+    tables["cvi_indicaties"] = tables["cvi_indicaties"].iloc[:0]
+    ex = read_extract(write_extract(tmp_path, tables, fmt=fmt))
+    assert ex.cvi_indicaties.empty and str(ex.cvi_indicaties["begindatum"].dtype) == "datetime64[ns]"
+    assert validate_extract(ex).empty
