@@ -18,7 +18,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
 from kijkglas.settings import load_settings
-from schemas.validate import load_valid_extract
 from tasks import production as steps
 from tasks.products import Production, compute
 
@@ -38,7 +37,7 @@ def render_pool() -> ProcessPoolExecutor:
 def valideer_extract(extract_dir: str, outbox: str):
     """Read and check the whole extract; on any failure nothing is published (raises). The
     report goes to the operator's part of the outbox."""
-    return load_valid_extract(Path(extract_dir), steps.validation_report_dir(Path(outbox), Path(extract_dir)))
+    return steps.load_extract_once(Path(extract_dir), steps.validation_report_dir(Path(outbox), Path(extract_dir)))
 
 
 @task(name="bereken", task_run_name="bereken-{product}-{schooljaar}", cache_policy=NO_CACHE, persist_result=False)

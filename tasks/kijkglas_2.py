@@ -12,7 +12,7 @@ import pandas as pd
 
 from kijkglas.settings import Settings
 from tasks import rules
-from tasks.kijkglas_1 import ReconciliationError, algemene_gegevens, fmt_datum, swv_info
+from tasks.kijkglas_1 import ReconciliationError, algemene_gegevens, swv_info
 from tasks.kijkglas_3 import k3_stromen, k3_tabel
 from tasks.model import ProductResult
 
@@ -58,9 +58,12 @@ def tlv_verloopt(einddatum_tlv: pd.Series, stand_per: date) -> pd.Series:
     return pd.Series(None, index=einddatum_tlv.index, dtype=object).mask(einddatum_tlv <= end, "J")
 
 
-def block_tables(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date) -> dict[str, pd.DataFrame]:
-    """Blocks 2.2 (TLV), 2.3 (CvI) and 2.4 (RP and tijdelijke plaatsing) of one SWV's periods."""
+def block_tables_all(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date,
+                     codes: list[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Blocks 2.2 (TLV), 2.3 (CvI) and 2.4 (RP and tijdelijke plaatsing) of every SWV in `codes`,
+    built once for all periods and split by responsible SWV."""
     common = pd.DataFrame({
+        "_swv": p["verantwoordelijk_swv"],
         "DUO-nummer leerling": p["leerling_id"], "Vestiging": p["vestiging_code"],
         "Naam vestiging": p["vestiging_naam"], "SWV deelname": p["vestiging_swv"],
         "Naam SWV": p["vestiging_swv"].map(swv_namen), "Begindatum inschrijving": p["begindatum"],
@@ -72,65 +75,89 @@ def block_tables(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date) -> dict
         "CvI-nummer": p["cvi_nummer"], "Soort indicatie": p["soort_indicatie"],
         "BSN (laatste 4)": p["bsn_laatste4"], "Kernsoort onderwijs": p["kernsoort"],
         "Resid. leerling": p["residentieel"].fillna("N"), "Bekostigingscategorie L/M/H": p["categorie"],
-    })
-    block = p["situatie"].map(BLOCK_OF_SITUATIE)
-    out = {}
+    }).sort_values(["_swv", "DUO-nummer leerling", "Begindatum geldigheid gegevens"], kind="stable")
+    owner = common.pop("_swv")
+    block = p["situatie"].map(BLOCK_OF_SITUATIE).reindex(common.index)
+    out = {c: {} for c in codes}
     for stem, cols in BLOCK_COLUMNS.items():
         t = common.loc[block == stem, cols]
-        out[stem] = t.sort_values(["DUO-nummer leerling", "Begindatum geldigheid gegevens"], kind="stable").reset_index(drop=True)
+        parts = dict(tuple(t.groupby(owner[block == stem], sort=False)))
+        for c in codes:
+            out[c][stem] = parts[c].reset_index(drop=True) if c in parts else t.iloc[0:0].reset_index(drop=True)
     return out
+
+
+def block_tables(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date) -> dict[str, pd.DataFrame]:
+    """The three blocks of one SWV's periods."""
+    code = "_"
+    return block_tables_all(p.assign(verantwoordelijk_swv=code), swv_namen, stand_per, [code])[code]
+
+
+def marks_as_flows(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], geboortedatum, schooljaar: str,
+                   sector_of: dict[str, str], settings: Settings) -> pd.DataFrame:
+    """The Instroom/Uitstroom/Doorstroom marks of all SWVs' Kijkglas 2, as Kijkglas 3 flows."""
+    rows = pd.concat([b[["DUO-nummer leerling", "Vestiging", "Bekostigingscategorie L/M/H", "Instroom", "Uitstroom",
+                         "Doorstroom"]].assign(swv=code)
+                      for code, blocks in blocks_per_swv.items() for b in blocks.values()], ignore_index=True)
+    rows = rows[rows["Instroom"].notna() | rows["Uitstroom"].notna() | rows["Doorstroom"].notna()]
+    age = rules.leeftijdscategorie(geboortedatum(rows["DUO-nummer leerling"]), rules.schooljaar_start_year(schooljaar), settings)
+    base = pd.DataFrame({"swv": rows["swv"], "brin": rows["Vestiging"].str[:4],
+                         "categorie": rows["Bekostigingscategorie L/M/H"], "leeftijdscategorie": age,
+                         "sector": rows["swv"].map(sector_of)})
+    return pd.concat([
+        base[rows["Instroom"].eq("J")].assign(deel="3a", richting="instroom"),
+        base[rows["Uitstroom"].eq("J")].assign(deel="3a", richting="uitstroom"),
+        base[rows["Doorstroom"].eq(DOORSTROOM["instroom"])].assign(deel="3b", richting="instroom"),
+        base[rows["Doorstroom"].eq(DOORSTROOM["uitstroom"])].assign(deel="3b", richting="uitstroom"),
+    ], ignore_index=True)
 
 
 def reconcile_marks(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], k3_per_swv: dict[str, dict[str, pd.DataFrame]],
                     geboortedatum, schooljaar: str, sector_of: dict[str, str], settings: Settings) -> list[str]:
     """The K2 marks summed per SWV, BRIN, category and age give each SWV's K3a/K3b rows.
     `geboortedatum` maps a Series of pupil ids to their birth dates."""
-    t = rules.schooljaar_start_year(schooljaar)
+    flows = marks_as_flows(blocks_per_swv, geboortedatum, schooljaar, sector_of, settings)
     problems = []
-    for code, blocks in blocks_per_swv.items():
-        rows = pd.concat([b[["DUO-nummer leerling", "Vestiging", "Bekostigingscategorie L/M/H", "Instroom",
-                             "Uitstroom", "Doorstroom"]] for b in blocks.values()], ignore_index=True)
-        age = rules.leeftijdscategorie(geboortedatum(rows["DUO-nummer leerling"]), t, settings)
-        base = {"swv": code, "brin": rows["Vestiging"].str[:4], "categorie": rows["Bekostigingscategorie L/M/H"],
-                "leeftijdscategorie": age}
-        flows = pd.concat([
-            pd.DataFrame(base).assign(deel="3a", richting="instroom")[rows["Instroom"].eq("J")],
-            pd.DataFrame(base).assign(deel="3a", richting="uitstroom")[rows["Uitstroom"].eq("J")],
-            pd.DataFrame(base).assign(deel="3b", richting="instroom")[rows["Doorstroom"].eq(DOORSTROOM["instroom"])],
-            pd.DataFrame(base).assign(deel="3b", richting="uitstroom")[rows["Doorstroom"].eq(DOORSTROOM["uitstroom"])],
-        ], ignore_index=True).assign(sector=sector_of[code])
-        for part in ["a", "b"]:
-            expected = k3_per_swv[code][f"k3{part}"].set_index(["SWV", "BRIN (v)so"])
-            got = k3_tabel(flows, f"3{part}", sector_of[code]).set_index(["SWV", "BRIN (v)so"])
-            got = got.reindex(index=got.index.union(expected.index), columns=expected.columns, fill_value=0)
-            exp = expected.reindex(index=got.index, fill_value=0)
-            for col in exp.columns:
-                for key in exp.index[exp[col].ne(got[col])]:
-                    problems.append(f"{code} k3{part}[{key[1]}, {col}]: Kijkglas 3 = {exp.at[key, col]}, "
-                                    f"Kijkglas 2 = {got.at[key, col]}")
+    for part in ["a", "b"]:
+        for sector in ["PO", "VO"]:
+            codes = [c for c in blocks_per_swv if sector_of[c] == sector]
+            if not codes:
+                continue
+            expected = pd.concat([k3_per_swv[c][f"k3{part}"] for c in codes]).set_index(["SWV", "BRIN (v)so"])
+            got = k3_tabel(flows, f"3{part}", sector).set_index(["SWV", "BRIN (v)so"])
+            index = got.index.union(expected.index)
+            got = got.reindex(index=index, columns=expected.columns, fill_value=0)
+            exp = expected.reindex(index=index, fill_value=0)
+            bad = exp.ne(got)
+            for swv, brin, col in bad[bad].stack().index:
+                problems.append(f"{swv} k3{part}[{brin}, {col}]: Kijkglas 3 = {exp.at[(swv, brin), col]}, "
+                                f"Kijkglas 2 = {got.at[(swv, brin), col]}")
     return problems
 
 
 def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
-               swv_codes: list[str] | None = None) -> tuple[list[ProductResult], pd.DataFrame]:
+               swv_codes: list[str] | None = None, flows: pd.DataFrame | None = None,
+               only_flowing: bool = False) -> tuple[list[ProductResult], pd.DataFrame]:
     """Kijkglas 2 for every SWV (or those named); the marks reconciled with Kijkglas 3.
-    Returns the products and the data-quality list (periods without a responsible SWV)."""
-    periods = rules.geldigheidsperioden(extract, schooljaar, settings)
-    periods["bsn_laatste4"] = rules.leerling_attribute(extract, periods["leerling_id"], "bsn_laatste4")
+    Returns the products and the data-quality list (periods without a responsible SWV).
+    `flows` may be passed when Kijkglas 3 was already computed; `only_flowing` limits the
+    periods to the registrations that flow (enough for the reconciliation alone)."""
     with_marks = marks_visible(extract.stand_per, schooljaar)
-    flows = k3_stromen(extract, schooljaar, settings) if with_marks else pd.DataFrame()
-    periods = mark_periods(periods, flows) if with_marks else mark_periods(periods, pd.DataFrame())
+    if with_marks and flows is None:
+        flows = k3_stromen(extract, schooljaar, settings)
+    ids = set(flows["inschrijving_id"]) if (only_flowing and flows is not None) else None
+    periods = rules.geldigheidsperioden(extract, schooljaar, settings, inschrijving_ids=ids)
+    periods["bsn_laatste4"] = rules.leerling_attribute(extract, periods["leerling_id"], "bsn_laatste4")
+    periods = mark_periods(periods, flows if with_marks else pd.DataFrame())
     swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
-    by_swv = {k: g for k, g in periods.groupby("verantwoordelijk_swv")}
     codes = sorted(extract.samenwerkingsverbanden["swv_code"]) if swv_codes is None else sorted(swv_codes)
-    results, blocks_per_swv = [], {}
+    blocks_per_swv = block_tables_all(periods, swv_namen, extract.stand_per, codes)
+    results = []
     for code in codes:
         swv = swv_info(extract, code)
-        blocks = block_tables(by_swv.get(code, periods.iloc[0:0]), swv_namen, extract.stand_per)
-        blocks_per_swv[code] = blocks
         results.append(ProductResult(
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
-            aanmaakdatum=aanmaakdatum, tables=blocks,
+            aanmaakdatum=aanmaakdatum, tables=blocks_per_swv[code],
             algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar)], extract.stand_per, aanmaakdatum),
             extra={"marks_visible": with_marks}))
     if with_marks:

@@ -109,6 +109,28 @@ def skipped(result: ProductResult) -> SwvOutcome:
                       reason="actuele versie is gemaakt op een nieuwer extract")
 
 
+_LAST_VALID: tuple[tuple, object] | None = None
+
+
+def _fingerprint(extract_dir: Path) -> tuple:
+    """Cheap identity of an extract folder: every file's name, size and modification time."""
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(extract_dir).iterdir() if p.is_file()))
+
+
+def load_extract_once(extract_dir: Path, report_dir: Path):
+    """Read and validate an extract, reusing the last one validated in this process when the
+    folder is unchanged: a production day runs several products on the same extract, and
+    validating the national extract costs ~12 s. One slot only (an extract is ~2 GB in memory)."""
+    global _LAST_VALID
+    key = (str(Path(extract_dir).resolve()), _fingerprint(extract_dir))
+    if _LAST_VALID is not None and _LAST_VALID[0] == key:
+        return _LAST_VALID[1]
+    _LAST_VALID = None
+    extract = load_valid_extract(Path(extract_dir), report_dir)
+    _LAST_VALID = (key, extract)
+    return extract
+
+
 def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
     """Where the validation report of an extract goes: the operator's part of the outbox."""
     return Path(outbox) / OPERATOR_DIR / "validatie" / Path(extract_dir).resolve().name
@@ -137,7 +159,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
                    settings: Settings | None = None, processes: int | None = None) -> list[SwvOutcome]:
     """The whole production without Prefect: validate, compute, render (PDFs in a process pool), publish."""
     settings = settings or load_settings()
-    extract = load_valid_extract(Path(extract_dir), validation_report_dir(outbox, extract_dir))
+    extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
     production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
     write_operator_files(outbox, production, extract.stand_per)
     todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)

@@ -910,5 +910,5 @@ def render_kijkglas_1(result: ProductResult, version_dir: str | os.PathLike,
     return written + [render_pdf(job.template_name, job.context, job.path)]
 
 
-from tasks.render_products import (kijkglas_2_documents, kijkglas_3_documents,  # noqa: E402
+from tasks.render_products import (kijkglas_2_documents, kijkglas_3_documents,  # noqa: E402,F401
                                    kijkglas_3_openbaar_documents, kijkglas_4_documents, kijkglas_5_documents)

@@ -294,11 +294,13 @@ def merge_periods(segments: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return first.reset_index(drop=True)
 
 
-def geldigheidsperioden(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:
+def geldigheidsperioden(extract, schooljaar: str, settings: Settings, inschrijving_ids: set | None = None) -> pd.DataFrame:
     """Every (v)so registration overlapping the schooljaar, bekostigd or not, cut into validity
     periods (`periode_begin`..`periode_eind`) where situation, TLV, CvI, category or responsible
     SWV changes. Each row carries the full state evaluated by the same rules as Kijkglas 1."""
     regs = clip_to_schooljaar(vso_inschrijvingen(extract.inschrijvingen, extract.vestigingen), schooljaar)
+    if inschrijving_ids is not None:  # only these registrations (each is cut on its own)
+        regs = regs[regs["inschrijving_id"].isin(inschrijving_ids)]
     regs = regs.reset_index(drop=True)
     vorige = vorige_inschrijving_swv(regs, extract.inschrijvingen, extract.vestigingen)
     seg = elementary_segments(regs, extract.tlv, extract.cvi_indicaties)
