@@ -7,6 +7,7 @@ reconciliations are deterministic, so a retry could never help them.
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -28,7 +29,8 @@ def render_pool() -> ProcessPoolExecutor:
     """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound)."""
     global _POOL
     if _POOL is None:
-        _POOL = ProcessPoolExecutor(os.cpu_count() or 2)
+        # spawn, not fork: the flow process runs Prefect's threads, and forking those can deadlock
+        _POOL = ProcessPoolExecutor(os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
         atexit.register(_POOL.shutdown)
     return _POOL
 

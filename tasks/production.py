@@ -7,6 +7,7 @@ change report → staging → documents (xlsx, csv, pdf) → atomic publish.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -164,7 +165,9 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
     write_operator_files(outbox, production, extract.stand_per)
     todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)
     procs = processes or os.cpu_count() or 2
+    # spawn, not fork: forking a process that runs threads (Prefect, pools) can deadlock
     # threads keep the process pool busy while others publish; publishing is per-key locked
-    with ProcessPoolExecutor(procs) as pool, ThreadPoolExecutor(procs * 2) as threads:
+    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")) as pool, \
+            ThreadPoolExecutor(procs * 2) as threads:
         outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool), todo))
     return outcomes
