@@ -22,9 +22,9 @@ DELEN = {"3a": "in- en uitstroom in het (v)so",
 
 
 def posities(extract, dag: pd.Timestamp, leeftijd_jaar: int, settings: Settings) -> pd.DataFrame:
-    """Each pupil's position per sector on `dag` (registrations without responsible SWV have none)."""
+    """Each counted (v)so registration on `dag` as a position; `swv` is NaN for a registration
+    without responsible SWV, which has no position (see `with_position`)."""
     c = rules.counted_vso_on(extract, dag, settings, leeftijd_jaar=leeftijd_jaar)
-    c = c[c["verantwoordelijk_swv"].notna()]
     return pd.DataFrame({
         "leerling_id": c["leerling_id"], "sector": c["sector"], "swv": c["verantwoordelijk_swv"],
         "brin": c["vestiging_code"].str[:4], "categorie": c["categorie"],
@@ -54,11 +54,28 @@ def groei_stromen(p0: pd.DataFrame, p1: pd.DataFrame) -> pd.DataFrame:
                                            kind="stable").reset_index(drop=True)
 
 
-def k3_stromen(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:
+def with_position(p: pd.DataFrame) -> pd.DataFrame:
+    return p[p["swv"].notna()]
+
+
+def k3_posities(extract, schooljaar: str, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counted (v)so registrations on 1-10-T and on 1-2-(T+1), age as of 31-12-T for both."""
     t = rules.schooljaar_start_year(schooljaar)
-    p0 = posities(extract, rules.teldatum(schooljaar), t, settings)
-    p1 = posities(extract, rules.peildatum_groei(schooljaar), t, settings)  # age as of 31-12-T too
-    return groei_stromen(p0, p1)
+    return (posities(extract, rules.teldatum(schooljaar), t, settings),
+            posities(extract, rules.peildatum_groei(schooljaar), t, settings))
+
+
+def k3_stromen(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:
+    p0, p1 = k3_posities(extract, schooljaar, settings)
+    return groei_stromen(with_position(p0), with_position(p1))
+
+
+def kwaliteit_k3(p0: pd.DataFrame, p1: pd.DataFrame) -> pd.DataFrame:
+    """Counted registrations without responsible SWV on either day: no position, so no growth."""
+    geen = pd.concat([p0[p0["swv"].isna()], p1[p1["swv"].isna()]], ignore_index=True)
+    return pd.DataFrame({"melding": "geen verantwoordelijk SWV (Kijkglas 3)", "leerling_id": geen["leerling_id"],
+                         "inschrijving_id": geen["inschrijving_id"], "vestiging_code": None, "swv_code": None,
+                         "toelichting": "geteld op " + geen["dag"].dt.strftime("%d-%m-%Y") + ", BRIN " + geen["brin"]})
 
 
 def count_columns(sector: str) -> list[str]:
@@ -88,12 +105,14 @@ def national_tables(flows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
-               swv_codes: list[str] | None = None) -> tuple[ProductResult, list[ProductResult], pd.DataFrame]:
+               swv_codes: list[str] | None = None) -> tuple[ProductResult, list[ProductResult], pd.DataFrame, pd.DataFrame]:
     """The national Kijkglas 3 (openbaar) and each SWV's own rows; also returns the flows
-    (one row per pupil movement) for the Kijkglas 2 marks and the reconciliation."""
+    (one row per pupil movement) for the Kijkglas 2 marks and the reconciliation, and the
+    data-quality list."""
     from tasks.kijkglas_1 import algemene_gegevens, fmt_datum, swv_info
 
-    flows = k3_stromen(extract, schooljaar, settings)
+    p0, p1 = k3_posities(extract, schooljaar, settings)
+    flows = groei_stromen(with_position(p0), with_position(p1))
     national = national_tables(flows)
     peil = rules.peildatum_groei(schooljaar)
     common = [("Schooljaar", schooljaar), ("Peildatum", fmt_datum(peil)),
@@ -113,4 +132,4 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
             aanmaakdatum=aanmaakdatum, tables=tables,
             algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar), ("Peildatum", fmt_datum(peil))],
                                                 extract.stand_per, aanmaakdatum)))
-    return openbaar, per_swv, flows
+    return openbaar, per_swv, flows, kwaliteit_k3(p0, p1)

@@ -48,14 +48,14 @@ def compute(product: str, extract, schooljaar: str, aanmaakdatum: date, settings
         checks = ["Kijkglas 2-markeringen opgeteld = Kijkglas 3a/3b per SWV"] if results and results[0].extra.get("marks_visible") else []
         return Production(product, schooljaar, results, kwaliteit=kwaliteit, checks=checks)
     if product == "kijkglas-3":
-        openbaar, per_swv, flows = kijkglas_3.kijkglas_3(extract, schooljaar, aanmaakdatum, settings, swv_codes)
+        openbaar, per_swv, flows, kwaliteit = kijkglas_3.kijkglas_3(extract, schooljaar, aanmaakdatum, settings, swv_codes)
         checks = []
         if kijkglas_2.marks_visible(extract.stand_per, schooljaar):
             # Kijkglas 2 (cut only for the registrations that flow) reconciles its marks with
             # these rows and raises when they differ
             kijkglas_2.kijkglas_2(extract, schooljaar, aanmaakdatum, settings, swv_codes, flows=flows, only_flowing=True)
             checks.append("Kijkglas 2-markeringen opgeteld = Kijkglas 3a/3b per SWV")
-        return Production(product, schooljaar, per_swv, openbaar=[openbaar], checks=checks)
+        return Production(product, schooljaar, per_swv, openbaar=[openbaar], kwaliteit=kwaliteit, checks=checks)
     if product == "kijkglas-4":
         return Production(product, schooljaar, kijkglas_4.kijkglas_4(extract, schooljaar, aanmaakdatum, settings, swv_codes))
     if product == "kijkglas-5":

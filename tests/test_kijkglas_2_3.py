@@ -195,8 +195,10 @@ def test_categories_over_periods(k2_results):
 
 
 def test_kijkglas_3_tables(extract):
-    openbaar, per_swv, _ = k3.kijkglas_3(extract, "2014-2015", date(2015, 4, 15), Settings())
+    openbaar, per_swv, _, kwaliteit = k3.kijkglas_3(extract, "2014-2015", date(2015, 4, 15), Settings())
     t = openbaar.tables
+    # pupil 9 is counted on 1-10 without any responsible SWV: no position, on the data-quality list
+    assert kwaliteit[["leerling_id", "toelichting"]].values.tolist() == [["300000009", "geteld op 01-10-2014, BRIN 10AB"]]
 
     def nonzero(df):
         return {(r["SWV"], r["BRIN (v)so"], c): r[c] for _, r in df.iterrows() for c in df.columns[2:] if r[c]}

@@ -113,7 +113,7 @@ def k2_results(extract_23):
 
 @pytest.fixture(scope="module")
 def k3_results(extract_23):
-    openbaar, per_swv, _ = k3.kijkglas_3(extract_23, "2014-2015", date(2015, 4, 15), Settings())
+    openbaar, per_swv, _, _ = k3.kijkglas_3(extract_23, "2014-2015", date(2015, 4, 15), Settings())
     return openbaar, {r.swv.swv_code: r for r in per_swv}
 
 
