@@ -9,7 +9,7 @@ from pathlib import Path
 
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
-from tasks.kijkglas_1 import ReconciliationError
+from tasks.common import ReconciliationError
 
 
 def _date(text: str | None) -> date:

@@ -14,7 +14,8 @@ import pandas as pd
 
 from kijkglas.settings import Settings
 from tasks import rules
-from tasks.model import ProductResult, SwvInfo
+from tasks.common import ReconciliationError, algemene_gegevens, fmt_datum, selected_swvs, swv_info
+from tasks.model import ProductResult
 
 PRODUCT = "kijkglas-1"
 CAT_LABEL = {"L": "Laag", "M": "Midden", "H": "Hoog"}
@@ -31,10 +32,6 @@ INSCHRIJVING_COLUMNS = [
     "Begindatum TLV", "Einddatum TLV", "Kernsoort onderwijs", "Soort indicatie",
     "Bekostigingscategorie L/M/H", "Residentiële leerling",
 ]
-
-
-class ReconciliationError(Exception):
-    """Raised when two views of the same count disagree; the message names the differing cells."""
 
 
 @dataclass
@@ -255,27 +252,6 @@ def reconcile_national(vso_totalen_per_swv: dict[str, pd.DataFrame], vso: pd.Dat
 
 # --- per SWV product -------------------------------------------------------------------------
 
-def swv_info(extract, swv_code: str) -> SwvInfo:
-    r = extract.samenwerkingsverbanden.set_index("swv_code").loc[swv_code]
-
-    def opt(v):
-        return v if isinstance(v, str) else None
-    return SwvInfo(swv_code=swv_code, naam=r["naam"], sector=r["sector"], adres=opt(r["adres"]),
-                   postcode=opt(r["postcode"]), plaats=opt(r["plaats"]))
-
-
-def fmt_datum(d) -> str:
-    return pd.Timestamp(d).strftime("%d-%m-%Y")
-
-
-def algemene_gegevens(swv: SwvInfo, extra: list[tuple[str, str]], stand_per, aanmaakdatum) -> list[tuple[str, str]]:
-    """The identifying block that heads every workbook and PDF of every product."""
-    plaats = " ".join(p for p in [swv.postcode, swv.plaats] if p)
-    return ([("Administratienummer", swv.swv_code), ("Naam", swv.naam), ("Adres", swv.adres or ""),
-             ("Postcode en plaats", plaats)] + extra
-            + [("Stand per", fmt_datum(stand_per)), ("Aanmaakdatum", fmt_datum(aanmaakdatum))])
-
-
 def regulier_per_swv(regulier: pd.DataFrame) -> pd.DataFrame:
     """bao/sbao/vo counts and the vo flags per SWV of the vestiging (one groupby, all SWVs)."""
     f = pd.DataFrame({"swv": regulier["vestiging_swv"], "bao": regulier["soort"].eq("BAO"),
@@ -333,7 +309,7 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     unknown = sorted(set(swv_codes or []) - set(all_codes))
     if unknown:
         raise ValueError(f"unknown SWV code(s): {', '.join(unknown)}")
-    wanted = all_codes if swv_codes is None else [c for c in all_codes if c in set(swv_codes)]
+    wanted = selected_swvs(extract, swv_codes)
     tables = k1_tables_all(basis, extract, wanted)
     national = vso_totalen_wide(basis.vso[basis.vso["verantwoordelijk_swv"].notna()], all_codes)
     problems = reconcile_national(swv_tables(national, "Regel"), basis.vso)

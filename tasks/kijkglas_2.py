@@ -12,7 +12,7 @@ import pandas as pd
 
 from kijkglas.settings import Settings
 from tasks import rules
-from tasks.kijkglas_1 import ReconciliationError, algemene_gegevens, swv_info
+from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
 from tasks.kijkglas_3 import k3_stromen, k3_tabel
 from tasks.model import ProductResult
 
@@ -150,7 +150,7 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     periods["bsn_laatste4"] = rules.leerling_attribute(extract, periods["leerling_id"], "bsn_laatste4")
     periods = mark_periods(periods, flows if with_marks else pd.DataFrame())
     swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
-    codes = sorted(extract.samenwerkingsverbanden["swv_code"]) if swv_codes is None else sorted(swv_codes)
+    codes = selected_swvs(extract, swv_codes)
     blocks_per_swv = block_tables_all(periods, swv_namen, extract.stand_per, codes)
     results = []
     for code in codes:

@@ -109,7 +109,7 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     """The national Kijkglas 3 (openbaar) and each SWV's own rows; also returns the flows
     (one row per pupil movement) for the Kijkglas 2 marks and the reconciliation, and the
     data-quality list."""
-    from tasks.kijkglas_1 import algemene_gegevens, fmt_datum, swv_info
+    from tasks.common import algemene_gegevens, fmt_datum, selected_swvs, swv_info
 
     p0, p1 = k3_posities(extract, schooljaar, settings)
     flows = groei_stromen(with_position(p0), with_position(p1))
@@ -120,7 +120,7 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     openbaar = ProductResult(product=PRODUCT, swv=None, schooljaar=schooljaar, period=schooljaar,
                              stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=national,
                              algemene_gegevens=common)
-    codes = sorted(extract.samenwerkingsverbanden["swv_code"]) if swv_codes is None else sorted(swv_codes)
+    codes = selected_swvs(extract, swv_codes)
     per_swv = []
     for code in codes:
         swv = swv_info(extract, code)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from kijkglas.settings import Settings
 from tasks import rules
-from tasks.kijkglas_1 import algemene_gegevens, fmt_datum, swv_info
+from tasks.common import algemene_gegevens, selected_swvs, fmt_datum, swv_info
 from tasks.model import ProductResult
 
 PRODUCT = "kijkglas-4"
@@ -36,10 +36,7 @@ def k4_tabel(groei_s: pd.DataFrame) -> pd.DataFrame:
 def kijkglas_4(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> list[ProductResult]:
     groei = sbao_groei(extract, schooljaar)
-    swvs = extract.samenwerkingsverbanden
-    codes = sorted(swvs.loc[swvs["sector"] == "PO", "swv_code"])
-    if swv_codes is not None:
-        codes = [c for c in codes if c in set(swv_codes)]
+    codes = selected_swvs(extract, swv_codes, sector="PO")
     extra = [("Teldatum", fmt_datum(rules.teldatum(schooljaar))), ("Peildatum", fmt_datum(rules.peildatum_groei(schooljaar)))]
     results = []
     for code in codes:

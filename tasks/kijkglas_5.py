@@ -7,7 +7,7 @@ import pandas as pd
 
 from kijkglas.settings import Settings
 from tasks import rules
-from tasks.kijkglas_1 import algemene_gegevens, swv_info
+from tasks.common import algemene_gegevens, selected_swvs, swv_info
 from tasks.model import ProductResult
 
 PRODUCT = "kijkglas-5"
@@ -62,10 +62,7 @@ def kijkglas_5(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> list[ProductResult]:
     """Per PO SWV: the incoming block (cases at its sbao) and the outgoing block (cases from its bao)."""
     cases = grensverkeer(extract, schooljaar)
-    swvs = extract.samenwerkingsverbanden
-    codes = sorted(swvs.loc[swvs["sector"] == "PO", "swv_code"])
-    if swv_codes is not None:
-        codes = [c for c in codes if c in set(swv_codes)]
+    codes = selected_swvs(extract, swv_codes, sector="PO")
     results = []
     for code in codes:
         swv = swv_info(extract, code)

@@ -33,7 +33,7 @@ class Production:
 
 def compute(product: str, extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
             swv_codes: list[str] | None = None) -> Production:
-    """Compute one product. Raises kijkglas_1.ReconciliationError when a reconciliation fails."""
+    """Compute one product. Raises common.ReconciliationError when a reconciliation fails."""
     if swv_codes:
         unknown = sorted(set(swv_codes) - set(extract.samenwerkingsverbanden["swv_code"]))
         if unknown:
