@@ -7,8 +7,6 @@ reconciliations are deterministic, so a retry could never help them.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -26,11 +24,11 @@ _POOL: ProcessPoolExecutor | None = None
 
 
 def render_pool() -> ProcessPoolExecutor:
-    """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound)."""
+    """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound),
+    started at the beginning of a production so its workers warm up during validation."""
     global _POOL
     if _POOL is None:
-        # spawn, not fork: the flow process runs Prefect's threads, and forking those can deadlock
-        _POOL = ProcessPoolExecutor(os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
+        _POOL = steps.render_pool()
         atexit.register(_POOL.shutdown)
     return _POOL
 
@@ -39,6 +37,7 @@ def render_pool() -> ProcessPoolExecutor:
 def valideer_extract(extract_dir: str, outbox: str):
     """Read and check the whole extract; on any failure nothing is published (raises). The
     report goes to the operator's part of the outbox."""
+    render_pool()  # start the render workers now; they import while we validate
     return steps.load_extract_once(Path(extract_dir), steps.validation_report_dir(Path(outbox), Path(extract_dir)))
 
 

@@ -155,19 +155,33 @@ def results_to_publish(production: Production, outbox: Path, stand_per: date) ->
     return todo, skip
 
 
+def _warm() -> None:
+    import weasyprint  # noqa: F401  (the slow import a render worker needs first)
+
+
+def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
+    """A process pool for the documents, started right away so that its workers import their
+    libraries while the main process validates and computes. Spawn, not fork: forking a process
+    that runs threads (Prefect, thread pools) can deadlock."""
+    procs = processes or os.cpu_count() or 2
+    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(procs):
+        pool.submit(_warm)
+    return pool
+
+
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
                    productiedatum: date | None = None, swv_codes: list[str] | None = None,
                    settings: Settings | None = None, processes: int | None = None) -> list[SwvOutcome]:
-    """The whole production without Prefect: validate, compute, render (PDFs in a process pool), publish."""
+    """The whole production without Prefect: validate, compute, render (in a process pool), publish."""
     settings = settings or load_settings()
-    extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
-    production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
-    write_operator_files(outbox, production, extract.stand_per)
-    todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)
     procs = processes or os.cpu_count() or 2
-    # spawn, not fork: forking a process that runs threads (Prefect, pools) can deadlock
-    # threads keep the process pool busy while others publish; publishing is per-key locked
-    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")) as pool, \
-            ThreadPoolExecutor(procs * 2) as threads:
-        outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool), todo))
+    with render_pool(procs) as pool:
+        extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
+        production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
+        write_operator_files(outbox, production, extract.stand_per)
+        todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)
+        # threads keep the process pool busy while others publish; publishing is per-key locked
+        with ThreadPoolExecutor(2 * procs) as threads:
+            outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool), todo))
     return outcomes

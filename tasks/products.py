@@ -53,7 +53,8 @@ def compute(product: str, extract, schooljaar: str, aanmaakdatum: date, settings
         if kijkglas_2.marks_visible(extract.stand_per, schooljaar):
             # Kijkglas 2 (cut only for the registrations that flow) reconciles its marks with
             # these rows and raises when they differ
-            kijkglas_2.kijkglas_2(extract, schooljaar, aanmaakdatum, settings, swv_codes, flows=flows, only_flowing=True)
+            # (for every SWV, also when only some are published)
+            kijkglas_2.kijkglas_2(extract, schooljaar, aanmaakdatum, settings, None, flows=flows, only_flowing=True)
             checks.append("Kijkglas 2-markeringen opgeteld = Kijkglas 3a/3b per SWV")
         return Production(product, schooljaar, per_swv, openbaar=[openbaar], kwaliteit=kwaliteit, checks=checks)
     if product == "kijkglas-4":
