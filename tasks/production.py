@@ -6,7 +6,6 @@ change report → staging → documents (xlsx, csv, pdf) → atomic publish.
 """
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -22,7 +21,6 @@ from tasks import publish, render
 from tasks.model import ProductResult
 from tasks.products import Production, compute
 
-log = logging.getLogger("kijkglas")
 OPERATOR_DIR = ".operator"  # operator-only part of the outbox (data-quality lists, validation reports)
 
 
