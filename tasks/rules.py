@@ -11,6 +11,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kijkglas.settings import Settings
 
@@ -80,15 +82,32 @@ def leeftijdscategorie(geboortedatum: pd.Series, teldatum_jaar: int, settings: S
 
 # --- A (v)so registration on day d -------------------------------------------------------
 
+def leerling_attributes(extract, leerling_ids: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """Columns of `leerlingen` for the given pupils (NaN for an unknown id). Only the few
+    distinct ids asked for are hashed; the 2.7 M pupils are probed against them once."""
+    wanted = pd.Index(pd.unique(leerling_ids.to_numpy()))
+    lln = extract.leerlingen
+    all_ids = getattr(extract, "_leerling_ids_arrow", None)
+    if all_ids is None:  # Arrow hashes strings in C++, far faster than pandas' object hashing
+        all_ids = pa.array(lln["leerling_id"].to_numpy(), type=pa.string())
+        extract._leerling_ids_arrow = all_ids
+    hit = pc.index_in(all_ids, value_set=pa.array(wanted.to_numpy(), type=pa.string()))
+    hit = hit.to_numpy(zero_copy_only=False)
+    row_of_wanted = np.full(len(wanted), -1, dtype=np.int64)
+    found = ~np.isnan(hit) if hit.dtype.kind == "f" else hit >= 0
+    row_of_wanted[hit[found].astype(np.int64)] = np.flatnonzero(found)
+    rows = row_of_wanted[wanted.get_indexer(leerling_ids)]
+    known = rows >= 0
+    out = pd.DataFrame(index=leerling_ids.index)
+    for c in columns:
+        values = lln[c].iloc[np.where(known, rows, 0)] if len(lln) else pd.Series([None] * len(rows))
+        out[c] = pd.Series(values.to_numpy(), index=leerling_ids.index).where(known)
+    return out
+
+
 def leerling_attribute(extract, leerling_ids: pd.Series, column: str) -> pd.Series:
-    """A column of `leerlingen` for each given pupil (every id exists: the contract checks it)."""
-    index = getattr(extract, "_leerling_index", None)
-    if index is None:  # hashing 2.7 M ids once per extract, not once per lookup
-        index = pd.Index(extract.leerlingen["leerling_id"])
-        extract._leerling_index = index
-    pos = index.get_indexer(leerling_ids)
-    values = extract.leerlingen[column].to_numpy()[pos]
-    return pd.Series(values, index=leerling_ids.index).where(pos >= 0)
+    """One column of `leerlingen` for the given pupils."""
+    return leerling_attributes(extract, leerling_ids, [column])[column]
 
 
 def with_vestiging(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> pd.DataFrame:
@@ -213,7 +232,8 @@ def vso_toestand(rows: pd.DataFrame, extract, settings: Settings,
     out["situatie"] = situatie(out["residentieel"], out["tlv_nummer"], out["cvi_nummer"])
     out["categorie"] = categorie(out["situatie"], out["tlv_categorie"], out["soort_indicatie"],
                                  out["kernsoort"], settings)
-    out["pc4_woonadres"] = leerling_attribute(extract, out["leerling_id"], "pc4_woonadres")
+    if "pc4_woonadres" not in out.columns:
+        out["pc4_woonadres"] = leerling_attribute(extract, out["leerling_id"], "pc4_woonadres")
     out["woon_swv"] = woon_swv(out["pc4_woonadres"], out["sector"], extract.regio_indeling)
     if vorige_swv is None:
         vorige_swv = vorige_inschrijving_swv(out, extract.inschrijvingen, extract.vestigingen)
@@ -229,9 +249,8 @@ def counted_vso_on(extract, dag: pd.Timestamp, settings: Settings, leeftijd_jaar
     regs = vso_inschrijvingen(extract.inschrijvingen, extract.vestigingen)
     regs = regs[is_counted(regs, dag)].copy()
     regs["dag"] = dag
+    regs = regs.join(leerling_attributes(extract, regs["leerling_id"], ["pc4_woonadres", "geboortedatum", "bsn_laatste4"]))
     state = vso_toestand(regs, extract, settings)
-    state["geboortedatum"] = leerling_attribute(extract, state["leerling_id"], "geboortedatum")
-    state["bsn_laatste4"] = leerling_attribute(extract, state["leerling_id"], "bsn_laatste4")
     state["leeftijdscategorie"] = leeftijdscategorie(state["geboortedatum"], leeftijd_jaar or dag.year, settings)
     return state
 
