@@ -100,11 +100,6 @@ def swv_tables(wide: pd.DataFrame, first: str) -> dict[str, pd.DataFrame]:
             for code, t in full.groupby(level="swv", sort=False)}
 
 
-def swv_table(wide: pd.DataFrame, code: str, first: str) -> pd.DataFrame:
-    """One SWV's rows of a wide table, with the Totaal row and column."""
-    return swv_tables(wide.xs(code, level="swv", drop_level=False), first)[code]
-
-
 def _cat_age(frame: pd.DataFrame) -> pd.Series:
     return frame["categorie"].map(CAT_LABEL) + " " + frame["leeftijdscategorie"]
 
@@ -134,22 +129,6 @@ def per_vestiging_wide(vso: pd.DataFrame, codes: list[str], eigen_vestigingen: d
         "col": vso["situatie"].map(VESTIGING_GROUPS) + " SWV " + vso["categorie"] + " " + vso["leeftijdscategorie"],
     })
     return _wide(f, VESTIGING_COLUMNS, lambda c: sorted(eigen_vestigingen.get(c, [])) + [NIET_DEELNEMEND], codes)
-
-
-def vso_totalen(vso_s: pd.DataFrame, swv_code: str) -> pd.DataFrame:
-    """The (v)so table of one SWV from its registrations (responsible SWV = swv_code)."""
-    return swv_table(vso_totalen_wide(vso_s.assign(verantwoordelijk_swv=swv_code), [swv_code]), swv_code, "Regel")
-
-
-def tlv_tabel(vso_at_s: pd.DataFrame, swv_code: str) -> pd.DataFrame:
-    """The TLV table of one SWV from the registrations at its own (v)so vestigingen."""
-    return swv_table(tlv_wide(vso_at_s.assign(vestiging_swv=swv_code), [swv_code]), swv_code, "Regel")
-
-
-def per_vestiging(vso_s: pd.DataFrame, swv_code: str, eigen_vestigingen: list[str]) -> pd.DataFrame:
-    """The per-vestiging table of one SWV from its registrations (responsible SWV = swv_code)."""
-    wide = per_vestiging_wide(vso_s.assign(verantwoordelijk_swv=swv_code), [swv_code], {swv_code: eigen_vestigingen})
-    return swv_table(wide, swv_code, "Vestiging")
 
 
 def inschrijvingen_tabel(vso: pd.DataFrame, swv_namen: pd.Series) -> pd.DataFrame:

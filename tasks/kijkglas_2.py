@@ -87,12 +87,6 @@ def block_tables_all(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date,
     return out
 
 
-def block_tables(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date) -> dict[str, pd.DataFrame]:
-    """The three blocks of one SWV's periods."""
-    code = "_"
-    return block_tables_all(p.assign(verantwoordelijk_swv=code), swv_namen, stand_per, [code])[code]
-
-
 def marks_as_flows(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], geboortedatum, schooljaar: str,
                    sector_of: dict[str, str], settings: Settings) -> pd.DataFrame:
     """The Instroom/Uitstroom/Doorstroom marks of all SWVs' Kijkglas 2, as Kijkglas 3 flows."""

@@ -15,17 +15,13 @@ from pypdf import PdfReader
 from tasks.audit import audit_outbox
 from tasks.production import run_production
 from tests import handleiding_k1 as h
+from tests.readback import excel_text, read_csv_rows
 
 SJ = "2024-2025"
 
 
 def version_dir(outbox, swv=h.S, v="v1"):
     return Path(outbox) / swv / SJ / "kijkglas-1" / v
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
 
 
 def as_csv_rows(expected):
@@ -44,12 +40,12 @@ def produced(tmp_path_factory):
 def test_handleiding_tables_come_out_exactly_in_the_csv(produced):
     data = version_dir(produced[2]) / "data"
     header = ["Regel", "Laag <8", "Laag 8+", "Midden <8", "Midden 8+", "Hoog <8", "Hoog 8+", "Totaal"]
-    assert read_csv(data / "k1_vso_totalen.csv") == [header] + as_csv_rows(h.EXPECTED_VSO_TOTALEN)
-    assert read_csv(data / "k1_bao_sbao.csv") == [["Regel", "Aantal"]] + as_csv_rows(h.EXPECTED_BAO_SBAO)
-    per_vestiging = read_csv(data / "k1_per_vestiging.csv")
+    assert read_csv_rows(data / "k1_vso_totalen.csv") == [header] + as_csv_rows(h.EXPECTED_VSO_TOTALEN)
+    assert read_csv_rows(data / "k1_bao_sbao.csv") == [["Regel", "Aantal"]] + as_csv_rows(h.EXPECTED_BAO_SBAO)
+    per_vestiging = read_csv_rows(data / "k1_per_vestiging.csv")
     assert per_vestiging[0][:2] == ["Vestiging", "TLV SWV L <8"] and per_vestiging[0][-1] == "Totaal"
     assert per_vestiging[1:] == as_csv_rows(h.EXPECTED_PER_VESTIGING)
-    assert len(read_csv(data / "k1_inschrijvingen.csv")) == 1 + 196
+    assert len(read_csv_rows(data / "k1_inschrijvingen.csv")) == 1 + 196
 
 
 def test_excel_equals_csv_and_pdf_holds_the_totals(produced):
@@ -57,12 +53,11 @@ def test_excel_equals_csv_and_pdf_holds_the_totals(produced):
     wb = openpyxl.load_workbook(next(vd.glob("*bestand-2*.xlsx")))
     ws = wb[wb.sheetnames[-1]]
     rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]
-    csv_rows = read_csv(vd / "data" / "k1_inschrijvingen.csv")
+    csv_rows = read_csv_rows(vd / "data" / "k1_inschrijvingen.csv")
     start = next(i for i, r in enumerate(rows) if r and r[0] == "Groep")
     assert [str(x) for x in rows[start]] == csv_rows[0]
     body = rows[start + 1:start + 1 + len(csv_rows) - 1]
-    norm = [["" if v is None else (v.date().isoformat() if hasattr(v, "date") else str(v)) for v in r] for r in body]
-    assert norm == csv_rows[1:]
+    assert [[excel_text(v) for v in r] for r in body] == csv_rows[1:]
     text = " ".join(p.extract_text() for p in PdfReader(next(vd.glob("*.pdf"))).pages)
     assert h.S in text and "196" in text and "25945" in text.replace(".", "")
 
@@ -90,7 +85,7 @@ def test_corrected_extract_gives_next_version_with_change_report(produced, tmp_p
     meta = corrected / "extract.json"
     meta.write_text(json.dumps({"stand_per": "2024-12-09", "bron": "ROD"}))
     # correction: one tijdelijke plaatsing at 99AB00 turns out not to be bekostigd
-    ins = read_csv(corrected / "inschrijvingen.csv")
+    ins = read_csv_rows(corrected / "inschrijvingen.csv")
     col = ins[0].index("vestiging_code")
     target = next(i for i, r in enumerate(ins) if i and r[col] == "99AB00")
     ins[target][ins[0].index("bekostigd")] = "N"
@@ -106,7 +101,7 @@ def test_corrected_extract_gives_next_version_with_change_report(produced, tmp_p
     m2 = json.loads((v2dir / "manifest.json").read_text())
     changed = {c["table"]: c for c in m2["wijzigingen"]} if isinstance(m2["wijzigingen"], list) else m2["wijzigingen"]
     assert "k1_vso_totalen" in json.dumps(changed) and "k1_inschrijvingen" in json.dumps(changed)
-    assert read_csv(v2dir / "data" / "k1_vso_totalen.csv")[-1][-1] == "195"
+    assert read_csv_rows(v2dir / "data" / "k1_vso_totalen.csv")[-1][-1] == "195"
     text = " ".join(p.extract_text() for p in PdfReader(next(v2dir.glob("*.pdf"))).pages)
     assert "Wijzigingen" in text
     # the older extract, run again (a backfill rerun), never replaces the corrected version
@@ -120,9 +115,9 @@ def test_audit_finds_no_leak_and_catches_one(produced, tmp_path):
     copy = tmp_path / "outbox"
     shutil.copytree(outbox, copy)
     # smuggle one of S's pupils into the neighbour's bestand 2
-    src = read_csv(version_dir(copy) / "data" / "k1_inschrijvingen.csv")
+    src = read_csv_rows(version_dir(copy) / "data" / "k1_inschrijvingen.csv")
     dst_path = version_dir(copy, swv=h.OTHER) / "data" / "k1_inschrijvingen.csv"
-    dst = read_csv(dst_path)
+    dst = read_csv_rows(dst_path)
     with open(dst_path, "w", newline="") as f:
         csv.writer(f).writerows(dst + [src[1]])
     problems = audit_outbox(copy, root / "extracts")

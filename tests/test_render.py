@@ -1,8 +1,6 @@
 """Render layer: CSV, Excel and PDF of Kijkglas 1, read back and compared (fast, no Prefect)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,10 +8,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+
 from pypdf import PdfReader
 
 from tasks import render
 from tasks.model import ProductResult, SwvInfo
+from tests.readback import excel_text, read_csv_rows
 
 # WeasyPrint asks for the system library HarfBuzz-Subset; without it, it subsets with fontTools.
 pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")
@@ -115,20 +115,6 @@ def make_result(sector: str = "PO", bekostiging: bool = True) -> ProductResult:
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
-
-def read_csv_rows(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-
-
-def excel_text(v) -> str:
-    """An Excel cell as it must appear in the CSV."""
-    if v is None:
-        return ""
-    if isinstance(v, datetime):
-        assert v.time() == datetime.min.time()
-        return v.date().isoformat()
-    return str(v)
-
 
 def find_header(ws, first_col: str) -> int:
     for r in range(1, ws.max_row + 1):

@@ -2,13 +2,12 @@
 tests/test_kijkglas_2_3.py and tests/test_kijkglas_4_5.py and read back (fast, no Prefect)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+
 from openpyxl.utils import column_index_from_string, get_column_letter
 from pypdf import PdfReader
 
@@ -19,6 +18,7 @@ from tasks import kijkglas_4 as k4
 from tasks import kijkglas_5 as k5
 from tasks import render
 from tasks.model import ProductResult
+from tests.readback import excel_text, read_csv_rows
 from tests import test_kijkglas_2_3 as t23
 from tests import test_kijkglas_4_5 as t45
 
@@ -38,19 +38,6 @@ K5_UITGAAND = "Leerlingen in voorgaand schooljaar overgestapt naar sbao buiten h
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
-
-def read_csv_rows(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-
-
-def excel_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, datetime):
-        assert v.time() == datetime.min.time()
-        return v.date().isoformat()
-    return str(v)
-
 
 def filter_range(ws) -> tuple[int, int, int]:
     """(header row, last row, last column) of the sheet's autofilter."""
