@@ -3,13 +3,20 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages bench
+.PHONY: demo test setup system-packages bench lock
 
-$(BIN)/kijkglas: pyproject.toml
+# Every package at the version in constraints.txt: the set the suite was run with.
+$(BIN)/kijkglas: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --upgrade "pip>=25,<27"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(BIN)/kijkglas
+
+# Re-resolve constraints.txt from pyproject.toml's ranges (then run `make test` before committing it).
+lock: setup
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[lock]"
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra lock --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --annotation-style line -o constraints.txt
 
 # Optional system libraries: HarfBuzz-Subset makes PDFs faster, poppler-utils gives pdftoppm.
 # Best effort: the product works without them.

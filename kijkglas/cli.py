@@ -85,7 +85,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Defaults for the embedded (ephemeral) Prefect server that `produce`, `run`, `backfill` and `demo`
+# start when no PREFECT_API_URL is set; an operator's own environment wins. A fresh server needs
+# more than Prefect's 20 s to migrate its database on 2 busy cores, and its usage-telemetry
+# heartbeat competes for that same SQLite database ("database is locked" ERROR in every run).
+EMBEDDED_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    import os
+    for key, value in EMBEDDED_PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     args = _parser().parse_args(argv)
     handler = {
         "generate": "kijkglas.synthetic:cli_generate",

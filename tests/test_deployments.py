@@ -56,7 +56,7 @@ def _run_times(schedule: dict, start: datetime, end: datetime) -> list[datetime]
     return [datetime.fromtimestamp(d.timestamp(), tz).replace(tzinfo=None) for d in dates]
 
 
-def _calendar_moments(p: kalender.ProductKalender, uur: int, years: range) -> list[datetime]:
+def calendar_moments(p: kalender.ProductKalender, uur: int, years: range) -> list[datetime]:
     return sorted(datetime(y, m, p.dag, uur) for y in years for m in p.maanden
                   if p.laatste_datum is None or date(y, m, p.dag) <= p.laatste_datum)
 
@@ -137,7 +137,7 @@ def test_schedule_is_the_calendar(prefect_file, product):
     assert schedule["timezone"] == raw["tijdzone"] == "Europe/Amsterdam"
     assert schedule["active"] is True
     moments = _run_times(schedule, datetime(2024, 1, 1), datetime(2025, 12, 31, 23, 59))
-    assert moments == _calendar_moments(p, raw["uur"], range(2024, 2026))
+    assert moments == calendar_moments(p, raw["uur"], range(2024, 2026))
 
 
 @pytest.mark.parametrize("product, cron", [

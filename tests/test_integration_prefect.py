@@ -1,10 +1,13 @@
-"""Integration: a real Prefect server, a process work pool with a real worker deploying from
-deployments/prefect.yaml, and the per-SWV fan-out on a real Dask cluster of two processes.
+"""Integration: a real Prefect server whose own scheduler turns the deployed calendar into
+Scheduled runs, a process work pool with a real worker deploying from deployments/prefect.yaml,
+and the per-SWV fan-out on a real Dask cluster of two processes. A server or worker that logs an
+ERROR fails the module.
 Slow (about a minute): `pytest -m "not integration"` leaves it out."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,18 +15,22 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from deployments.definitions import load_calendar
 from tests import handleiding_k1 as h
+from tests.test_deployments import calendar_moments
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).parent / "prefect")
 STAND_PER = "2024-12-06"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SWVS = sorted([h.S, h.OTHER, h.VO])
 
 
@@ -43,6 +50,20 @@ def _healthy(api_url: str) -> bool:
 
 def _tail(path: Path, n: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else "(no log)"
+
+
+# Prefect's console format: "12:00:00.000 | ERROR   | logger - message"
+_ERROR_LINE = re.compile(r"\|\s*(ERROR|CRITICAL)\s*\|")
+
+
+def assert_no_error_lines(log: Path) -> None:
+    """A server or worker that logs an ERROR has failed, even when the run it served completed
+    (the scheduler's failure in issue 13 was only ever visible there)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    errors = [i for i, line in enumerate(text.splitlines()) if _ERROR_LINE.search(line)]
+    if errors:
+        lines = text.splitlines()
+        pytest.fail(f"{log.name} logged ERROR:\n" + "\n".join(lines[errors[0]:errors[0] + 30]))
 
 
 def _stop(proc: subprocess.Popen | None, grace: float = 10) -> None:
@@ -72,23 +93,38 @@ def extract(tmp_path_factory) -> Path:
     return h.build().write(tmp_path_factory.mktemp("extracts") / STAND_PER)
 
 
+# The scheduler, shortened for the test: a loop of 2 s, and every calendar moment of the coming
+# year scheduled at once (min_runs = max_runs), so the Scheduled runs can be held against the whole calendar.
+SCHEDULER_HORIZON = timedelta(days=366)
+SCHEDULER_ENV = {
+    "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_RUNS": "100",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "100",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": f"P{SCHEDULER_HORIZON.days}D",
+}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`prefect server start` on a free port, with its own PREFECT_HOME and SQLite database.
-    Yields (api_url, env for clients and workers, log folder)."""
+    Yields (api_url, env for clients and workers, log folder). Fails when the server logged an ERROR."""
     tmp = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ,
            "PREFECT_HOME": str(tmp / "home"),
            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp / 'prefect.db'}",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false", "DO_NOT_TRACK": "1"}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false", "DO_NOT_TRACK": "1",
+           # SQLite's busy wait (default 10 s) is too short when a production's task runs report
+           # on 2 busy cores: the worker heartbeat then fails with "database is locked" (README)
+           "PREFECT_SERVER_DATABASE_TIMEOUT": "60"}
     log = tmp / "server.log"
     proc = None
     try:
         with open(log, "wb") as out:
             proc = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                    cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                    cwd=tmp, env={**env, **SCHEDULER_ENV}, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         deadline = time.monotonic() + 90
         while not _healthy(url):
             assert proc.poll() is None, f"server exited:\n{_tail(log)}"
@@ -97,13 +133,16 @@ def server(tmp_path_factory):
         yield url, {**env, "PREFECT_API_URL": url}, tmp
     finally:
         _stop(proc)
+    assert_no_error_lines(log)
 
 
-def test_deploy_and_run_through_a_worker(server, extract, tmp_path):
-    """prefect.yaml → `prefect deploy --all` → a worker in the project root runs kijkglas-1."""
+@pytest.fixture(scope="module")
+def deployed(server):
+    """The `kijkglas` process pool, a worker in the project root, and `prefect deploy --all` of
+    deployments/prefect.yaml. Yields (the moment just before the deploy, the worker's log).
+    Fails when the worker logged an ERROR."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.deployments import run_deployment
     from prefect.workers.process import ProcessWorker
 
     url, env, logs = server
@@ -115,30 +154,100 @@ def test_deploy_and_run_through_a_worker(server, extract, tmp_path):
         with open(worker_log, "wb") as out:  # started first: it warms up while the deploy runs
             worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "kijkglas", "--type", "process"],
                                       cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                      env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1"})
+                                      env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1",
+                                           "PREFECT_WORKER_PREFETCH_SECONDS": "0"})
+        deployed_at = datetime.now(timezone.utc)
         deploy = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
         assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-3000:]
-        with _api(url), get_client(sync_client=True) as client:
-            deployed = {d.name: d for d in client.read_deployments()}
-        assert set(deployed) == {"kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5",
-                                 "productie", "backfill"}
-        assert deployed["kijkglas-1"].schedules[0].schedule.cron == "0 6 10 8-12 *"
-        assert deployed["kijkglas-1"].pull_steps == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
-
-        outbox = tmp_path / "outbox"
-        with _api(url):
-            run = run_deployment("kijkglas-1/kijkglas-1", timeout=180, parameters={
-                "extract": str(extract), "outbox": str(outbox), "schooljaar": "2024-2025",
-                "productiedatum": "2024-12-10"})
-        assert run.state is not None and run.state.is_completed(), f"{run.state}\n{_tail(worker_log)}"
-        for swv in SWVS:
-            manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
-            assert manifest["status"] == "actueel"
-            assert manifest["product"] == "kijkglas-1" and manifest["stand_per"] == STAND_PER
+        yield deployed_at, worker_log
     finally:
         _stop(worker)
+    assert_no_error_lines(worker_log)
+
+
+def test_deploy_registers_every_deployment(server, deployed):
+    from prefect.client.orchestration import get_client
+
+    url, _, _ = server
+    with _api(url), get_client(sync_client=True) as client:
+        found = {d.name: d for d in client.read_deployments()}
+    assert set(found) == {"kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5",
+                          "productie", "backfill"}
+    assert found["kijkglas-1"].schedules[0].schedule.cron == "0 6 10 8-12 *"
+    assert found["kijkglas-1"].pull_steps == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
+
+
+def _scheduled_runs(url: str) -> dict[str, list[datetime]]:
+    """Per deployment, the start times of the runs the server's scheduler made, in Europe/Amsterdam."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags
+    from prefect.client.schemas.objects import StateType
+
+    with _api(url), get_client(sync_client=True) as client:
+        names = {d.id: d.name for d in client.read_deployments()}
+        runs = client.read_flow_runs(limit=200, flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            tags=FlowRunFilterTags(all_=["auto-scheduled"])))
+    out: dict[str, list[datetime]] = {}
+    for r in runs:
+        out.setdefault(names[r.deployment_id], []).append(r.expected_start_time.astimezone(AMSTERDAM))
+    return {name: sorted(times) for name, times in out.items()}
+
+
+def test_the_scheduler_makes_the_calendars_runs(server, deployed):
+    """The server's own scheduler turns the deployed schedules into Scheduled runs: for each product
+    exactly the calendar's moments of the coming year (its months, the 10th, 06:00 Europe/Amsterdam),
+    and none for the manual deployments."""
+    url, _, _ = server
+    deployed_at, _ = deployed
+    now = deployed_at.astimezone(AMSTERDAM).replace(tzinfo=None)
+    products, tijdzone, uur = load_calendar()
+    assert tijdzone == "Europe/Amsterdam"
+    expected = {}
+    for name, p in products.items():
+        moments = [m for m in calendar_moments(p, uur, range(now.year, now.year + 2))
+                   if now < m <= now + SCHEDULER_HORIZON]
+        expected[name] = [m.replace(tzinfo=AMSTERDAM) for m in moments]
+    deadline = time.monotonic() + 60
+    while (found := _scheduled_runs(url)) != {k: v for k, v in expected.items() if v}:
+        assert time.monotonic() < deadline, f"scheduled runs {found}\nexpected {expected}"
+        time.sleep(1)
+    for name, times in found.items():
+        assert {(t.day, t.hour, t.minute) for t in times} == {(10, 6, 0)}, name
+        assert {t.month for t in times} <= set(products[name].maanden), name
+    assert len(found["kijkglas-2"]) == 12  # every month of the coming year
+    assert "productie" not in found and "backfill" not in found
+
+
+def test_a_scheduled_run_falls_due_and_a_worker_publishes_it(server, deployed, extract, tmp_path):
+    """A run of the kijkglas-1 deployment scheduled seconds from now: the worker picks it up when it
+    falls due and runs it to completion; every SWV's version lands in the outbox."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    url, _, _ = server
+    _, worker_log = deployed
+    outbox = tmp_path / "outbox"
+    due = datetime.now(timezone.utc) + timedelta(seconds=5)
+    with _api(url), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("kijkglas-1/kijkglas-1")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, state=Scheduled(scheduled_time=due),
+            parameters={"extract": str(extract), "outbox": str(outbox), "schooljaar": "2024-2025",
+                        "productiedatum": "2024-12-10"})
+        deadline = time.monotonic() + 180
+        while not (state := client.read_flow_run(run.id).state).is_final():
+            assert time.monotonic() < deadline, f"{state}\n{_tail(worker_log)}"
+            time.sleep(1)
+        started = client.read_flow_run(run.id).start_time
+    assert state.is_completed(), f"{state}\n{_tail(worker_log)}"
+    assert started >= due
+    for swv in SWVS:
+        manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
+        assert manifest["status"] == "actueel"
+        assert manifest["product"] == "kijkglas-1" and manifest["stand_per"] == STAND_PER
 
 
 def _csv_bytes(outbox: Path) -> dict[str, bytes]:
