@@ -56,7 +56,7 @@ COMPUTE = """
 import sys, time
 from datetime import date
 from schemas.extract import read_extract
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks.products import compute
 ex = read_extract(sys.argv[1])
 t = time.perf_counter()

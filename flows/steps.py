@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
-from kijkglas.settings import load_settings
+from core.settings import load_settings
 from tasks import production as steps
 from tasks.products import Production, compute
 

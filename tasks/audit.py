@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kijkglas.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from schemas.extract import extract_identity, read_extract
 from tasks import kijkglas_5, rules
 

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import rules
 from tasks.common import ReconciliationError, algemene_gegevens, fmt_datum, selected_swvs, swv_info
 from tasks.model import ProductResult

@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import rules
 from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
 from tasks.kijkglas_3 import k3_stromen, k3_tabel

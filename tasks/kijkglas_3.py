@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import rules
 from tasks.model import ProductResult
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import rules
 from tasks.common import algemene_gegevens, selected_swvs, swv_info
 from tasks.model import ProductResult

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kijkglas.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from schemas.validate import load_valid_extract
 from tasks import publish, render
 from tasks.model import ProductResult

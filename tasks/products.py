@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import kijkglas_1, kijkglas_2, kijkglas_3, kijkglas_4, kijkglas_5
 from tasks.model import ProductResult
 

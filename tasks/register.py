@@ -55,7 +55,7 @@ CREATE INDEX IF NOT EXISTS versions_status ON versions (outbox, owner, status);
 
 def register_path_for(outbox: Path) -> Path:
     """Settings.register_path when set, else `<outbox>/.register.sqlite`."""
-    from kijkglas.settings import load_settings
+    from core.settings import load_settings
 
     configured = load_settings().register_path
     return Path(configured) if configured else Path(outbox) / ".register.sqlite"

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 
 SOORT_SECTOR = {"BAO": "PO", "SBAO": "PO", "SO": "PO", "VSO": "VO", "VO": "VO"}
 VSO_SOORT = {"PO": "SO", "VO": "VSO"}  # the (v)so soort of each sector

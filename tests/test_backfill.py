@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from kijkglas.synthetic import generate_series
 from schemas.extract import read_extract
 from tasks import kalender, publish

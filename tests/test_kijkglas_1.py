@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import kijkglas_1 as k1
 from tests import handleiding_k1 as h
 from tests.builder import ExtractBuilder

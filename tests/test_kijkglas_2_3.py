@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import kijkglas_2 as k2
 from tasks import kijkglas_3 as k3
 from tasks import rules

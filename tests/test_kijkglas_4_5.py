@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import kijkglas_4 as k4
 from tasks import kijkglas_5 as k5
 from tests.builder import ExtractBuilder

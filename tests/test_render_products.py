@@ -11,7 +11,7 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 from pypdf import PdfReader
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import kijkglas_2 as k2
 from tasks import kijkglas_3 as k3
 from tasks import kijkglas_4 as k4

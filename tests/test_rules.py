@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kijkglas.settings import Settings
+from core.settings import Settings
 from tasks import rules
 
 D = pd.Timestamp

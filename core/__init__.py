@@ -1,0 +1,1 @@
+"""The bottom of the house: settings that everything may import and that import nothing of ours."""
