@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -97,7 +98,6 @@ EMBEDDED_PREFECT_DEFAULTS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
     for key, value in EMBEDDED_PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     args = _parser().parse_args(argv)
