@@ -57,7 +57,7 @@ import sys, time
 from datetime import date
 from schemas.extract import read_extract
 from core.settings import Settings
-from tasks.products import compute
+from production.steps import compute
 ex = read_extract(sys.argv[1])
 t = time.perf_counter()
 p = compute(sys.argv[2], ex, sys.argv[3], date(2025, 4, 10), Settings())
@@ -71,9 +71,11 @@ print(f"  {sys.argv[2]} compute only: {time.perf_counter() - t:.1f} s for {len(p
 DAY = """
 import sys
 from datetime import date
-from tasks.production import run_production
-run_production("kijkglas-2", sys.argv[1], sys.argv[2], "2024-2025", date(2025, 4, 10))
-run_production("kijkglas-3", sys.argv[1], sys.argv[2], "2024-2025", date(2025, 4, 10), swv_codes=[])
+from core.settings import load_settings
+from production.steps import run_production
+settings = load_settings()
+run_production("kijkglas-2", sys.argv[1], sys.argv[2], "2024-2025", date(2025, 4, 10), settings=settings)
+run_production("kijkglas-3", sys.argv[1], sys.argv[2], "2024-2025", date(2025, 4, 10), swv_codes=[], settings=settings)
 """
 
 

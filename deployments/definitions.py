@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from tasks import kalender
+from production import kalender
+from products import registry
 
 WORK_POOL = "kijkglas"
 PREFECT_YAML = Path(__file__).resolve().parent / "prefect.yaml"
@@ -31,13 +32,6 @@ PREFECT_VERSION = "3.8.8"
 # The first date a schedule with an end (laatste_datum) counts from: the start of passend onderwijs.
 RRULE_START = date(2014, 8, 1)
 
-PRODUCT_DESCRIPTIONS = {
-    "kijkglas-1": "Kijkglas 1 — onderbouwing bekostiging (teldatum 1 oktober).",
-    "kijkglas-2": "Kijkglas 2 — inschrijvingen (v)so in geldigheidsperioden.",
-    "kijkglas-3": "Kijkglas 3 — groei (v)so (landelijk, openbaar, en per SWV).",
-    "kijkglas-4": "Kijkglas 4 — groei sbao.",
-    "kijkglas-5": "Kijkglas 5 — grensverkeer sbao (over het vorige schooljaar).",
-}
 PRODUCT_HELP = (" Parameters: schooljaar leeg = volgens de kalender voor de productiedatum (leeg = vandaag);"
                 " extract = één extractmap, of een map met extracten (dan het nieuwste met stand per op of"
                 " vóór de productiedatum); outbox; swv leeg = alle SWV's.")
@@ -127,9 +121,9 @@ def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
     defs = [
         DeploymentDef(
             name=name,
-            entrypoint=f"flows/products.py:{name.replace('-', '_')}",
+            entrypoint=f"flows/kijkglazen.py:{name.replace('-', '_')}",  # the flows are named as the products
             parameters={"schooljaar": None, "extract": extracts, "outbox": outbox, "swv": None},
-            description=PRODUCT_DESCRIPTIONS.get(name, name) + PRODUCT_HELP,
+            description=registry.product(name).description + PRODUCT_HELP,
             schedules=(schedule_for(p, tijdzone, uur),),
             tags=("kijkglas", "product"),
         )
@@ -137,7 +131,7 @@ def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
     ]
     defs.append(DeploymentDef(
         name="productie",
-        entrypoint="flows/calendar_flows.py:productie",
+        entrypoint="flows/kalender.py:productie",
         parameters={"extracts": extracts, "outbox": outbox, "swv": None, "producten": None},
         description=("Eén productiedag met de hand: alles wat de kalender op `datum` vraagt, elk op het nieuwste"
                      " extract met stand per op of vóór die datum. producten leeg = alle producten."),
@@ -145,7 +139,7 @@ def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
     ))
     defs.append(DeploymentDef(
         name="backfill",
-        entrypoint="flows/calendar_flows.py:backfill",
+        entrypoint="flows/kalender.py:backfill",
         parameters={"extracts": extracts, "outbox": outbox, "producten": None, "swv": None},
         description=("Alle productiedagen van een schooljaar (bv. 2024-2025) op datumvolgorde. Veilig om opnieuw"
                      " te draaien: dezelfde gegevens publiceren niets, een ouder extract vervangt nooit een nieuwere"
@@ -155,7 +149,7 @@ def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
     return defs
 
 
-def _schedule_yaml(name: str, s: Schedule) -> dict:
+def schedule_yaml(name: str, s: Schedule) -> dict:
     out: dict[str, Any] = {"cron": s.cron} if s.cron else {"rrule": s.rrule}
     out.update(timezone=s.timezone, active=True, slug=f"kalender-{name}")
     return out
@@ -180,7 +174,7 @@ def prefect_yaml(defs: list[DeploymentDef] | None = None) -> dict:
                 "entrypoint": d.entrypoint,
                 "parameters": dict(d.parameters),
                 "work_pool": {"name": WORK_POOL},
-                "schedules": [_schedule_yaml(d.name, s) for s in d.schedules],
+                "schedules": [schedule_yaml(d.name, s) for s in d.schedules],
             }
             for d in defs
         ],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import urllib.request
 
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
@@ -27,7 +26,7 @@ def _schedule(name: str, s: Schedule):
 
 def to_runner_deployment(d: DeploymentDef) -> RunnerDeployment:
     flow = getattr(importlib.import_module(d.module), d.function)
-    # module entrypoints (flows.products.kijkglas_1): the runs find the flow from any working directory
+    # module entrypoints (flows.kijkglazen.kijkglas_1): the runs find the flow from any working directory
     return flow.to_deployment(name=d.name, schedules=[_schedule(d.name, s) for s in d.schedules],
                               parameters=d.parameters,
                               description=d.description, tags=list(d.tags),
@@ -58,18 +57,12 @@ def server_api_url() -> str | None:
     return PREFECT_API_URL.value() or (LOCAL_API_URL if _healthy(LOCAL_API_URL) else None)
 
 
-def serve_all(extracts: str, outbox: str, limit: int | None = 2) -> None:
-    """Register the deployments and run them until interrupted (Ctrl-C). `limit` runs at a time
-    (the rendering of one production already uses every core)."""
+def serve_all(extracts: str, outbox: str, api_url: str, limit: int | None = 2) -> None:
+    """Register the deployments on the server at `api_url` and run them until interrupted
+    (Ctrl-C). `limit` runs at a time (the rendering of one production already uses every core)."""
     from prefect import serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    url = server_api_url()
-    if url is None:
-        print("kijkglas serve heeft een Prefect-server nodig. Start er een (`prefect server start`) en zet\n"
-              f"PREFECT_API_URL={LOCAL_API_URL} (of het adres van jullie server).", file=sys.stderr)
-        raise SystemExit(2)
-    os.environ["PREFECT_API_URL"] = url  # the served runs (subprocesses) report to the same server
-    print(f"deployments serveren op {url} (UI: {url.removesuffix('/api')}); extracts {extracts}, outbox {outbox}")
-    with temporary_settings({PREFECT_API_URL: url}):
+    os.environ["PREFECT_API_URL"] = api_url  # the served runs (subprocesses) report to the same server
+    with temporary_settings({PREFECT_API_URL: api_url}):
         serve(*build_deployments(extracts, outbox), limit=limit)

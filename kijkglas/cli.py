@@ -1,4 +1,4 @@
-"""The `kijkglas` command line. Each subcommand is a thin wrapper around a function elsewhere."""
+"""The `kijkglas` command line: the parser, and one handler per subcommand (kijkglas/commands.py)."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-PRODUCTS = ["kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5"]
+from core.settings import load_settings
+from kijkglas import commands
+from products.registry import NAMES as PRODUCTS
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -100,22 +102,20 @@ EMBEDDED_PREFECT_DEFAULTS = {
 def main(argv: list[str] | None = None) -> int:
     for key, value in EMBEDDED_PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     handler = {
-        "generate": "kijkglas.synthetic:cli_generate",
-        "validate": "schemas.validate:cli_validate",
-        "produce": "kijkglas.commands:cli_produce",
-        "run": "kijkglas.commands:cli_run",
-        "backfill": "kijkglas.commands:cli_backfill",
-        "serve": "kijkglas.commands:cli_serve",
-        "status": "tasks.publish:cli_status",
-        "withdraw": "tasks.publish:cli_withdraw",
-        "demo": "kijkglas.commands:cli_demo",
-        "audit": "tasks.audit:cli_audit",
+        "generate": commands.cli_generate,
+        "validate": commands.cli_validate,
+        "produce": commands.cli_produce,
+        "run": commands.cli_run,
+        "backfill": commands.cli_backfill,
+        "serve": commands.cli_serve,
+        "status": commands.cli_status,
+        "withdraw": commands.cli_withdraw,
+        "demo": commands.cli_demo,
+        "audit": commands.cli_audit,
     }[args.command]
-    module, func = handler.split(":")
-    import importlib
-    rc = getattr(importlib.import_module(module), func)(args)
+    rc = handler(args, load_settings())  # the settings are read once, here, and passed down
     return int(rc or 0)
 
 

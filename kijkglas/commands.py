@@ -1,5 +1,6 @@
-"""CLI handlers for the production commands. They only translate arguments and report; the
-work happens in flows/ (through Prefect) or tasks/production.py (--no-prefect)."""
+"""The CLI's handlers: each translates its arguments, calls the layer that does the work (flows/
+through Prefect, production/steps.py without it, outbox/, schemas/) and prints what happened.
+Printing happens here and nowhere below. Each returns the exit code."""
 from __future__ import annotations
 
 import sys
@@ -7,6 +8,9 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from core.dates import format_datum, format_tijdstip
+from core.settings import Settings
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN, normalize_version, owner_names, product_dir, read_manifest
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
 from tasks.common import ReconciliationError
@@ -22,8 +26,8 @@ def _summary(outcomes: list, outbox: Path) -> None:
     per_product = Counter((r["product"], r["schooljaar"], r["outcome"]) for r in rows)
     for (product, sj, outcome), n in sorted(per_product.items()):
         print(f"  {product} {sj}: {n} × {outcome}")
-    print(f"{c.get('published', 0)} versie(s) gepubliceerd, {c.get('unchanged', 0)} ongewijzigd, "
-          f"{c.get('skipped', 0)} overgeslagen")
+    print(f"{c.get(GEPUBLICEERD, 0)} versie(s) gepubliceerd, {c.get(ONGEWIJZIGD, 0)} ongewijzigd, "
+          f"{c.get(OVERGESLAGEN, 0)} overgeslagen")
     print(f"outbox: {Path(outbox).resolve()}")
 
 
@@ -40,14 +44,19 @@ def _guarded(fn):
     return None
 
 
-def cli_produce(args) -> int:
+def cli_generate(args, settings: Settings) -> int:
+    from kijkglas.synthetic import cli_generate
+    return cli_generate(args)
+
+
+def cli_produce(args, settings: Settings) -> int:
     datum = _date(args.productiedatum)
     if args.no_prefect:
-        from tasks.production import run_production
+        from production.steps import run_production
         outcomes = _guarded(lambda: run_production(args.product, args.extract, args.outbox, args.schooljaar,
-                                                   datum, args.swv))
+                                                   datum, args.swv, settings=settings))
     else:
-        from flows.products import product_runner
+        from flows.kijkglazen import product_runner
         outcomes = _guarded(lambda: product_runner(args.dask_address)(
             args.product, args.schooljaar, str(args.extract), str(args.outbox), args.swv, datum, args.dask_address))
     if outcomes is None:
@@ -56,8 +65,8 @@ def cli_produce(args) -> int:
     return 0
 
 
-def cli_run(args) -> int:
-    from flows.calendar_flows import productie
+def cli_run(args, settings: Settings) -> int:
+    from flows.kalender import productie
     outcomes = _guarded(lambda: productie(_date(args.date), str(args.extracts), str(args.outbox), args.swv, None,
                                           args.dask_address))
     if outcomes is None:
@@ -66,8 +75,8 @@ def cli_run(args) -> int:
     return 0
 
 
-def cli_backfill(args) -> int:
-    from flows.calendar_flows import backfill
+def cli_backfill(args, settings: Settings) -> int:
+    from flows.kalender import backfill
     outcomes = _guarded(lambda: backfill(args.schooljaar, str(args.extracts), str(args.outbox), args.product,
                                          args.swv, args.dask_address))
     if outcomes is None:
@@ -76,13 +85,20 @@ def cli_backfill(args) -> int:
     return 0
 
 
-def cli_serve(args) -> int:
-    from deployments.serve import serve_all
-    serve_all(extracts=str(args.extracts.resolve()), outbox=str(args.outbox.resolve()))
+def cli_serve(args, settings: Settings) -> int:
+    from deployments.serve import LOCAL_API_URL, serve_all, server_api_url
+    url = server_api_url()
+    if url is None:
+        print("kijkglas serve heeft een Prefect-server nodig. Start er een (`prefect server start`) en zet\n"
+              f"PREFECT_API_URL={LOCAL_API_URL} (of het adres van jullie server).", file=sys.stderr)
+        return 2
+    extracts, outbox = str(args.extracts.resolve()), str(args.outbox.resolve())
+    print(f"deployments serveren op {url} (UI: {url.removesuffix('/api')}); extracts {extracts}, outbox {outbox}")
+    serve_all(extracts, outbox, url)
     return 0
 
 
-def cli_demo(args) -> int:
+def cli_demo(args, settings: Settings) -> int:
     """Generate a small demo extract, validate it, and run Kijkglas 1 through Prefect."""
     from kijkglas.synthetic import generate_extract
     from schemas.validate import load_valid_extract
@@ -97,9 +113,92 @@ def cli_demo(args) -> int:
         return 1
     print(f"    geldig; rapport in {work / 'validatie'}")
     print("3/3 Kijkglas 1 2024-2025 produceren via Prefect (lokale tijdelijke server)")
-    from flows.products import kijkglas_1
+    from flows.kijkglazen import kijkglas_1
     outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract_dir), outbox=str(outbox),
                           productiedatum=date(2024, 12, 10))
     _summary(outcomes, outbox)
     print(f"open {outbox.resolve()}/<SWV>/index.html om de publicaties per SWV te zien")
     return 0
+
+
+def cli_validate(args, settings: Settings) -> int:
+    """`kijkglas validate EXTRACT [--report DIR]`: 0 if valid, 1 on any failure (report written)."""
+    from schemas.validate import check_extract_folder
+    outcome = check_extract_folder(Path(args.extract), Path(args.report) if args.report else None)
+    if outcome.format_error is not None:
+        print(f"kijkglas validate: {outcome.format_error}", file=sys.stderr)
+        return 1
+    failures = outcome.failures
+    if failures.empty:
+        print(f"extract valid: {outcome.tables} tables, stand per {outcome.stand_per.isoformat()} "
+              f"(report: {outcome.report})")
+        return 0
+    counts = failures.groupby(["table", "column", "rule"], sort=False).size()
+    print(f"extract invalid: {len(failures)} failure(s) of {len(counts)} rule(s); report: {outcome.report}",
+          file=sys.stderr)
+    for (table, column, rule), n in counts.head(20).items():
+        print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
+    if len(counts) > 20:
+        print(f"  ... and {len(counts) - 20} more rule(s)", file=sys.stderr)
+    return 1
+
+
+_STATUS_LABELS = {"product": "product", "schooljaar": "schooljaar", "version": "versie",
+                  "stand_per": "stand per", "status": "status", "published_at": "gepubliceerd op",
+                  "reason": "reden"}
+
+
+def cli_status(args, settings: Settings) -> int:
+    from outbox.status import current_versions
+    outbox = Path(args.outbox)
+    if not outbox.is_dir():
+        print(f"Outbox {outbox} bestaat niet.", file=sys.stderr)
+        return 1
+    df = current_versions(outbox, args.swv or None, register=settings.register_path)
+    if df.empty:
+        print(f"Geen gepubliceerde versies in {outbox}.")
+        return 0
+    for swv, g in df.groupby("swv", sort=True):
+        cols = ["product", "schooljaar", "version", "stand_per", "status", "published_at"]
+        if g["reason"].notna().any():
+            cols.append("reason")
+        view = g[cols].fillna("").copy()
+        view["stand_per"] = view["stand_per"].map(format_datum)
+        view["published_at"] = view["published_at"].map(format_tijdstip)
+        view = view.rename(columns=_STATUS_LABELS)
+        print(f"== {swv} ==")
+        print(view.to_string(index=False))
+        print()
+    return 0
+
+
+def cli_withdraw(args, settings: Settings) -> int:
+    from outbox.publish import withdraw_version
+    outbox = Path(args.outbox)
+    version = normalize_version(args.version)
+    owners = args.swv or owner_names(outbox)
+    done = 0
+    for owner in owners:
+        if read_manifest(product_dir(outbox, owner, args.schooljaar, args.product) / version) is None:
+            if args.swv:
+                print(f"{owner}: {args.product} {args.schooljaar} {version} niet gevonden")
+            continue
+        m = withdraw_version(outbox, owner, args.schooljaar, args.product, version, args.reason,
+                             register=settings.register_path)
+        print(f"{owner}: {args.product} {args.schooljaar} {version} ingetrokken ({m['reason']})")
+        done += 1
+    if not done:
+        print(f"Geen versie {version} van {args.product} {args.schooljaar} gevonden in {outbox}.")
+        return 1
+    print(f"{done} versie(s) ingetrokken.")
+    return 0
+
+
+def cli_audit(args, settings: Settings) -> int:
+    from production.audit import audit_outbox, count_versions
+    problems = audit_outbox(args.outbox, args.extracts, settings)
+    for p in problems:
+        print(p)
+    print(f"{count_versions(args.outbox)} versie(s) gecontroleerd: "
+          + ("geen lekken" if not problems else f"{len(problems)} probleem/problemen"))
+    return 1 if problems else 0

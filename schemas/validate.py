@@ -11,7 +11,7 @@ must validate in seconds.
 """
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -444,27 +444,27 @@ def tables_present(folder: Path) -> int:
     return sum(table_file(folder, name) is not None for name in TABLES)
 
 
-def cli_validate(args) -> int:
-    """`kijkglas validate EXTRACT [--report DIR]`: 0 if valid, 1 on any failure (report written)."""
-    extract_path = Path(args.extract)
-    report_dir = Path(args.report) if args.report else extract_path / "validatie"
+@dataclass
+class FolderCheck:
+    """What checking one extract folder found: a format error (nothing could be read) or the
+    failures of the contract's rules (empty: valid), and where the report went."""
+    failures: pd.DataFrame
+    report: Path | None
+    format_error: ExtractFormatError | None = None
+    tables: int = 0
+    stand_per: date | None = None
+
+
+def check_extract_folder(extract_path: Path, report_dir: Path | None = None) -> FolderCheck:
+    """Every contract rule on the extract at `extract_path`; the report goes to `report_dir`
+    (default `<extract>/validatie`; for an unreadable extract only when that folder can exist)."""
+    report = Path(report_dir) if report_dir else Path(extract_path) / "validatie"
     try:
         extract = read_extract(extract_path)
     except ExtractFormatError as exc:
-        print(f"kijkglas validate: {exc}", file=sys.stderr)
-        if args.report or extract_path.is_dir():
-            write_report(format_failure(exc), report_dir, extract_path)
-        return 1
+        failures = format_failure(exc)
+        written = write_report(failures, report, extract_path) if report_dir or Path(extract_path).is_dir() else None
+        return FolderCheck(failures, written, format_error=exc)
     failures = validate_extract(extract)
-    txt = write_report(failures, report_dir, extract_path)
-    if failures.empty:
-        stand_per = extract.stand_per.isoformat()
-        print(f"extract valid: {tables_present(extract_path)} tables, stand per {stand_per} (report: {txt})")
-        return 0
-    counts = failures.groupby(["table", "column", "rule"], sort=False).size()
-    print(f"extract invalid: {len(failures)} failure(s) of {len(counts)} rule(s); report: {txt}", file=sys.stderr)
-    for (table, column, rule), n in counts.head(20).items():
-        print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
-    if len(counts) > 20:
-        print(f"  ... and {len(counts) - 20} more rule(s)", file=sys.stderr)
-    return 1
+    return FolderCheck(failures, write_report(failures, report, extract_path),
+                       tables=tables_present(extract_path), stand_per=extract.stand_per)

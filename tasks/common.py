@@ -2,8 +2,7 @@
 production is for, and the error a failed reconciliation raises."""
 from __future__ import annotations
 
-import pandas as pd
-
+from core.dates import format_datum
 from tasks.model import SwvInfo
 
 
@@ -29,13 +28,9 @@ def selected_swvs(extract, swv_codes: list[str] | None = None, sector: str | Non
     return codes if swv_codes is None else [c for c in codes if c in set(swv_codes)]
 
 
-def fmt_datum(d) -> str:
-    return pd.Timestamp(d).strftime("%d-%m-%Y")
-
-
 def algemene_gegevens(swv: SwvInfo, extra: list[tuple[str, str]], stand_per, aanmaakdatum) -> list[tuple[str, str]]:
     """The identifying block that heads every workbook and PDF of every product."""
     plaats = " ".join(p for p in [swv.postcode, swv.plaats] if p)
     return ([("Administratienummer", swv.swv_code), ("Naam", swv.naam), ("Adres", swv.adres or ""),
              ("Postcode en plaats", plaats)] + extra
-            + [("Stand per", fmt_datum(stand_per)), ("Aanmaakdatum", fmt_datum(aanmaakdatum))])
+            + [("Stand per", format_datum(stand_per)), ("Aanmaakdatum", format_datum(aanmaakdatum))])

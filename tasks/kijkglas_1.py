@@ -12,9 +12,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.dates import format_datum
 from core.settings import Settings
 from tasks import rules
-from tasks.common import ReconciliationError, algemene_gegevens, fmt_datum, selected_swvs, swv_info
+from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
 from tasks.model import ProductResult
 
 PRODUCT = "kijkglas-1"
@@ -302,7 +303,7 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         results.append(ProductResult(
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=basis.teldatum.date().isoformat(),
             stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=tables[code],
-            algemene_gegevens=algemene_gegevens(swv, [("Teldatum", fmt_datum(basis.teldatum))],
+            algemene_gegevens=algemene_gegevens(swv, [("Teldatum", format_datum(basis.teldatum))],
                                                 extract.stand_per, aanmaakdatum),
             bekostiging=bek.loc[bek["swv_code"] == code, ["onderdeel", "bedrag", "vastgesteld_op"]].reset_index(drop=True),
         ))

@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 
+from core.dates import format_datum
 from core.settings import Settings
 from tasks import rules
 from tasks.model import ProductResult
@@ -109,14 +110,14 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     """The national Kijkglas 3 (openbaar) and each SWV's own rows; also returns the flows
     (one row per pupil movement) for the Kijkglas 2 marks and the reconciliation, and the
     data-quality list."""
-    from tasks.common import algemene_gegevens, fmt_datum, selected_swvs, swv_info
+    from tasks.common import algemene_gegevens, selected_swvs, swv_info
 
     p0, p1 = k3_posities(extract, schooljaar, settings)
     flows = groei_stromen(with_position(p0), with_position(p1))
     national = national_tables(flows)
     peil = rules.peildatum_groei(schooljaar)
-    common = [("Schooljaar", schooljaar), ("Peildatum", fmt_datum(peil)),
-              ("Bijgewerkt tot", fmt_datum(extract.stand_per)), ("Aanmaakdatum", fmt_datum(aanmaakdatum))]
+    common = [("Schooljaar", schooljaar), ("Peildatum", format_datum(peil)),
+              ("Bijgewerkt tot", format_datum(extract.stand_per)), ("Aanmaakdatum", format_datum(aanmaakdatum))]
     openbaar = ProductResult(product=PRODUCT, swv=None, schooljaar=schooljaar, period=schooljaar,
                              stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=national,
                              algemene_gegevens=common)
@@ -130,6 +131,6 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         per_swv.append(ProductResult(
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
             aanmaakdatum=aanmaakdatum, tables=tables,
-            algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar), ("Peildatum", fmt_datum(peil))],
+            algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar), ("Peildatum", format_datum(peil))],
                                                 extract.stand_per, aanmaakdatum)))
     return openbaar, per_swv, flows, kwaliteit_k3(p0, p1)

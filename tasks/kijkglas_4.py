@@ -5,9 +5,10 @@ from datetime import date
 
 import pandas as pd
 
+from core.dates import format_datum
 from core.settings import Settings
 from tasks import rules
-from tasks.common import algemene_gegevens, selected_swvs, fmt_datum, swv_info
+from tasks.common import algemene_gegevens, selected_swvs, swv_info
 from tasks.model import ProductResult
 
 PRODUCT = "kijkglas-4"
@@ -37,7 +38,7 @@ def kijkglas_4(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> list[ProductResult]:
     groei = sbao_groei(extract, schooljaar)
     codes = selected_swvs(extract, swv_codes, sector="PO")
-    extra = [("Teldatum", fmt_datum(rules.teldatum(schooljaar))), ("Peildatum", fmt_datum(rules.peildatum_groei(schooljaar)))]
+    extra = [("Teldatum", format_datum(rules.teldatum(schooljaar))), ("Peildatum", format_datum(rules.peildatum_groei(schooljaar)))]
     results = []
     for code in codes:
         swv = swv_info(extract, code)

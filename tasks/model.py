@@ -39,3 +39,15 @@ class ProductResult:
     bekostiging: pd.DataFrame | None = None
     # free-form extras for templates (e.g. reading-guide numbers)
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Production:
+    """One product computed for a schooljaar: its results per SWV (and openbaar), the data-quality
+    list and the reconciliations that ran and passed."""
+    product: str
+    schooljaar: str
+    per_swv: list[ProductResult]
+    openbaar: list[ProductResult] = field(default_factory=list)
+    kwaliteit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    checks: list[str] = field(default_factory=list)

@@ -14,9 +14,10 @@ import pytest
 from core.settings import Settings
 from kijkglas.synthetic import generate_series
 from schemas.extract import read_extract
-from tasks import kalender, publish
-from tasks.audit import audit_outbox
-from tasks.products import compute
+from outbox.change_report import content_key_of_tables
+from production import kalender
+from production.audit import audit_outbox
+from production.steps import compute
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 SJ = "2024-2025"
@@ -41,12 +42,12 @@ def expected_k1_versions(series: Path) -> dict[str, int]:
     for p in kalender.production_dates(SJ, kalender.load_kalender(), ["kijkglas-1"]):
         ex = read_extract(kalender.newest_extract_on(series, p.datum))
         for r in compute("kijkglas-1", ex, SJ, p.datum, Settings()).per_swv:
-            keys.setdefault(r.swv.swv_code, []).append(publish.content_key_of_tables(r.tables))
+            keys.setdefault(r.swv.swv_code, []).append(content_key_of_tables(r.tables))
     return {swv: 1 + sum(a != b for a, b in zip(k, k[1:])) for swv, k in keys.items()}
 
 
 def test_backfill_publishes_what_the_calendar_calls_for_and_reruns_change_nothing(series, tmp_path):
-    from flows.calendar_flows import backfill
+    from flows.kalender import backfill
     outbox = tmp_path / "outbox"
     backfill(SJ, str(series), str(outbox), producten=["kijkglas-1", "kijkglas-4", "kijkglas-5"])
     expected = expected_k1_versions(series)
@@ -62,7 +63,7 @@ def test_backfill_publishes_what_the_calendar_calls_for_and_reruns_change_nothin
         s for s in expected if s.startswith("PO"))
     assert len(list(outbox.glob("PO*/2023-2024/kijkglas-5/v1/manifest.json"))) == len(
         [s for s in expected if s.startswith("PO")])
-    assert audit_outbox(outbox, series) == []
+    assert audit_outbox(outbox, series, Settings()) == []
 
     before = tree_hashes(outbox)
     backfill(SJ, str(series), str(outbox), producten=["kijkglas-1", "kijkglas-4", "kijkglas-5"])
@@ -70,7 +71,7 @@ def test_backfill_publishes_what_the_calendar_calls_for_and_reruns_change_nothin
 
 
 def test_corrected_reissue_gives_the_next_version_with_a_change_report(series, tmp_path):
-    from flows.calendar_flows import productie
+    from flows.kalender import productie
     outbox = tmp_path / "outbox"
     productie(date(2024, 11, 10), str(series), str(outbox), producten=["kijkglas-1"])
     correction = json.loads((series / "series.json").read_text())["correctie"]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from deployments import definitions as defs
-from tasks import kalender
+from production import kalender
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = ROOT / "deployments" / "prefect.yaml"
@@ -163,7 +163,7 @@ def test_a_last_date_ends_the_schedule(tmp_path):
     d = {x.name: x for x in defs.deployment_definitions(kalender_path=path)}["kijkglas-5"]
     (s,) = d.schedules
     assert s.cron is None and "UNTIL=20221031" in s.rrule
-    schedule = defs._schedule_yaml(d.name, s)
+    schedule = defs.schedule_yaml(d.name, s)
     moments = _run_times(schedule, datetime(2019, 1, 1), datetime(2025, 12, 31))
     assert moments == [datetime(y, 10, 10, 6) for y in range(2019, 2023)]
 

@@ -50,7 +50,7 @@ def read_artifact(flow_run_id, key: str):
 
 def run_k1(extract: Path, outbox: Path, schooljaar: str | None = "2024-2025"):
     """produce_product for Kijkglas 1 2024-2025; returns (outcomes, flow run id)."""
-    from flows.products import produce_product
+    from flows.kijkglazen import produce_product
 
     state = produce_product("kijkglas-1", schooljaar, str(extract), str(outbox), None, DAG, None,
                             return_state=True)
@@ -70,7 +70,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
 
     outbox, outcomes, run_id, _ = first_run
     assert sorted((o["owner"], o["schooljaar"], o["outcome"], o["version"]) for o in outcomes) == \
-           [(s, "2024-2025", "published", "v1") for s in sorted(SWVS)]
+           [(s, "2024-2025", "gepubliceerd", "v1") for s in sorted(SWVS)]
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run_id).name == "kijkglas-1-2024-2025"
     for swv in SWVS:
@@ -81,7 +81,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
     assert table.type == "table"
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert sorted((r["SWV"], r["uitkomst"], r["versie"]) for r in rows) == \
-           [(s, "published", "v1") for s in sorted(SWVS)]
+           [(s, "gepubliceerd", "v1") for s in sorted(SWVS)]
     recon = read_artifact(run_id, "reconciliatie-kijkglas-1-2024-2025")
     assert recon.type == "markdown" and "Reconciliatie kijkglas-1-2024-2025" in recon.data
     assert "✅" in recon.data
@@ -93,7 +93,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
 def test_rerun_on_the_same_extract_changes_nothing(first_run, extracts):
     outbox, _, _, before = first_run
     outcomes, _ = run_k1(extracts / STAND_PER, outbox)
-    assert {o["outcome"] for o in outcomes} == {"unchanged"} and len(outcomes) == len(SWVS)
+    assert {o["outcome"] for o in outcomes} == {"ongewijzigd"} and len(outcomes) == len(SWVS)
     assert tree_hashes(outbox) == before  # not one byte, the register included
     assert [p.name for p in version_dirs(outbox)] == ["v1"] * len(SWVS)
 
@@ -116,7 +116,7 @@ def test_invalid_extract_fails_and_publishes_nothing(extracts, tmp_path):
 
 @pytest.fixture(scope="module")
 def productie_run(extracts, tmp_path_factory):
-    from flows.calendar_flows import productie
+    from flows.kalender import productie
 
     outbox = tmp_path_factory.mktemp("outbox-productie")
     outcomes = productie(DAG, extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
@@ -127,12 +127,12 @@ def test_productie_runs_what_the_calendar_calls_for(productie_run):
     """10 December: Kijkglas 1 (teldatum 1-10-2024 → 2024-2025) on the newest extract on or before it."""
     outbox, outcomes = productie_run
     assert sorted((o["product"], o["schooljaar"], o["owner"], o["outcome"]) for o in outcomes) == \
-           [("kijkglas-1", "2024-2025", s, "published") for s in sorted(SWVS)]
+           [("kijkglas-1", "2024-2025", s, "gepubliceerd") for s in sorted(SWVS)]
     assert len(version_dirs(outbox)) == len(SWVS)
 
 
 def test_productie_without_an_extract_yet_does_nothing(extracts, tmp_path):
-    from flows.calendar_flows import productie
+    from flows.kalender import productie
 
     assert productie(date(2024, 11, 10), extracts=str(extracts), outbox=str(tmp_path), producten=["kijkglas-1"]) == []
     assert list(tmp_path.iterdir()) == []
@@ -140,10 +140,10 @@ def test_productie_without_an_extract_yet_does_nothing(extracts, tmp_path):
 
 def test_backfill_after_productie_is_a_no_op(productie_run, extracts):
     """The whole schooljaar again: August–November have no extract yet, December's is unchanged."""
-    from flows.calendar_flows import backfill
+    from flows.kalender import backfill
 
     outbox, _ = productie_run
     before = tree_hashes(outbox)
     outcomes = backfill("2024-2025", extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
-    assert sorted((o["owner"], o["outcome"]) for o in outcomes) == [(s, "unchanged") for s in sorted(SWVS)]
+    assert sorted((o["owner"], o["outcome"]) for o in outcomes) == [(s, "ongewijzigd") for s in sorted(SWVS)]
     assert tree_hashes(outbox) == before

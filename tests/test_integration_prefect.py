@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from core.settings import Settings
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -260,8 +261,8 @@ def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
     are byte for byte those of a plain local run."""
     from distributed import LocalCluster
 
-    from flows.products import kijkglas_1
-    from tasks.production import run_production
+    from flows.kijkglazen import kijkglas_1
+    from production.steps import run_production
 
     url, _, _ = server
     monkeypatch.setenv("PREFECT_API_URL", url)  # the Dask worker processes report to the same server
@@ -271,10 +272,10 @@ def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
         outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract), outbox=str(dask_outbox),
                               productiedatum=date(2024, 12, 10), dask_address=cluster.scheduler_address)
     assert sorted((o["owner"], o["outcome"], o["version"]) for o in outcomes) == \
-           [(s, "published", "v1") for s in SWVS]
+           [(s, "gepubliceerd", "v1") for s in SWVS]
 
-    local = run_production("kijkglas-1", extract, local_outbox, "2024-2025", date(2024, 12, 10), processes=1)
-    assert sorted(o.owner for o in local if o.outcome == "published") == SWVS
+    local = run_production("kijkglas-1", extract, local_outbox, "2024-2025", date(2024, 12, 10), settings=Settings(), processes=1)
+    assert sorted(o.owner for o in local if o.outcome == "gepubliceerd") == SWVS
     dask_csvs, local_csvs = _csv_bytes(dask_outbox), _csv_bytes(local_outbox)
     assert {p.split("/")[0] for p in dask_csvs} == set(SWVS)
     assert dask_csvs == local_csvs

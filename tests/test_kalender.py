@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
-from tasks import kalender as k
+from production import kalender as k
 
 
 def test_due_on_each_month():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from core.settings import Settings
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tasks.audit import audit_outbox
-from tasks.production import run_production
+from production.audit import audit_outbox
+from production.steps import run_production
 from tests import handleiding_k1 as h
 from tests.readback import excel_text, read_csv_rows
 
@@ -33,7 +34,7 @@ def produced(tmp_path_factory):
     root = tmp_path_factory.mktemp("prod")
     extract = h.build().write(root / "extracts" / "2024-12-06")
     outbox = root / "outbox"
-    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), processes=2)
+    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), settings=Settings(), processes=2)
     return root, extract, outbox, outcomes
 
 
@@ -65,14 +66,14 @@ def test_excel_equals_csv_and_pdf_holds_the_totals(produced):
 def test_manifest_and_status(produced):
     m = json.loads((version_dir(produced[2]) / "manifest.json").read_text())
     assert m["status"] == "actueel" and m["version"] == "v1" and m["stand_per"] == "2024-12-06"
-    assert {o.outcome for o in produced[3]} == {"published"} and len(produced[3]) == 3
+    assert {o.outcome for o in produced[3]} == {"gepubliceerd"} and len(produced[3]) == 3
 
 
 def test_rerun_on_the_same_extract_is_a_no_op(produced):
     root, extract, outbox, _ = produced
     before = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}
-    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 11), processes=2)
-    assert {o.outcome for o in outcomes} == {"unchanged"}
+    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 11), settings=Settings(), processes=2)
+    assert {o.outcome for o in outcomes} == {"ongewijzigd"}
     after = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}
     assert before.keys() == after.keys()
     assert [p for p in before if before[p] != after[p]] == []
@@ -91,9 +92,9 @@ def test_corrected_extract_gives_next_version_with_change_report(produced, tmp_p
     ins[target][ins[0].index("bekostigd")] = "N"
     with open(corrected / "inschrijvingen.csv", "w", newline="") as f:
         csv.writer(f).writerows(ins)
-    outcomes = {o.owner: o for o in run_production("kijkglas-1", corrected, outbox, SJ, date(2024, 12, 12), processes=2)}
-    assert outcomes[h.S].outcome == "published" and outcomes[h.S].version == "v2"
-    assert outcomes[h.OTHER].outcome == "unchanged"
+    outcomes = {o.owner: o for o in run_production("kijkglas-1", corrected, outbox, SJ, date(2024, 12, 12), settings=Settings(), processes=2)}
+    assert outcomes[h.S].outcome == "gepubliceerd" and outcomes[h.S].version == "v2"
+    assert outcomes[h.OTHER].outcome == "ongewijzigd"
     v1 = json.loads((version_dir(outbox) / "manifest.json").read_text())
     v2dir = version_dir(outbox, v="v2")
     assert v1["status"] == "vervangen"
@@ -105,13 +106,13 @@ def test_corrected_extract_gives_next_version_with_change_report(produced, tmp_p
     text = " ".join(p.extract_text() for p in PdfReader(next(v2dir.glob("*.pdf"))).pages)
     assert "Wijzigingen" in text
     # the older extract, run again (a backfill rerun), never replaces the corrected version
-    again = {o.owner: o for o in run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), processes=2)}
-    assert again[h.S].outcome == "skipped" and not version_dir(outbox, v="v3").exists()
+    again = {o.owner: o for o in run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), settings=Settings(), processes=2)}
+    assert again[h.S].outcome == "overgeslagen" and not version_dir(outbox, v="v3").exists()
 
 
 def test_audit_finds_no_leak_and_catches_one(produced, tmp_path):
     root, extract, outbox, _ = produced
-    assert audit_outbox(outbox, root / "extracts") == []
+    assert audit_outbox(outbox, root / "extracts", Settings()) == []
     copy = tmp_path / "outbox"
     shutil.copytree(outbox, copy)
     # smuggle one of S's pupils into the neighbour's bestand 2
@@ -120,5 +121,5 @@ def test_audit_finds_no_leak_and_catches_one(produced, tmp_path):
     dst = read_csv_rows(dst_path)
     with open(dst_path, "w", newline="") as f:
         csv.writer(f).writerows(dst + [src[1]])
-    problems = audit_outbox(copy, root / "extracts")
+    problems = audit_outbox(copy, root / "extracts", Settings())
     assert len(problems) == 1 and h.OTHER in problems[0] and src[1][2] in problems[0]

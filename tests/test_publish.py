@@ -1,4 +1,4 @@
-"""Publication into the outbox (tasks/publish.py): versions, no-op reruns, change report,
+"""Publication into the outbox (outbox/): versions, no-op reruns, change report,
 withdrawal, crash recovery (SIGKILL) and concurrent publishers. Fast, no Prefect."""
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tasks import publish as P
+from core.settings import Settings
+from kijkglas import commands
+from outbox import change_report, layout, publish, reconcile, staging, status
 
 REPO = Path(__file__).resolve().parents[1]
 OWNER, SJ, PRODUCT = "PO2501", "2024-2025", "kijkglas-1"
@@ -68,10 +70,10 @@ def render_into(stage: Path, tabs: dict[str, pd.DataFrame], aanmaak: str) -> Non
 
 def produce(outbox: Path, tabs=None, aanmaak="2024-11-05", owner=OWNER, sj=SJ, product=PRODUCT):
     tabs = tabs if tabs is not None else tables()
-    report = P.change_report_for(outbox, owner, sj, product, tabs)
-    stage = P.start_version(outbox, owner, sj, product)
+    report = change_report.change_report_for(outbox, owner, sj, product, tabs)
+    stage = staging.start_version(outbox, owner, sj, product)
     render_into(stage, tabs, aanmaak)
-    outcome = P.publish_version(outbox, owner, sj, product, stage, meta(aanmaak))
+    outcome = publish.publish_version(outbox, owner, sj, product, stage, meta(aanmaak))
     return report, outcome
 
 
@@ -107,10 +109,10 @@ def register_rows(outbox: Path) -> dict[tuple, dict]:
 
 def assert_whole_versions(outbox: Path) -> None:
     """Every version folder under the outbox is complete: manifest present and all hashes right."""
-    for owner, sj, product in P._iter_keys(outbox):
-        for v in P._scan_versions(outbox, owner, sj, product):
+    for owner, sj, product in layout.product_keys(outbox):
+        for v in layout.scan_versions(outbox, owner, sj, product):
             assert v.manifest is not None, f"{v.path} without manifest"
-            assert P._verify_version_dir(v.path) == [], v.path
+            assert layout.verify_version_dir(v.path) == [], v.path
 
 
 # ------------------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def assert_whole_versions(outbox: Path) -> None:
 def test_first_publish_is_v1_actueel(tmp_path):
     outbox = tmp_path / "outbox"
     report, o = produce(outbox)
-    assert report is None and o.outcome == "published" and o.version == "v1"
+    assert report is None and o.outcome == "gepubliceerd" and o.version == "v1"
     assert o.path == outbox / OWNER / SJ / PRODUCT / "v1"
     assert version_dirs(outbox) == ["v1"]
 
@@ -135,7 +137,7 @@ def test_first_publish_is_v1_actueel(tmp_path):
         assert f["size"] == len(b) and f["sha256"] == hashlib.sha256(b).hexdigest()
     raw = (o.path / "manifest.json").read_text()
     assert raw == json.dumps(m, indent=2, sort_keys=True, ensure_ascii=False) + "\n"  # deterministic form
-    assert m["content_key"] == P.content_key(o.path / "data")
+    assert m["content_key"] == change_report.content_key(o.path / "data")
 
     rows = register_rows(outbox)
     assert rows[(OWNER, SJ, PRODUCT, "v1")]["status"] == "actueel"
@@ -143,7 +145,7 @@ def test_first_publish_is_v1_actueel(tmp_path):
     assert "v1" in html and "2024-2025/kijkglas-1/v1/kijkglas-1.pdf" in html
     assert "2024-2025/kijkglas-1/v1/kijkglas-1.xlsx" in html and "01-11-2024" in html
     assert not list((outbox / ".staging").iterdir())
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def test_rerun_on_same_content_is_a_noop(tmp_path):
@@ -152,7 +154,7 @@ def test_rerun_on_same_content_is_a_noop(tmp_path):
     before = tree_hash(outbox)
     # another day: the xlsx/pdf differ (aanmaakdatum), the CSV tables do not
     report, o = produce(outbox, aanmaak="2024-12-01")
-    assert o.outcome == "unchanged" and o.version == "v1" and not o.published
+    assert o.outcome == "ongewijzigd" and o.version == "v1" and not o.published
     assert report is not None and all(r["added"] == r["removed"] == r["changed"] == 0 for r in report)
     assert version_dirs(outbox) == ["v1"]
     assert tree_hash(outbox) == before  # not one byte changed, register and index included
@@ -163,7 +165,7 @@ def test_changed_content_publishes_v2_and_replaces_v1(tmp_path):
     produce(outbox)
     new = tables(laag=(4, 1), pupils=[("1001", "01AB00"), ("1003", "02CD00"), ("1004", "02CD00")])
     report, o = produce(outbox, new, aanmaak="2024-12-05")
-    assert o.outcome == "published" and o.version == "v2" and o.previous_version == "v1"
+    assert o.outcome == "gepubliceerd" and o.version == "v2" and o.previous_version == "v1"
     assert version_dirs(outbox) == ["v1", "v2"]
 
     m1, m2 = manifest(outbox, "v1"), manifest(outbox, "v2")
@@ -193,16 +195,16 @@ def test_changed_content_publishes_v2_and_replaces_v1(tmp_path):
 
     html = (outbox / OWNER / "index.html").read_text()
     assert "2024-2025/kijkglas-1/v2/kijkglas-1.pdf" in html and "vervangen door v2" in html
-    df = P.current_versions(outbox)
+    df = status.current_versions(outbox)
     assert df[["swv", "product", "version", "status"]].values.tolist() == [[OWNER, PRODUCT, "v2", "actueel"]]
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def test_withdraw_and_no_automatic_reinstatement(tmp_path):
     outbox = tmp_path / "outbox"
     produce(outbox)
     produce(outbox, tables(laag=(5, 1)))
-    m = P.withdraw_version(outbox, OWNER, SJ, PRODUCT, "v2", "DUO trok de gegevens in")
+    m = publish.withdraw_version(outbox, OWNER, SJ, PRODUCT, "v2", "DUO trok de gegevens in")
     assert m["status"] == "ingetrokken" and m["reason"] == "DUO trok de gegevens in"
     assert manifest(outbox, "v2")["status"] == "ingetrokken"
     assert manifest(outbox, "v1")["status"] == "vervangen"  # not made actueel again
@@ -211,18 +213,18 @@ def test_withdraw_and_no_automatic_reinstatement(tmp_path):
     assert rows[(OWNER, SJ, PRODUCT, "v2")]["reason"] == "DUO trok de gegevens in"
     html = (outbox / OWNER / "index.html").read_text()
     assert "Geen actuele versie" in html and "DUO trok de gegevens in" in html
-    cur = P.current_versions(outbox)
+    cur = status.current_versions(outbox)
     assert cur[["version", "status", "reason"]].values.tolist() == [["v2", "ingetrokken", "DUO trok de gegevens in"]]
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
     # the same content as the withdrawn v2 again: nothing is actueel, so it is a new version,
     # compared with the newest version that is not withdrawn (v1)
     report, o = produce(outbox, tables(laag=(5, 1)))
-    assert o.outcome == "published" and o.version == "v3" and o.previous_version is None
+    assert o.outcome == "gepubliceerd" and o.version == "v3" and o.previous_version is None
     assert report[0]["compared_to"] == "v1"
     assert manifest(outbox, "v2")["status"] == "ingetrokken"
     with pytest.raises(FileNotFoundError):
-        P.withdraw_version(outbox, OWNER, SJ, PRODUCT, "v9", "bestaat niet")
+        publish.withdraw_version(outbox, OWNER, SJ, PRODUCT, "v9", "bestaat niet")
 
 
 def test_cli_withdraw_and_status(tmp_path, capsys):
@@ -232,81 +234,98 @@ def test_cli_withdraw_and_status(tmp_path, capsys):
     produce(outbox, owner="PO2503", sj="2023-2024")
     args = argparse.Namespace(product=PRODUCT, schooljaar=SJ, version="1", reason="fout in bron",
                               outbox=outbox, swv=None)
-    assert P.cli_withdraw(args) == 0
+    assert commands.cli_withdraw(args, Settings()) == 0
     out = capsys.readouterr().out
     assert "PO2501" in out and "PO2502" in out and "PO2503" not in out
     assert manifest(outbox, "v1", owner="PO2502")["status"] == "ingetrokken"
     assert manifest(outbox, "v1", owner="PO2503", sj="2023-2024")["status"] == "actueel"
     args.version = "v7"
-    assert P.cli_withdraw(args) == 1
+    assert commands.cli_withdraw(args, Settings()) == 1
 
-    assert P.cli_status(argparse.Namespace(outbox=outbox, swv=None)) == 0
+    assert commands.cli_status(argparse.Namespace(outbox=outbox, swv=None), Settings()) == 0
     out = capsys.readouterr().out
     assert "== PO2501 ==" in out and "== PO2503 ==" in out and "ingetrokken" in out and "fout in bron" in out
-    assert P.cli_status(argparse.Namespace(outbox=outbox, swv=["PO2503"])) == 0
+    assert commands.cli_status(argparse.Namespace(outbox=outbox, swv=["PO2503"]), Settings()) == 0
     out = capsys.readouterr().out
     assert "PO2503" in out and "PO2501" not in out
 
 
+def test_a_register_passed_down_is_the_one_used(tmp_path, monkeypatch):
+    """Settings.register_path reaches the register through the arguments, not the environment."""
+    outbox, elsewhere = tmp_path / "outbox", tmp_path / "registers" / "kijkglas.sqlite"
+    elsewhere.parent.mkdir()
+    monkeypatch.setenv("KIJKGLAS_REGISTER", str(tmp_path / "never.sqlite"))  # read by load_settings only
+    tabs = tables()
+    stage = staging.start_version(outbox, OWNER, SJ, PRODUCT)
+    render_into(stage, tabs, "2024-11-05")
+    publish.publish_version(outbox, OWNER, SJ, PRODUCT, stage, meta(), register=elsewhere)
+    assert elsewhere.exists() and not (outbox / layout.REGISTER_FILE).exists()
+    assert not (tmp_path / "never.sqlite").exists()
+    assert list(status.current_versions(outbox, register=elsewhere)["version"]) == ["v1"]
+    assert status.check_outbox_integrity(outbox, register=elsewhere) == []
+    publish.withdraw_version(outbox, OWNER, SJ, PRODUCT, "v1", "proef", register=elsewhere)
+    assert list(status.current_versions(outbox, register=elsewhere)["status"]) == ["ingetrokken"]
+
+
 def test_openbaar_owner_uses_same_mechanism(tmp_path):
     outbox = tmp_path / "outbox"
-    _, o = produce(outbox, owner=P.OPENBAAR, product="kijkglas-3")
+    _, o = produce(outbox, owner=layout.OPENBAAR, product="kijkglas-3")
     assert o.path == outbox / "openbaar" / SJ / "kijkglas-3" / "v1"
     assert "Kijkglas 3" in (outbox / "openbaar" / "index.html").read_text()
 
 
 def test_table_key_columns_defaults_and_override(monkeypatch):
-    assert P.table_key_columns("k1_vso_totalen", ["Regel", "Laag <8"]) == ["Regel"]
-    assert P.table_key_columns("k1_per_vestiging", ["Vestiging", "TLV SWV L <8"]) == ["Vestiging"]
-    assert P.table_key_columns("k3a", ["SWV", "BRIN (v)so", "Instroom L"]) == ["SWV", "BRIN (v)so"]
+    assert change_report.table_key_columns("k1_vso_totalen", ["Regel", "Laag <8"]) == ["Regel"]
+    assert change_report.table_key_columns("k1_per_vestiging", ["Vestiging", "TLV SWV L <8"]) == ["Vestiging"]
+    assert change_report.table_key_columns("k3a", ["SWV", "BRIN (v)so", "Instroom L"]) == ["SWV", "BRIN (v)so"]
     k2 = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "Begindatum inschrijving",
           "Begindatum geldigheid gegevens", "Instroom"]
-    assert P.table_key_columns("k2_tlv", k2) == ["DUO-nummer leerling", "Vestiging", "Begindatum inschrijving",
+    assert change_report.table_key_columns("k2_tlv", k2) == ["DUO-nummer leerling", "Vestiging", "Begindatum inschrijving",
                                                  "Begindatum geldigheid gegevens"]
     k5 = ["Laatste 4 cijfers bsn", "Sbao-vestiging", "Begindatum inschrijving", "Bek 1/10"]
-    assert P.table_key_columns("k5_inkomend", k5) == ["Laatste 4 cijfers bsn", "Sbao-vestiging", "Begindatum inschrijving"]
-    monkeypatch.setitem(P.TABLE_KEY_OVERRIDES, "k4_sbao", ["Naam vestiging"])
-    assert P.table_key_columns("k4_sbao", ["Vestiging", "Naam vestiging"]) == ["Naam vestiging"]
+    assert change_report.table_key_columns("k5_inkomend", k5) == ["Laatste 4 cijfers bsn", "Sbao-vestiging", "Begindatum inschrijving"]
+    monkeypatch.setitem(change_report.TABLE_KEY_OVERRIDES, "k4_sbao", ["Naam vestiging"])
+    assert change_report.table_key_columns("k4_sbao", ["Vestiging", "Naam vestiging"]) == ["Naam vestiging"]
 
 
 def test_integrity_check_finds_problems(tmp_path):
     outbox = tmp_path / "outbox"
     _, o = produce(outbox)
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
     (o.path / "data" / "k1_vso_totalen.csv").write_text("Regel\nvervalst\n")
     (o.path / "extra.txt").write_text("x")
     stray = outbox / OWNER / SJ / PRODUCT / "v5"
     stray.mkdir()
     leftover = outbox / ".staging" / "dead"
     leftover.mkdir()
-    os.utime(leftover, (time.time() - 2 * P.STALE_UNLOCKED_STAGE_SECONDS,) * 2)
-    problems = "\n".join(P.check_outbox_integrity(outbox))
+    os.utime(leftover, (time.time() - 2 * staging.STALE_UNLOCKED_STAGE_SECONDS,) * 2)
+    problems = "\n".join(status.check_outbox_integrity(outbox))
     assert "k1_vso_totalen.csv" in problems and "extra.txt not listed" in problems
     assert "v5: version folder without a valid manifest" in problems
     assert "dead: staging leftover" in problems
     # a stage of a live production is not a leftover and is not cleaned
-    live = P.start_version(outbox, OWNER, SJ, PRODUCT)  # cleans dead stages first
+    live = staging.start_version(outbox, OWNER, SJ, PRODUCT)  # cleans dead stages first
     assert not leftover.exists()
-    assert P.clean_staging(outbox) == []
-    assert live.is_dir() and "staging leftover" not in "\n".join(P.check_outbox_integrity(outbox))
-    P.discard_version(live)
+    assert staging.clean_staging(outbox) == []
+    assert live.is_dir() and "staging leftover" not in "\n".join(status.check_outbox_integrity(outbox))
+    staging.discard_version(live)
     assert not live.exists()
 
 
 def test_bad_stage_is_refused_and_discarded(tmp_path):
     outbox = tmp_path / "outbox"
-    stage = P.start_version(outbox, OWNER, SJ, PRODUCT)
+    stage = staging.start_version(outbox, OWNER, SJ, PRODUCT)
     (stage / f"{PRODUCT}.pdf").write_bytes(b"pdf")
-    with pytest.raises(P.PublishError, match="no CSV"):
-        P.publish_version(outbox, OWNER, SJ, PRODUCT, stage, meta())
+    with pytest.raises(layout.PublishError, match="no CSV"):
+        publish.publish_version(outbox, OWNER, SJ, PRODUCT, stage, meta())
     assert not stage.exists() and not (outbox / OWNER).exists()
     elsewhere = tmp_path / "elders"
     (elsewhere / "data").mkdir(parents=True)
-    with pytest.raises(P.PublishError, match="not a staging folder"):
-        P.publish_version(outbox, OWNER, SJ, PRODUCT, elsewhere, meta())
+    with pytest.raises(layout.PublishError, match="not a staging folder"):
+        publish.publish_version(outbox, OWNER, SJ, PRODUCT, elsewhere, meta())
     assert elsewhere.is_dir()  # never deletes a folder it does not own
     with pytest.raises(ValueError):
-        P.start_version(outbox, "../x", SJ, PRODUCT)
+        staging.start_version(outbox, "../x", SJ, PRODUCT)
 
 
 # ------------------------------------------------------------------------------------------
@@ -317,7 +336,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 import test_publish as T
-from tasks import publish as P
+from outbox import publish
 
 cfg = json.loads(sys.argv[1])
 outbox = Path(cfg["outbox"])
@@ -326,7 +345,7 @@ def hook(point):
     if point == cfg.get("pause_at"):
         Path(cfg["signal"]).write_text(point)
         time.sleep(cfg.get("pause", 600))
-P._fault_hook = hook
+publish.fault_hook = hook
 
 tabs = T.tables(laag=tuple(cfg["laag"]))
 if cfg.get("ready"):
@@ -334,7 +353,7 @@ if cfg.get("ready"):
     while not Path(cfg["go"]).exists():
         time.sleep(0.002)
 if cfg.get("withdraw"):
-    P.withdraw_version(outbox, T.OWNER, T.SJ, T.PRODUCT, cfg["withdraw"], "kill test")
+    publish.withdraw_version(outbox, T.OWNER, T.SJ, T.PRODUCT, cfg["withdraw"], "kill test")
     o = None
 else:
     _, o = T.produce(outbox, tabs, aanmaak=cfg.get("aanmaak", "2024-11-05"))
@@ -384,13 +403,13 @@ def test_sigkill_during_publish_leaves_no_partial_version_and_rerun_completes(tm
     # the rerun on the same extract completes the production
     _, o = produce(outbox, tables(laag=(7, 2)), aanmaak="2024-11-06")
     assert o.version == "v2"
-    assert o.outcome == ("published" if point == "before_rename" else "unchanged")
+    assert o.outcome == ("gepubliceerd" if point == "before_rename" else "ongewijzigd")
     assert version_dirs(outbox) == ["v1", "v2"]
     assert manifest(outbox, "v1")["status"] == "vervangen" and manifest(outbox, "v2")["status"] == "actueel"
     rows = register_rows(outbox)
     assert [rows[(OWNER, SJ, PRODUCT, v)]["status"] for v in ("v1", "v2")] == ["vervangen", "actueel"]
     assert not [p for p in (outbox / ".staging").iterdir() if p.is_dir()]
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def test_sigkill_during_withdraw_is_reconciled(tmp_path):
@@ -403,10 +422,10 @@ def test_sigkill_during_withdraw_is_reconciled(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert register_rows(outbox)[(OWNER, SJ, PRODUCT, "v1")]["status"] == "actueel"  # not yet updated
-    assert any("register" in p for p in P.check_outbox_integrity(outbox))
-    fixes = P.reconcile_register(outbox)
+    assert any("register" in p for p in status.check_outbox_integrity(outbox))
+    fixes = reconcile.reconcile_register(outbox)
     assert fixes and register_rows(outbox)[(OWNER, SJ, PRODUCT, "v1")]["status"] == "ingetrokken"
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def _race(tmp_path: Path, outbox: Path, laags: list[list[int]]) -> list[dict]:
@@ -433,25 +452,25 @@ def _race(tmp_path: Path, outbox: Path, laags: list[list[int]]) -> list[dict]:
 def test_concurrent_publishers_same_content_make_one_version(tmp_path):
     outbox = tmp_path / "outbox"
     results = _race(tmp_path, outbox, [[3, 1], [3, 1]])
-    assert sorted(r["outcome"] for r in results) == ["published", "unchanged"]
+    assert sorted(r["outcome"] for r in results) == ["gepubliceerd", "ongewijzigd"]
     assert {r["version"] for r in results} == {"v1"}
     assert version_dirs(outbox) == ["v1"]
     assert list(register_rows(outbox)) == [(OWNER, SJ, PRODUCT, "v1")]
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def test_concurrent_publishers_different_content_make_v1_and_v2(tmp_path):
     outbox = tmp_path / "outbox"
     results = _race(tmp_path, outbox, [[3, 1], [8, 1]])
     assert sorted(r["version"] for r in results) == ["v1", "v2"]
-    assert all(r["outcome"] == "published" for r in results)
+    assert all(r["outcome"] == "gepubliceerd" for r in results)
     assert version_dirs(outbox) == ["v1", "v2"]
     assert_whole_versions(outbox)
     statuses = {v: manifest(outbox, v)["status"] for v in ("v1", "v2")}
     assert statuses == {"v1": "vervangen", "v2": "actueel"}
     rows = register_rows(outbox)
     assert {v: rows[(OWNER, SJ, PRODUCT, v)]["status"] for v in ("v1", "v2")} == statuses
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []
 
 
 def test_concurrent_threads_share_the_lock(tmp_path):
@@ -463,4 +482,4 @@ def test_concurrent_threads_share_the_lock(tmp_path):
         outcomes = [f.result()[1] for f in [pool.submit(produce, outbox, tables(laag=(i, 1))) for i in range(4)]]
     assert sorted(o.version for o in outcomes) == ["v1", "v2", "v3", "v4"]
     assert sum(manifest(outbox, v)["status"] == "actueel" for v in version_dirs(outbox)) == 1
-    assert P.check_outbox_integrity(outbox) == []
+    assert status.check_outbox_integrity(outbox) == []

@@ -11,7 +11,14 @@ import pytest
 
 from pypdf import PdfReader
 
-from tasks import render
+from documents import context
+from documents import csv_tables
+from documents import kijkglas_1 as d1
+from documents import pdf
+from documents import shared
+from documents import values
+from documents import workbook
+from production.steps import render_documents, render_pool
 from tasks.model import ProductResult, SwvInfo
 from tests.readback import excel_text, read_csv_rows
 
@@ -162,7 +169,7 @@ def rendered(tmp_path_factory):
     for sector, bek in (("PO", True), ("VO", False)):
         d = tmp_path_factory.mktemp(sector)
         result = make_result(sector, bekostiging=bek)
-        paths = render.render_kijkglas_1(result, d)
+        paths = render_documents(result, d)
         out[sector] = (result, d, paths)
     return out
 
@@ -234,7 +241,7 @@ def test_algemene_gegevens_head_every_sheet(rendered, sector):
 
 def _overview_tables(ws) -> dict[str, list[list]]:
     """Caption → rows (header first) of the stacked tables on an overview sheet."""
-    captions = set(render.K1_CAPTIONS.values())
+    captions = set(d1.CAPTIONS.values())
     out, current = {}, None
     for r in range(1, ws.max_row + 1):
         values = [ws.cell(r, c).value for c in range(1, ws.max_column + 1)]
@@ -255,9 +262,9 @@ def test_totals_sheet_equals_csv(rendered, sector):
     ws = openpyxl.load_workbook(d / f"kijkglas-1_bestand-1_{result.swv.swv_code}.xlsx")["Totalen"]
     tables = _overview_tables(ws)
     stems = ["k1_vso_totalen", "k1_bao_sbao" if sector == "PO" else "k1_vo", "k1_tlv"]
-    assert list(tables) == [render.K1_CAPTIONS[s] for s in stems]
+    assert list(tables) == [d1.CAPTIONS[s] for s in stems]
     for stem in stems:
-        got = [[excel_text(v) for v in row] for row in tables[render.K1_CAPTIONS[stem]]]
+        got = [[excel_text(v) for v in row] for row in tables[d1.CAPTIONS[stem]]]
         assert got == read_csv_rows(d / "data" / f"{stem}.csv")
     assert not ws.merged_cells.ranges
 
@@ -272,9 +279,9 @@ def test_bekostiging_rows_or_sentence(rendered):
         if expect_rows:
             assert cells["Lichte ondersteuning"] == [1234567.89, datetime(2024, 10, 15)]
             assert cells["Zware ondersteuning"][0] == 7654321
-            assert render.GEEN_BEDRAGEN not in str(cells)
+            assert shared.GEEN_BEDRAGEN not in str(cells)
         else:
-            assert cells["Vastgestelde bekostiging"][0] == render.GEEN_BEDRAGEN
+            assert cells["Vastgestelde bekostiging"][0] == shared.GEEN_BEDRAGEN
         # bestand 2 carries no funding
         ws2 = openpyxl.load_workbook(
             d / f"kijkglas-1_bestand-2_{result.swv.swv_code}.xlsx").worksheets[0]
@@ -298,7 +305,7 @@ def test_pdf_content(rendered, sector):
         assert "€ 1.234.567,89" in flat
     else:
         assert "waarvan lwoo 1410" in flat
-        assert render.GEEN_BEDRAGEN in flat
+        assert shared.GEEN_BEDRAGEN in flat
     # the pupil list itself is not in the PDF, only its size
     assert "306678243" not in flat
     assert "5 inschrijvingen" in flat
@@ -309,20 +316,20 @@ def test_pdf_content(rendered, sector):
 
 def test_same_input_same_bytes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    (a_written, a_job) = render.kijkglas_1_documents(make_result("PO"), a)
-    (b_written, b_job) = render.kijkglas_1_documents(make_result("PO"), b)
+    (a_written, a_job) = d1.write_documents(make_result("PO"), a)
+    (b_written, b_job) = d1.write_documents(make_result("PO"), b)
     assert [p.relative_to(a) for p in a_written] == [p.relative_to(b) for p in b_written]
     for pa, pb in zip(a_written, b_written):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
-    pdf_a = render.render_pdf(a_job.template_name, a_job.context, a_job.path)
-    pdf_b = render.render_pdf(b_job.template_name, b_job.context, b_job.path)
+    pdf_a = pdf.render_pdf(a_job.template_name, a_job.context, a_job.path)
+    pdf_b = pdf.render_pdf(b_job.template_name, b_job.context, b_job.path)
     assert pdf_a.read_bytes() == pdf_b.read_bytes()
     info = PdfReader(str(pdf_a)).metadata
     assert info["/CreationDate"].startswith("D:20241118")
 
 
 def test_workbook_properties_fixed(tmp_path):
-    paths, _ = render.kijkglas_1_documents(make_result("VO"), tmp_path)
+    paths, _ = d1.write_documents(make_result("VO"), tmp_path)
     wb = openpyxl.load_workbook(paths[0])
     assert wb.properties.created == datetime(2024, 11, 18)
     assert wb.properties.modified == datetime(2024, 11, 18)
@@ -333,29 +340,30 @@ def test_change_report_section(tmp_path):
                "examples": ["Niet deelnemende (V)SO: Totaal 33 → 34"]},
               {"table": "k1_inschrijvingen", "added": 2, "removed": 1, "changed": 0,
                "examples": ["nieuw: TLV-2024-0001", "vervallen: TLV-2023-0099"]}]
-    _, job = render.kijkglas_1_documents(make_result("PO"), tmp_path, change_report=report)
-    html = render.render_html(job.template_name, job.context)   # HTML only: fast
+    _, job = d1.write_documents(make_result("PO"), tmp_path, change_report=report)
+    html = pdf.html_of(job.template_name, job.context)   # HTML only: fast
     assert "7. Wijzigingen ten opzichte van de vorige versie" in html
     assert "Totaal 33 → 34" in html and "vervallen: TLV-2023-0099" in html
     assert "Tabel (voortgezet) speciaal onderwijs" in html and "k1_vso_totalen.csv" in html
     # the report may also travel in result.extra
     result = make_result("PO")
     result.extra["change_report"] = report
-    assert render.kijkglas_1_context(result)["change_report"][1]["added"] == 2
+    assert d1.pdf_context(result)["change_report"][1]["added"] == 2
 
 
 def test_process_pool_renders_three_pdfs(tmp_path):
     jobs = []
     for i, sector in enumerate(("PO", "VO", "PO")):
-        _, job = render.kijkglas_1_documents(make_result(sector), tmp_path / str(i))
+        _, job = d1.write_documents(make_result(sector), tmp_path / str(i))
         jobs.append(job)
-    paths = render.render_pdfs_parallel(jobs, processes=2)
+    with render_pool(2) as pool:  # the production's own pool (spawned processes)
+        paths = list(pool.map(pdf.render_pdf, *zip(*[(j.template_name, j.context, j.path) for j in jobs])))
     assert paths == [j.path for j in jobs]
     for p, sector in zip(paths, ("PO", "VO", "PO")):
         assert p.read_bytes().startswith(b"%PDF")
         assert f"{sector}2707" in pdf_text(p)
     # a fresh process (own hash seed, own font cache) writes the same bytes as this one
-    here = render.render_pdf(jobs[1].template_name, jobs[1].context, tmp_path / "here.pdf")
+    here = pdf.render_pdf(jobs[1].template_name, jobs[1].context, tmp_path / "here.pdf")
     assert here.read_bytes() == paths[1].read_bytes()
 
 
@@ -371,7 +379,7 @@ def test_csv_values_normalised(tmp_path):
         "Begindatum geldigheid gegevens": pd.to_datetime(["2024-08-01", None, "2025-07-31"]),
         "Einddatum inschrijving": [date(2024, 9, 30), None, "2025-01-31"],
     })
-    [p] = render.write_csv_tables({"t": frame}, tmp_path / "data")
+    [p] = csv_tables.write_csv_tables({"t": frame}, tmp_path / "data")
     assert p.read_bytes() == (
         "Vestiging,Aantal,Teller,Begindatum geldigheid gegevens,Einddatum inschrijving\n"
         "00AA,1,1,2024-08-01,2024-09-30\n"
@@ -382,9 +390,9 @@ def test_csv_values_normalised(tmp_path):
 def test_workbook_detail_header_row_and_groups(tmp_path):
     frame = pd.DataFrame({"SWV": ["PO2707"], "BRIN (v)so": ["99AA"],
                           "Instroom L": [1], "Instroom Totaal": [1]})
-    sheet = render.Sheet("3a-PO", [(None, frame)], detail=True, header_row=10,
+    sheet = workbook.Sheet("3a-PO", [(None, frame)], detail=True, header_row=10,
                          column_groups=[("Instroom", "Instroom L", "Instroom Totaal")])
-    p = render.write_workbook(tmp_path / "k3.xlsx", "Kijkglas 3a",
+    p = workbook.write_workbook(tmp_path / "k3.xlsx", "Kijkglas 3a",
                               [("Schooljaar", "2024-2025"), ("Peildatum", date(2025, 2, 1))],
                               [sheet], timestamp=date(2025, 4, 15))
     ws = openpyxl.load_workbook(p)["3a-PO"]
@@ -393,40 +401,40 @@ def test_workbook_detail_header_row_and_groups(tmp_path):
     assert ws.auto_filter.ref == "A10:D11" and ws.freeze_panes == "A11"
     assert not ws.merged_cells.ranges
     with pytest.raises(ValueError):
-        render.write_workbook(tmp_path / "x.xlsx", "x", [("a", 1)] * 12, [sheet])
+        workbook.write_workbook(tmp_path / "x.xlsx", "x", [("a", 1)] * 12, [sheet])
 
 
 def test_header_grid():
-    grid = render.header_grid(VSO_COLS)
+    grid = context.header_grid(VSO_COLS)
     assert [(c["text"], c["colspan"], c["rowspan"]) for c in grid[0]] == [
         ("Regel", 1, 2), ("Laag", 2, 1), ("Midden", 2, 1), ("Hoog", 2, 1), ("Totaal", 1, 2)]
     assert [c["text"] for c in grid[1]] == ["<8", "8+"] * 3
-    grid = render.header_grid(PER_VEST_COLS)
+    grid = context.header_grid(PER_VEST_COLS)
     assert [c["text"] for c in grid[0]] == ["Vestiging", *GROUPS, "Totaal"]
     assert [c["colspan"] for c in grid[1]] == [2] * 9
     assert len(grid[2]) == 18
 
 
 def test_format_euro():
-    assert render.format_euro(Decimal("1234567.891")) == "€ 1.234.567,89"
-    assert render.format_euro(-5) == "€ -5,00"
-    assert render.format_euro(None) == ""
+    assert values.format_euro(Decimal("1234567.891")) == "€ 1.234.567,89"
+    assert values.format_euro(-5) == "€ -5,00"
+    assert values.format_euro(None) == ""
 
 
 def test_wide_per_vestiging_goes_landscape():
     result = make_result("PO")
-    assert render.kijkglas_1_context(result)["per_vestiging_liggend"] is False
+    assert d1.pdf_context(result)["per_vestiging_liggend"] is False
     big = per_vestiging()
     big.iloc[:, 1:] = 12345  # five digits in every count column do not fit portrait
     result.tables["k1_per_vestiging"] = big
-    assert render.kijkglas_1_context(result)["per_vestiging_liggend"] is True
+    assert d1.pdf_context(result)["per_vestiging_liggend"] is True
 
 
 def test_algemene_gegevens_iso_text_becomes_date(tmp_path):
-    p = render.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", "2024-10-01")],
-                              [render.Sheet("Blad", [("x", pd.DataFrame({"A": [1]}))])])
+    p = workbook.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", "2024-10-01")],
+                              [workbook.Sheet("Blad", [("x", pd.DataFrame({"A": [1]}))])])
     ws = openpyxl.load_workbook(p)["Blad"]
     assert ws["B4"].value == datetime(2024, 10, 1) and ws["B4"].number_format == "dd-mm-yyyy"
-    ctx = render.kijkglas_1_context(make_result("VO", bekostiging=False))
+    ctx = d1.pdf_context(make_result("VO", bekostiging=False))
     assert ["Teldatum", "01-10-2024"] in ctx["algemene_gegevens"]
     assert ctx["bekostiging"] == []

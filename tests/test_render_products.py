@@ -1,4 +1,4 @@
-"""Documents of Kijkglas 2–5 (tasks/render_products.py), rendered from the hand-made extracts of
+"""Documents of Kijkglas 2–5 (tasks/documents/kijkglas_2.py … kijkglas_5.py), rendered from the hand-made extracts of
 tests/test_kijkglas_2_3.py and tests/test_kijkglas_4_5.py and read back (fast, no Prefect)."""
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from tasks import kijkglas_2 as k2
 from tasks import kijkglas_3 as k3
 from tasks import kijkglas_4 as k4
 from tasks import kijkglas_5 as k5
-from tasks import render
+from documents import kijkglas_2 as d2
+from documents import kijkglas_3 as d3
+from documents import kijkglas_4 as d4
+from documents import kijkglas_5 as d5
+from documents import pdf
+from products import registry
+from documents import values
 from tasks.model import ProductResult
 from tests.readback import excel_text, read_csv_rows
 from tests import test_kijkglas_2_3 as t23
@@ -76,7 +82,7 @@ def pdf_text(path: Path) -> str:
 def documents(fn, result: ProductResult, d: Path, change_report=None) -> tuple[list[Path], Path]:
     written, job = fn(result, d, change_report)
     assert job is not None and job.path.parent == d
-    return written, render.render_pdf(job.template_name, job.context, job.path)
+    return written, pdf.render_pdf(job.template_name, job.context, job.path)
 
 
 def names(paths, d: Path) -> set[str]:
@@ -136,10 +142,19 @@ def k5_results(tmp_path_factory):
 # dispatch
 # ------------------------------------------------------------------------------------------
 
-def test_render_reexports_the_documents_functions():
-    for product in ("kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5"):
-        assert callable(getattr(render, f"{product.replace('-', '_')}_documents"))
-    assert callable(render.kijkglas_3_openbaar_documents)
+def test_the_registry_finds_each_products_documents():
+    for module, name in ((d2, "kijkglas-2"), (d3, "kijkglas-3"), (d4, "kijkglas-4"), (d5, "kijkglas-5")):
+        assert registry.product(name).write_documents is module.write_documents
+        assert registry.product(name).title == module.TITLE
+    assert registry.product("kijkglas-3").write_openbaar_documents is d3.write_openbaar_documents
+
+
+def test_every_table_a_product_computes_is_declared_in_the_registry(k2_results, k3_results, k4_results, k5_results):
+    openbaar, k3_per_swv = k3_results
+    for name, results in (("kijkglas-2", k2_results.values()), ("kijkglas-3", [openbaar, *k3_per_swv.values()]),
+                          ("kijkglas-4", k4_results.values()), ("kijkglas-5", k5_results.values())):
+        stems = {stem for r in results for stem in r.tables}
+        assert stems and stems <= set(registry.product(name).tables), name
 
 
 # ------------------------------------------------------------------------------------------
@@ -149,7 +164,7 @@ def test_render_reexports_the_documents_functions():
 @pytest.fixture(scope="module")
 def k2_rendered(k2_results, tmp_path_factory):
     d = tmp_path_factory.mktemp("k2doc")
-    written, pdf = documents(render.kijkglas_2_documents, k2_results[S], d)
+    written, pdf = documents(d2.write_documents, k2_results[S], d)
     return k2_results[S], d, written, pdf
 
 
@@ -199,7 +214,7 @@ def test_k2_pdf(k2_rendered):
 def test_k2_pdf_before_1_february_says_when_marks_appear(tmp_path):
     ex = t23.build(stand_per="2015-01-31").extract(tmp_path / "x")
     results, _ = k2.kijkglas_2(ex, "2014-2015", date(2015, 2, 2), Settings(), swv_codes=[S])
-    _, pdf = documents(render.kijkglas_2_documents, results[0], tmp_path / "doc")
+    _, pdf = documents(d2.write_documents, results[0], tmp_path / "doc")
     text = pdf_text(pdf)
     assert "nog leeg" in text and "op of na 01-02-2015" in text
     assert "Zo rekent u de groei per leerling na" not in text
@@ -239,7 +254,7 @@ def assert_k3_layout(ws, columns: list[str], csv_path: Path, code: str | None = 
 def k3_openbaar_rendered(k3_results, tmp_path_factory):
     openbaar, _ = k3_results
     d = tmp_path_factory.mktemp("k3open")
-    written, pdf = documents(render.kijkglas_3_openbaar_documents, openbaar, d)
+    written, pdf = documents(d3.write_openbaar_documents, openbaar, d)
     return openbaar, d, written, pdf
 
 
@@ -294,7 +309,7 @@ def test_k3_per_swv(k3_results, tmp_path):
     _, per_swv = k3_results
     for code, columns in ((S, K3_PO), (VO, K3_VO), (OTHER, K3_PO)):
         d = tmp_path / code
-        written, pdf = documents(render.kijkglas_3_documents, per_swv[code], d)
+        written, pdf = documents(d3.write_documents, per_swv[code], d)
         assert names(written + [pdf], d) == {f"kijkglas-3_{code}.xlsx", f"kijkglas-3_{code}.pdf",
                                             "data/k3a.csv", "data/k3b.csv"}
         wb = openpyxl.load_workbook(d / f"kijkglas-3_{code}.xlsx")
@@ -320,7 +335,7 @@ def test_k3_rejects_a_total_that_is_not_the_sum(k3_results, tmp_path):
                            stand_per=r.stand_per, aanmaakdatum=r.aanmaakdatum,
                            tables={"k3a": bad, "k3b": r.tables["k3b"]}, algemene_gegevens=r.algemene_gegevens)
     with pytest.raises(ValueError, match="Uitstroom 8\\+ Totaal"):
-        render.kijkglas_3_documents(broken, tmp_path)
+        d3.write_documents(broken, tmp_path)
 
 
 def test_k3_unsorted_input_is_written_sorted(k3_results, tmp_path):
@@ -330,7 +345,7 @@ def test_k3_unsorted_input_is_written_sorted(k3_results, tmp_path):
     res = ProductResult(product=r.product, swv=r.swv, schooljaar=r.schooljaar, period=r.period,
                         stand_per=r.stand_per, aanmaakdatum=r.aanmaakdatum, tables=shuffled,
                         algemene_gegevens=r.algemene_gegevens)
-    render.kijkglas_3_documents(res, tmp_path)
+    d3.write_documents(res, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / f"kijkglas-3_{S}.xlsx")["3a"]
     assert [ws.cell(r_, 2).value for r_ in (11, 12)] == ["10AA", "10AB"]
     assert read_csv_rows(tmp_path / "data" / "k3a.csv")[1][1] == "10AA"
@@ -343,7 +358,7 @@ def test_k3_unsorted_input_is_written_sorted(k3_results, tmp_path):
 def test_k4(k4_results, tmp_path):
     result = k4_results[t45.S]
     report = [{"table": "k4_sbao", "added": 0, "removed": 0, "changed": 1, "examples": ["10SB00: 6 → 7"]}]
-    written, pdf = documents(render.kijkglas_4_documents, result, tmp_path, report)
+    written, pdf = documents(d4.write_documents, result, tmp_path, report)
     assert names(written + [pdf], tmp_path) == {f"kijkglas-4_{t45.S}.xlsx", f"kijkglas-4_{t45.S}.pdf",
                                                "data/k4_sbao.csv"}
     wb = openpyxl.load_workbook(tmp_path / f"kijkglas-4_{t45.S}.xlsx")
@@ -361,7 +376,7 @@ def test_k4(k4_results, tmp_path):
 
 
 def test_k4_swv_without_sbao(k4_results, tmp_path):
-    written, pdf = documents(render.kijkglas_4_documents, k4_results[t45.S2], tmp_path)
+    written, pdf = documents(d4.write_documents, k4_results[t45.S2], tmp_path)
     ws = openpyxl.load_workbook(tmp_path / f"kijkglas-4_{t45.S2}.xlsx")["Groei sbao"]
     assert_sheet_equals_csv(ws, tmp_path / "data" / "k4_sbao.csv")
     assert "geen vestiging met groei" in pdf_text(pdf)
@@ -370,7 +385,7 @@ def test_k4_swv_without_sbao(k4_results, tmp_path):
 def test_k5(k5_results, tmp_path):
     for code, n_in, n_out in ((t45.S, 2, 0), (t45.S2, 0, 2)):
         d = tmp_path / code
-        written, pdf = documents(render.kijkglas_5_documents, k5_results[code], d)
+        written, pdf = documents(d5.write_documents, k5_results[code], d)
         assert names(written + [pdf], d) == {f"kijkglas-5_{code}.xlsx", f"kijkglas-5_{code}.pdf",
                                             "data/k5_inkomend.csv", "data/k5_uitgaand.csv"}
         wb = openpyxl.load_workbook(d / f"kijkglas-5_{code}.xlsx")
@@ -390,7 +405,7 @@ def test_k5(k5_results, tmp_path):
 
 
 def test_k5_dates_are_real_dates(k5_results, tmp_path):
-    render.kijkglas_5_documents(k5_results[t45.S], tmp_path)
+    d5.write_documents(k5_results[t45.S], tmp_path)
     ws = openpyxl.load_workbook(tmp_path / f"kijkglas-5_{t45.S}.xlsx").worksheets[0]
     hr, _, _ = filter_range(ws)
     col = [ws.cell(hr, c).value for c in range(1, ws.max_column + 1)].index("Begindatum inschrijving") + 1
@@ -404,11 +419,11 @@ def test_k5_dates_are_real_dates(k5_results, tmp_path):
 
 def test_same_input_same_bytes(k2_results, k3_results, k4_results, k5_results, tmp_path):
     openbaar, per_swv = k3_results
-    cases = [(render.kijkglas_2_documents, k2_results[S]),
-             (render.kijkglas_3_openbaar_documents, openbaar),
-             (render.kijkglas_3_documents, per_swv[S]),
-             (render.kijkglas_4_documents, k4_results[t45.S]),
-             (render.kijkglas_5_documents, k5_results[t45.S])]
+    cases = [(d2.write_documents, k2_results[S]),
+             (d3.write_openbaar_documents, openbaar),
+             (d3.write_documents, per_swv[S]),
+             (d4.write_documents, k4_results[t45.S]),
+             (d5.write_documents, k5_results[t45.S])]
     for i, (fn, result) in enumerate(cases):
         a, b = tmp_path / f"{i}a", tmp_path / f"{i}b"
         wa, job_a = fn(result, a)
@@ -418,20 +433,20 @@ def test_same_input_same_bytes(k2_results, k3_results, k4_results, k5_results, t
             assert p.read_bytes() == (b / p.relative_to(a)).read_bytes(), p.name
         assert job_a.context == job_b.context
     # one PDF twice: byte-identical too
-    _, job = render.kijkglas_4_documents(k4_results[t45.S], tmp_path / "pdf")
-    first = render.render_pdf(job.template_name, job.context, tmp_path / "p1.pdf").read_bytes()
-    second = render.render_pdf(job.template_name, job.context, tmp_path / "p2.pdf").read_bytes()
+    _, job = d4.write_documents(k4_results[t45.S], tmp_path / "pdf")
+    first = pdf.render_pdf(job.template_name, job.context, tmp_path / "p1.pdf").read_bytes()
+    second = pdf.render_pdf(job.template_name, job.context, tmp_path / "p2.pdf").read_bytes()
     assert first == second
 
 
 def test_pdf_contexts_hold_plain_types(k2_results, k3_results, k4_results, k5_results, tmp_path):
     import pickle
     openbaar, per_swv = k3_results
-    for fn, result in [(render.kijkglas_2_documents, k2_results[S]),
-                       (render.kijkglas_3_openbaar_documents, openbaar),
-                       (render.kijkglas_3_documents, per_swv[VO]),
-                       (render.kijkglas_4_documents, k4_results[t45.S]),
-                       (render.kijkglas_5_documents, k5_results[t45.S2])]:
+    for fn, result in [(d2.write_documents, k2_results[S]),
+                       (d3.write_openbaar_documents, openbaar),
+                       (d3.write_documents, per_swv[VO]),
+                       (d4.write_documents, k4_results[t45.S]),
+                       (d5.write_documents, k5_results[t45.S2])]:
         _, job = fn(result, tmp_path / result.product / (result.swv.swv_code if result.swv else "openbaar"))
         pickle.loads(pickle.dumps(job))
 

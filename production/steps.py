@@ -15,11 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
+from documents.pdf import render_pdf
+from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
+from outbox.layout import ONGEWIJZIGD, OPENBAAR, OVERGESLAGEN
+from outbox.publish import publish_version
+from outbox.staging import discard_version, start_version
+from outbox.status import current_versions
+from products import registry
 from schemas.validate import load_valid_extract
-from tasks import publish, render
-from tasks.model import ProductResult
-from tasks.products import Production, compute
+from tasks.compute import check_swv_codes
+from tasks.model import Production, ProductResult
 
 OPERATOR_DIR = ".operator"  # operator-only part of the outbox (data-quality lists, validation reports)
 
@@ -29,7 +35,7 @@ class SwvOutcome:
     owner: str
     product: str
     schooljaar: str
-    outcome: str            # published | unchanged | skipped
+    outcome: str            # GEPUBLICEERD | ONGEWIJZIGD | OVERGESLAGEN
     version: str | None
     stand_per: str
     counts: dict = field(default_factory=dict)
@@ -37,7 +43,7 @@ class SwvOutcome:
 
 
 def owner_of(result: ProductResult) -> str:
-    return result.swv.swv_code if result.swv is not None else publish.OPENBAAR
+    return result.swv.swv_code if result.swv is not None else OPENBAAR
 
 
 def counts_of(result: ProductResult) -> dict:
@@ -51,21 +57,22 @@ def counts_of(result: ProductResult) -> dict:
     return out
 
 
-def render_documents(result: ProductResult, folder: Path, change_report) -> list[Path]:
+def render_documents(result: ProductResult, folder: Path, change_report: list[dict] | None = None) -> list[Path]:
     """Write every document of the product (workbooks, data/*.csv, PDF) into `folder`.
     Top-level and picklable, so that a process pool can run it (weasyprint and openpyxl are
     CPU-bound; threads do not help)."""
-    name = result.product.replace("-", "_") + ("_openbaar" if result.swv is None else "")
-    written, job = getattr(render, f"{name}_documents")(result, folder, change_report)
+    write = registry.product(result.product).documents_writer(result)
+    written, job = write(result, folder, change_report)
     if job is not None:
-        written.append(render.render_pdf(job.template_name, job.context, job.path))
+        written.append(render_pdf(job.template_name, job.context, job.path))
     return written
 
 
-def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: date) -> set[str]:
+def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: date,
+                      register: Path | None = None) -> set[str]:
     """Owners whose current version was made from a newer extract: an older extract (a backfill
     rerun) must never replace it."""
-    cur = publish.current_versions(outbox, reconcile=False)
+    cur = current_versions(outbox, reconcile=False, register=register)
     if cur.empty:
         return set()
     cur = cur[(cur["product"] == product) & (cur["schooljaar"] == schooljaar) & (cur["status"] == "actueel")]
@@ -74,17 +81,18 @@ def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: da
 
 
 def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str,
-                      render_executor: Executor | None = None) -> SwvOutcome:
+                      render_executor: Executor | None = None, register: Path | None = None) -> SwvOutcome:
     """Change report, staging, documents and atomic publish for one SWV (or openbaar).
-    The documents are rendered in `render_executor` when given (a process pool), else here."""
+    The documents are rendered in `render_executor` when given (a process pool), else here.
+    `register`: Settings.register_path (None: the outbox's own register)."""
     owner = owner_of(result)
-    current = publish.current_content_key(outbox, owner, result.schooljaar, result.product)
-    if current is not None and current[1] == publish.content_key_of_tables(result.tables):
+    current = current_content_key(outbox, owner, result.schooljaar, result.product)
+    if current is not None and current[1] == content_key_of_tables(result.tables):
         # same data as the actueel version: nothing to render, nothing to publish
-        return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome="unchanged",
+        return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=ONGEWIJZIGD,
                           version=current[0], stand_per=str(result.stand_per), counts=counts_of(result))
-    report = publish.change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
-    stage = publish.start_version(outbox, owner, result.schooljaar, result.product)
+    report = change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
+    stage = start_version(outbox, owner, result.schooljaar, result.product)
     try:
         if render_executor is None:
             render_documents(result, stage, report)
@@ -94,9 +102,9 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
         meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
                 "extract": extract_identity, "counts": counts,
                 "swv_naam": result.swv.naam if result.swv else "openbaar"}
-        out = publish.publish_version(outbox, owner, result.schooljaar, result.product, stage, meta)
+        out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register)
     except BaseException:
-        publish.discard_version(stage)
+        discard_version(stage)
         raise
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
                       version=out.version, stand_per=str(result.stand_per), counts=counts)
@@ -104,7 +112,7 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
 
 def skipped(result: ProductResult) -> SwvOutcome:
     return SwvOutcome(owner=owner_of(result), product=result.product, schooljaar=result.schooljaar,
-                      outcome="skipped", version=None, stand_per=str(result.stand_per),
+                      outcome=OVERGESLAGEN, version=None, stand_per=str(result.stand_per),
                       reason="actuele versie is gemaakt op een nieuwer extract")
 
 
@@ -144,9 +152,18 @@ def write_operator_files(outbox: Path, production: Production, stand_per: date) 
     return path
 
 
-def results_to_publish(production: Production, outbox: Path, stand_per: date) -> tuple[list[ProductResult], list[SwvOutcome]]:
+def compute(product: str, extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
+            swv_codes: list[str] | None = None) -> Production:
+    """The product's compute function from the registry, for the SWVs named (default: all).
+    Raises common.ReconciliationError when a reconciliation fails."""
+    check_swv_codes(extract, swv_codes)
+    return registry.product(product).compute(extract, schooljaar, aanmaakdatum, settings, swv_codes)
+
+
+def results_to_publish(production: Production, outbox: Path, stand_per: date,
+                       register: Path | None = None) -> tuple[list[ProductResult], list[SwvOutcome]]:
     """Split the results into those to publish and those skipped (a newer extract is current)."""
-    newer = superseded_owners(outbox, production.product, production.schooljaar, stand_per)
+    newer = superseded_owners(outbox, production.product, production.schooljaar, stand_per, register)
     todo, skip = [], []
     for r in production.openbaar + production.per_swv:
         (skip.append(skipped(r)) if owner_of(r) in newer else todo.append(r))
@@ -169,17 +186,17 @@ def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
 
 
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
-                   productiedatum: date | None = None, swv_codes: list[str] | None = None,
-                   settings: Settings | None = None, processes: int | None = None) -> list[SwvOutcome]:
+                   productiedatum: date | None = None, swv_codes: list[str] | None = None, *,
+                   settings: Settings, processes: int | None = None) -> list[SwvOutcome]:
     """The whole production without Prefect: validate, compute, render (in a process pool), publish."""
-    settings = settings or load_settings()
     procs = processes or os.cpu_count() or 2
     with render_pool(procs) as pool:
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
         production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
         write_operator_files(outbox, production, extract.stand_per)
-        todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per)
+        todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per, settings.register_path)
         # threads keep the process pool busy while others publish; publishing is per-key locked
         with ThreadPoolExecutor(2 * procs) as threads:
-            outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool), todo))
+            outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool,
+                                                                     settings.register_path), todo))
     return outcomes

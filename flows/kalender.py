@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.products import product_runner
-from tasks import kalender
+from flows.kijkglazen import product_runner
+from production import kalender
 
 
 @flow(name="productie", flow_run_name="productie-{datum}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from schemas.extract import extract_identity, read_extract
 from tasks import kijkglas_5, rules
 
@@ -45,9 +45,13 @@ def pupils_per_swv(product: str, extract, schooljaar: str, settings: Settings) -
     return {}  # Kijkglas 3 and 4 hold counts only
 
 
-def audit_outbox(outbox: Path, extracts: Path, settings: Settings | None = None) -> list[str]:
+def count_versions(outbox: Path) -> int:
+    """How many version folders (any status) the audit reads."""
+    return len(list(Path(outbox).glob("*/*/*/*/manifest.json")))
+
+
+def audit_outbox(outbox: Path, extracts: Path, settings: Settings) -> list[str]:
     """Problems found (empty = every pupil row is where the rules put it)."""
-    settings = settings or load_settings()
     known = find_extracts(extracts)
 
     @lru_cache(maxsize=None)
@@ -58,7 +62,7 @@ def audit_outbox(outbox: Path, extracts: Path, settings: Settings | None = None)
     for manifest_path in sorted(Path(outbox).glob("*/*/*/*/manifest.json")):
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
         owner, product, schooljaar = manifest_path.parts[-5], m["product"], m["schooljaar"]
-        identity = m.get("extract") or m.get("extract_id")
+        identity = m.get("extract")
         version_dir = manifest_path.parent
         for csv in sorted((version_dir / "data").glob("*.csv")):
             t = pd.read_csv(csv, dtype=str, keep_default_na=False)
@@ -82,12 +86,3 @@ def audit_outbox(outbox: Path, extracts: Path, settings: Settings | None = None)
                 problems.append(f"{csv}: {len(leaked)} pupil row(s) the rules do not give to {owner}, "
                                 f"e.g. {sorted(leaked)[:3]}")
     return problems
-
-
-def cli_audit(args) -> int:
-    problems = audit_outbox(args.outbox, args.extracts)
-    for p in problems:
-        print(p)
-    versions = len(list(Path(args.outbox).glob("*/*/*/*/manifest.json")))
-    print(f"{versions} versie(s) gecontroleerd: " + ("geen lekken" if not problems else f"{len(problems)} probleem/problemen"))
-    return 1 if problems else 0

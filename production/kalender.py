@@ -1,5 +1,6 @@
 """The publication calendar: which productions are due on a date, about which schooljaar, on
-which extract. Read from deployments/kalender.yaml (data, not code)."""
+which extract. When is read from deployments/kalender.yaml (data, not code); which schooljaar a
+production is about is the product's own fact (its `periode` in products/registry.py)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from products import registry
 from tasks import rules
 
 KALENDER_PATH = Path(__file__).resolve().parents[1] / "deployments" / "kalender.yaml"
@@ -37,21 +39,21 @@ def load_kalender(path: Path | None = None) -> dict[str, ProductKalender]:
     for product, p in raw["producten"].items():
         laatste = p.get("laatste_datum")
         out[product] = ProductKalender(product=product, maanden=tuple(p["maanden"]), dag=int(p["dag"]),
-                                       periode=p["periode"],
+                                       periode=registry.product(product).periode,
                                        laatste_datum=date.fromisoformat(str(laatste)) if laatste else None)
     return out
 
 
 def schooljaar_for(periode: str, d: date) -> str:
-    if periode == "teldatum":
+    if periode == registry.TELDATUM:
         return f"{d.year}-{d.year + 1}"
     current = rules.schooljaar_of(d)
-    if periode == "schooljaar":
+    if periode == registry.SCHOOLJAAR:
         return current
-    if periode == "vorig_schooljaar":
+    if periode == registry.VORIG_SCHOOLJAAR:
         t = rules.schooljaar_start_year(current) - 1
         return f"{t}-{t + 1}"
-    raise ValueError(f"unknown periode {periode!r} in the calendar")
+    raise ValueError(f"unknown periode {periode!r}")
 
 
 def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | None = None) -> list[Productie]:

@@ -10,9 +10,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, unmapped
 from prefect.runtime import flow_run as runtime_flow_run
 
-from flows.steps import bereken, publiceer, rapporteer, valideer_extract
-from tasks import kalender
-from tasks.production import results_to_publish
+from core.settings import load_settings
+from flows.prefect_tasks import compute_product, publish_owner, report_production, validate_extract
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
+from production import kalender
+from production.steps import results_to_publish
+from products import registry
 
 
 def resolve_extract(extract: str, datum: date) -> str:
@@ -31,7 +34,7 @@ def _schooljaar(product: str, schooljaar: str | None, productiedatum) -> str:
     if schooljaar:
         return schooljaar
     datum = date.fromisoformat(str(productiedatum)) if productiedatum else date.today()
-    return kalender.schooljaar_for(kalender.load_kalender()[product].periode, datum)
+    return kalender.schooljaar_for(registry.product(product).periode, datum)
 
 
 def _run_name() -> str:
@@ -46,20 +49,20 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
                     dask_address: str | None = None) -> list[dict]:
     """Validate → compute (reconciled) → per SWV: documents and atomic publish → report."""
     log = get_run_logger()
+    settings = load_settings()  # once per production; every step gets it passed
     datum = productiedatum or date.today()
     schooljaar = _schooljaar(product, schooljaar, datum)
     extract_dir = resolve_extract(extract, datum)
     log.info("%s %s op extract %s (productiedatum %s)", product, schooljaar, extract_dir, datum)
-    ex = valideer_extract(extract_dir, outbox)
-    production = bereken(product, ex, schooljaar, datum, swv)
-    todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per)
-    futures = publiceer.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(dask_address is None))
+    ex = validate_extract(extract_dir, outbox)
+    production = compute_product(product, ex, schooljaar, datum, swv, settings)
+    todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
+    futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
+                            unmapped(dask_address is None))
     outcomes += futures.result()
-    rapporteer(production, outcomes, ex.stand_per, outbox)
-    published = [o for o in outcomes if o.outcome == "published"]
+    report_production(production, outcomes, ex.stand_per, outbox)
     log.info("%s %s: %d gepubliceerd, %d ongewijzigd, %d overgeslagen; outbox %s", product, schooljaar,
-             len(published), sum(o.outcome == "unchanged" for o in outcomes),
-             sum(o.outcome == "skipped" for o in outcomes), outbox)
+             *(sum(o.outcome == kind for o in outcomes) for kind in (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)), outbox)
     return [o.__dict__ for o in outcomes]
 
 
@@ -75,40 +78,31 @@ def _run(product, schooljaar, extract, outbox, swv, productiedatum, dask_address
     return product_runner(dask_address)(product, schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
-@flow(name="kijkglas-1")
+@flow(name="kijkglas-1", description=registry.product("kijkglas-1").description)
 def kijkglas_1(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
                swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
-    """Kijkglas 1 — onderbouwing bekostiging (teldatum 1 oktober van het schooljaar)."""
     return _run("kijkglas-1", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
-@flow(name="kijkglas-2")
+@flow(name="kijkglas-2", description=registry.product("kijkglas-2").description)
 def kijkglas_2(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
                swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
-    """Kijkglas 2 — inschrijvingen (v)so in geldigheidsperioden."""
     return _run("kijkglas-2", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
-@flow(name="kijkglas-3")
+@flow(name="kijkglas-3", description=registry.product("kijkglas-3").description)
 def kijkglas_3(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
                swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
-    """Kijkglas 3 — groei (v)so (landelijk, openbaar, en per SWV)."""
     return _run("kijkglas-3", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
-@flow(name="kijkglas-4")
+@flow(name="kijkglas-4", description=registry.product("kijkglas-4").description)
 def kijkglas_4(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
                swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
-    """Kijkglas 4 — groei sbao."""
     return _run("kijkglas-4", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
-@flow(name="kijkglas-5")
+@flow(name="kijkglas-5", description=registry.product("kijkglas-5").description)
 def kijkglas_5(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
                swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
-    """Kijkglas 5 — grensverkeer sbao (over het vorige schooljaar)."""
     return _run("kijkglas-5", schooljaar, extract, outbox, swv, productiedatum, dask_address)
-
-
-PRODUCT_FLOWS = {"kijkglas-1": kijkglas_1, "kijkglas-2": kijkglas_2, "kijkglas-3": kijkglas_3,
-                 "kijkglas-4": kijkglas_4, "kijkglas-5": kijkglas_5}

@@ -1,4 +1,6 @@
-"""Prefect tasks: thin wrappers around the plain production steps in `tasks/`.
+"""Prefect tasks: thin wrappers around the plain production steps (production/steps.py). The
+functions say in English what they do; the Prefect names (valideer-extract, bereken, publiceer,
+rapporteer) are what operators see in the UI and stay Dutch.
 
 Tasks that take DataFrames use NO_CACHE: Prefect would otherwise pickle and hash every frame
 for a cache key on each call. Only publishing (file I/O) is retried; computing and its
@@ -16,9 +18,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
-from core.settings import load_settings
-from tasks import production as steps
-from tasks.products import Production, compute
+from core.settings import Settings
+from production import steps
+from tasks.model import Production
 
 _POOL: ProcessPoolExecutor | None = None
 
@@ -34,7 +36,7 @@ def render_pool() -> ProcessPoolExecutor:
 
 
 @task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)
-def valideer_extract(extract_dir: str, outbox: str):
+def validate_extract(extract_dir: str, outbox: str):
     """Read and check the whole extract; on any failure nothing is published (raises). The
     report goes to the operator's part of the outbox."""
     render_pool()  # start the render workers now; they import while we validate
@@ -42,9 +44,10 @@ def valideer_extract(extract_dir: str, outbox: str):
 
 
 @task(name="bereken", task_run_name="bereken-{product}-{schooljaar}", cache_policy=NO_CACHE, persist_result=False)
-def bereken(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None) -> Production:
+def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None,
+            settings: Settings) -> Production:
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
-    return compute(product, extract, schooljaar, aanmaakdatum, load_settings(), swv)
+    return steps.compute(product, extract, schooljaar, aanmaakdatum, settings, swv)
 
 
 def _publish_run_name() -> str:
@@ -52,16 +55,17 @@ def _publish_run_name() -> str:
     return f"publiceer-{r.product}-{steps.owner_of(r)}"
 
 
-@task(task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
+@task(name="publiceer", task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
       retries=2, retry_delay_seconds=2)
-def publiceer(result, outbox: str, extract_identity: str, in_pool: bool = True) -> steps.SwvOutcome:
+def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True) -> steps.SwvOutcome:
     """One SWV: change report, documents, atomic publish. `in_pool=False` when the task itself
     already runs in a worker process (Dask)."""
-    return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None)
+    return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None,
+                                   settings.register_path)
 
 
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)
-def rapporteer(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
+def report_production(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
     """What the UI shows: the publications, the reconciliations and the data-quality list."""
     key = f"{production.product}-{production.schooljaar}"
     create_table_artifact(

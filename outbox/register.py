@@ -1,7 +1,7 @@
 """The register of published versions: a small SQLite database.
 
 The register is an *index*, not the truth: every published version folder in the outbox holds a
-`manifest.json`, and `tasks.publish.reconcile_register` rebuilds the register rows from those
+`manifest.json`, and `outbox.reconcile.reconcile_register` rebuilds the register rows from those
 manifests whenever they disagree (e.g. after a crash between the rename of a version folder and
 the register update).
 
@@ -16,6 +16,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from outbox.layout import REGISTER_FILE
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -53,12 +55,9 @@ CREATE INDEX IF NOT EXISTS versions_status ON versions (outbox, owner, status);
 """
 
 
-def register_path_for(outbox: Path) -> Path:
-    """Settings.register_path when set, else `<outbox>/.register.sqlite`."""
-    from core.settings import load_settings
-
-    configured = load_settings().register_path
-    return Path(configured) if configured else Path(outbox) / ".register.sqlite"
+def register_path_for(outbox: Path, register: Path | None = None) -> Path:
+    """`register` (Settings.register_path) when set, else `<outbox>/.register.sqlite`."""
+    return Path(register) if register else Path(outbox) / REGISTER_FILE
 
 
 class Register:

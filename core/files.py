@@ -1,0 +1,102 @@
+"""File safety: atomic writes, fsync, and exclusive file locks. Everything that publishes or
+renders writes through here, so that a crash never leaves half a file behind."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+# The name `atomic_write` gives its temp file: `.<name>.<32 hex>.tmp` beside the target.
+TMP_NAME = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            fsync_file(Path(dirpath) / name)
+        fsync_dir(Path(dirpath))
+
+
+def tmp_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a temp file in the same folder, fsync, os.replace, fsync the folder: readers see
+    the old bytes or the new ones, never a mix."""
+    path = Path(path)
+    tmp = tmp_name(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """`atomic_write` only when the bytes differ from the file's; True when written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def flock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """An exclusive lock on `path` (created when missing, never deleted) for the `with` block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"lock {path} not acquired within {timeout}s")
+                    time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock

@@ -1,0 +1,191 @@
+"""The documents of Kijkglas 1 for one SWV: bestand 1 (verklaring van de aantallen) and bestand 2
+(individuele inschrijvingen) as workbooks, data/*.csv, and the PDF summary."""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from documents.context import (PORTRAIT_WIDTH_MM, algemene_gegevens_context, change_report_context,
+                               estimated_width_mm, table_context)
+from documents.csv_tables import write_csv_tables
+from documents.pdf import PdfJob
+from documents.shared import GEEN_BEDRAGEN, general_rows
+from documents.values import as_date, cell_value, format_euro, format_nl, is_null
+from documents.workbook import Sheet, write_workbook
+from tasks.model import ProductResult
+
+CAPTIONS = {
+    "k1_vso_totalen": "Tabel (voortgezet) speciaal onderwijs",
+    "k1_bao_sbao": "Tabel basisonderwijs/speciaal basisonderwijs",
+    "k1_vo": "Tabel voortgezet onderwijs",
+    "k1_tlv": "Tabel (V)SO weergave alle toelaatbaarheidsverklaringen binnen het samenwerkingsverband",
+    "k1_per_vestiging": "Aantallen per vestiging",
+    "k1_inschrijvingen": "Individuele inschrijvingen in het speciaal onderwijs van belang voor "
+                         "het samenwerkingsverband",
+}
+TITLE = "Kijkglas 1 – Onderbouwing bekostiging"
+GROEPEN = ("TLV", "RP", "Tijdelijke plaatsing", "CvI")
+
+
+def filenames(swv_code: str) -> dict[str, str]:
+    return {
+        "bestand_1": f"kijkglas-1_bestand-1_{swv_code}.xlsx",
+        "bestand_2": f"kijkglas-1_bestand-2_{swv_code}.xlsx",
+        "pdf": f"kijkglas-1_{swv_code}.pdf",
+    }
+
+
+
+def bekostiging_rows(bekostiging: pd.DataFrame | None) -> list[dict]:
+    """The SWV's fixed funding, sorted: [{onderdeel, bedrag (Decimal), vastgesteld_op (date)}]."""
+    if bekostiging is None or len(bekostiging) == 0:
+        return []
+    out = []
+    for rec in bekostiging.to_dict("records"):
+        bedrag = rec.get("bedrag")
+        if not is_null(bedrag) and not isinstance(bedrag, Decimal):
+            bedrag = Decimal(str(bedrag)).quantize(Decimal("0.01"))
+        out.append({"onderdeel": str(rec.get("onderdeel", "")),
+                    "bedrag": None if is_null(bedrag) else bedrag,
+                    "vastgesteld_op": as_date(rec.get("vastgesteld_op"))})
+    return out
+
+
+def _bekostiging_ag_rows(bek: list[dict]) -> list[tuple]:
+    if not bek:
+        return [("Vastgestelde bekostiging", GEEN_BEDRAGEN)]
+    rows: list[tuple] = [("Vastgestelde bekostiging", "Bedrag", "Vastgesteld op")]
+    rows += [(b["onderdeel"], b["bedrag"], b["vastgesteld_op"]) for b in bek]
+    return rows
+
+
+def _column_sum(frame: pd.DataFrame | None, row_label: str, column: str = "Totaal",
+                key: str = "Regel") -> int | None:
+    if frame is None or column not in frame.columns or key not in frame.columns:
+        return None
+    hit = frame.loc[frame[key] == row_label, column]
+    if len(hit) == 0:
+        return None
+    v = cell_value(hit.iloc[0], as_int=True)
+    return int(v) if v is not None else None
+
+
+def _k1_numbers(tables: dict[str, pd.DataFrame]) -> dict:
+    vso = tables.get("k1_vso_totalen")
+    tlv = tables.get("k1_tlv")
+    per = tables.get("k1_per_vestiging")
+    ins = tables.get("k1_inschrijvingen")
+    nums: dict[str, Any] = {
+        "vso_totaal": _column_sum(vso, "Totaal"),
+        "vso_deelnemend": _column_sum(vso, "Deelnemende (V)SO"),
+        "vso_niet_deelnemend": _column_sum(vso, "Niet deelnemende (V)SO"),
+        "tlv_eigen": _column_sum(tlv, "TLV eigen SWV"),
+        "tlv_ander": _column_sum(tlv, "TLV ander SWV"),
+    }
+    if per is not None and len(per):
+        tot = per.loc[per["Vestiging"] == "Totaal"] if "Vestiging" in per.columns else per.iloc[0:0]
+        if len(tot):
+            def group_sum(prefix: str) -> int:
+                cols = [c for c in per.columns if str(c).startswith(prefix)]
+                return int(sum(cell_value(tot.iloc[0][c], as_int=True) or 0 for c in cols))
+            nums["per_tlv"] = group_sum("TLV SWV")
+            nums["per_rp"] = group_sum("RP SWV")
+            nums["per_geen_tlv"] = group_sum("Geen TLV niet RP SWV")
+        nums["n_vestigingen"] = int((~per["Vestiging"].isin(
+            ["Totaal", "Niet deelnemende (V)SO"])).sum()) if "Vestiging" in per.columns else 0
+    if ins is not None:
+        nums["n_inschrijvingen"] = int(len(ins))
+        if "Groep" in ins.columns:
+            counts = ins["Groep"].value_counts()
+            nums["per_groep"] = [(g, int(counts.get(g, 0))) for g in GROEPEN]
+    return nums
+
+
+def pdf_context(result: ProductResult, change_report: list[dict] | None = None) -> dict:
+    """Template context (plain types) for templates/kijkglas-1.html."""
+    swv = result.swv
+    code = swv.swv_code if swv else "openbaar"
+    names = filenames(code)
+    tables = result.tables
+    teldatum = as_date(result.period)
+    sector = swv.sector if swv else ""
+    ctx = {
+        "document_title": f"{TITLE} – {code}",
+        "product": result.product,
+        "product_titel": TITLE,
+        "swv_code": code,
+        "swv_naam": swv.naam if swv else "",
+        "sector": sector,
+        "schooljaar": result.schooljaar,
+        "teldatum": format_nl(teldatum or result.period),
+        "stand_per": format_nl(result.stand_per),
+        "aanmaakdatum": result.aanmaakdatum.isoformat(),
+        "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
+        "algemene_gegevens": algemene_gegevens_context(general_rows(result)),
+        "bekostiging": [{"onderdeel": b["onderdeel"], "bedrag": format_euro(b["bedrag"]),
+                         "vastgesteld_op": format_nl(b["vastgesteld_op"])}
+                        for b in bekostiging_rows(result.bekostiging)],
+        "geen_bedragen": GEEN_BEDRAGEN,
+        "tables": {stem: table_context(frame, CAPTIONS.get(stem))
+                   for stem, frame in tables.items() if stem != "k1_inschrijvingen"},
+        "per_vestiging_liggend": ("k1_per_vestiging" in tables and estimated_width_mm(
+            table_context(tables["k1_per_vestiging"])) > PORTRAIT_WIDTH_MM),
+        "n": _k1_numbers(tables),
+        "bestanden": names,
+        "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
+                  f"stand per {format_nl(result.stand_per)}",
+        "change_report": change_report_context(
+            change_report if change_report is not None else result.extra.get("change_report"),
+            CAPTIONS),
+    }
+    return ctx
+
+
+
+def write_documents(result: ProductResult, version_dir: str | os.PathLike,
+                         change_report: list[dict] | None = None) -> tuple[list[Path], PdfJob]:
+    """Write the two workbooks and data/*.csv of Kijkglas 1 for one SWV into `version_dir`.
+
+    Returns the written paths and the (not yet rendered) PDF job, so that a caller can render
+    the PDF in a process pool.
+    """
+    if result.swv is None:
+        raise ValueError("Kijkglas 1 is made per SWV")
+    version_dir = Path(version_dir)
+    version_dir.mkdir(parents=True, exist_ok=True)
+    code = result.swv.swv_code
+    names = filenames(code)
+    tables = result.tables
+    general = general_rows(result)
+    written: list[Path] = []
+
+    totals_stems = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
+    totals = [(CAPTIONS[s], tables[s]) for s in totals_stems if s in tables]
+    sheets_1 = [Sheet("Totalen", totals)]
+    if "k1_per_vestiging" in tables:
+        sheets_1.append(Sheet("Aantallen per vestiging",
+                              [(CAPTIONS["k1_per_vestiging"], tables["k1_per_vestiging"])],
+                              detail=True))
+    written.append(write_workbook(
+        version_dir / names["bestand_1"],
+        f"{TITLE} – bestand 1: verklaring van de aantallen",
+        general + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging)),
+        sheets_1, timestamp=result.aanmaakdatum))
+
+    ins = tables.get("k1_inschrijvingen")
+    if ins is not None:
+        written.append(write_workbook(
+            version_dir / names["bestand_2"],
+            f"{TITLE} – bestand 2: individuele inschrijvingen",
+            general,
+            [Sheet("Inschrijvingen", [(CAPTIONS["k1_inschrijvingen"], ins)], detail=True)],
+            timestamp=result.aanmaakdatum))
+
+    written += write_csv_tables(tables, version_dir / "data")
+    job = PdfJob("kijkglas-1.html", pdf_context(result, change_report),
+                 version_dir / names["pdf"])
+    return written, job

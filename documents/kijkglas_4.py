@@ -1,0 +1,73 @@
+"""The documents of Kijkglas 4 for one SWV: the workbook (groei sbao per vestiging, with Totaal),
+data/*.csv and the PDF summary."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from documents.context import table_context
+from documents.csv_tables import write_csv_tables
+from documents.pdf import PdfJob
+from documents.shared import (base_context, general_rows, prepare_dir, require_swv, schooljaar_dates,
+                              whole_number)
+from documents.values import format_nl
+from documents.workbook import Sheet, write_workbook
+
+TITLE = "Kijkglas 4 – Groei speciale school voor basisonderwijs (sbao)"
+CAPTIONS = {"k4_sbao": "Aantallen per vestiging"}
+
+def filenames(swv_code: str) -> dict[str, str]:
+    return {"xlsx": f"kijkglas-4_{swv_code}.xlsx", "pdf": f"kijkglas-4_{swv_code}.pdf"}
+
+
+
+
+def pdf_context(result, change_report: list[dict] | None = None) -> dict:
+    code = result.swv.swv_code
+    ctx = base_context(result, TITLE, "Kijkglas 4", filenames(code), CAPTIONS, change_report)
+    d = schooljaar_dates(result.schooljaar)
+    t = result.tables.get("k4_sbao")
+    if t is None:
+        t = pd.DataFrame(columns=["Vestiging", "Naam vestiging", "Aantal 1 oktober", "Aantal 1 februari", "Verschil"])
+    body = t[t["Vestiging"] != "Totaal"]
+    totaal = t[t["Vestiging"] == "Totaal"]
+
+    def tot(col: str) -> int:
+        return whole_number(totaal[col].iloc[0]) if len(totaal) else int(body[col].sum()) if len(body) else 0
+    verschil = [whole_number(v) for v in body["Verschil"]]
+    groei = body[[v > 0 for v in verschil]] if len(body) else body
+    ctx.update({
+        "k4": table_context(t, CAPTIONS["k4_sbao"]),
+        "n": {"vestigingen": int(len(body)), "oktober": tot("Aantal 1 oktober"),
+              "februari": tot("Aantal 1 februari"), "verschil": tot("Verschil"),
+              "groei_vestigingen": int(len(groei)),
+              "groei_som": int(sum(v for v in verschil if v > 0)),
+              "krimp_vestigingen": sum(1 for v in verschil if v < 0),
+              "gelijk_vestigingen": sum(1 for v in verschil if v == 0),
+              "groei_lijst": [{"vestiging": str(r["Vestiging"]), "naam": format_nl(r["Naam vestiging"]),
+                               "verschil": whole_number(r["Verschil"])} for _, r in groei.iterrows()]},
+        "teldatum": format_nl(d["teldatum"]),
+        "peildatum": format_nl(d["peildatum"]),
+        "volgend_schooljaar": f"{d['teldatum'].year + 1}-{d['teldatum'].year + 2}",
+    })
+    return ctx
+
+
+def write_documents(result, version_dir: str | os.PathLike,
+                         change_report: list[dict] | None = None) -> tuple[list[Path], PdfJob]:
+    """Kijkglas 4 for one PO SWV: the workbook (groei sbao per vestiging), data/k4_sbao.csv, PDF job."""
+    require_swv(result, "Kijkglas 4")
+    version_dir = prepare_dir(version_dir)
+    code = result.swv.swv_code
+    names = filenames(code)
+    sheets = [Sheet("Groei sbao", [(CAPTIONS[stem], frame)], detail=True)
+              for stem, frame in result.tables.items()]
+    written = [write_workbook(version_dir / names["xlsx"], f"{TITLE} – {code}", general_rows(result),
+                              sheets, timestamp=result.aanmaakdatum)]
+    written += write_csv_tables(result.tables, version_dir / "data")
+    job = PdfJob("kijkglas-4.html", pdf_context(result, change_report), version_dir / names["pdf"])
+    return written, job
+
+

@@ -1,0 +1,105 @@
+"""Parts the documents of several products share: the Algemene gegevens rows, the context every
+PDF template starts from, and small counting helpers over a product's tables."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from documents.context import algemene_gegevens_context, change_report_context
+from documents.values import cell_value, format_nl
+from tasks import rules
+from tasks.model import ProductResult
+
+GEEN_BEDRAGEN = "Er zijn nog geen bedragen vastgesteld"
+# the Doorstroom values of Kijkglas 2 and 3
+DOORSTROOM_IN = "Instroom van andere (v)so"
+DOORSTROOM_UIT = "Uitstroom naar andere (v)so"
+
+
+def general_rows(result: ProductResult) -> list[tuple]:
+    """The result's Algemene gegevens without funding lines: the documents of Kijkglas 1 write
+    those themselves."""
+    return [r for r in result.algemene_gegevens
+            if GEEN_BEDRAGEN not in " ".join(str(x) for x in r)
+            and str(r[0]) != "Vastgestelde bekostiging"]
+
+
+def ag_value(result, label: str) -> Any:
+    for row in result.algemene_gegevens:
+        if row and str(row[0]).strip().lower() == label.lower() and len(row) > 1:
+            return row[1]
+    return None
+
+
+def whole_number(v: Any) -> int:
+    v = cell_value(v, as_int=True)
+    return int(v) if v is not None else 0
+
+
+def count_of(frame: pd.DataFrame | None, column: str, value: str) -> int:
+    if frame is None or column not in frame.columns:
+        return 0
+    return int((frame[column] == value).sum())
+
+
+def distinct_of(frame: pd.DataFrame | None, column: str) -> int:
+    if frame is None or column not in frame.columns:
+        return 0
+    return int(frame[column].dropna().nunique())
+
+
+def base_context(result, titel: str, product_kort: str, names: dict[str, str],
+                 captions: dict[str, str], change_report: list[dict] | None) -> dict:
+    """What every Kijkglas 2–5 template starts from (see base.html; Kijkglas 1 builds its own)."""
+    swv = result.swv
+    code = swv.swv_code if swv else "openbaar"
+    return {
+        "document_title": f"{titel} – {code}",
+        "product": result.product,
+        "product_titel": titel,
+        "swv_code": code,
+        "swv_naam": swv.naam if swv else "",
+        "sector": swv.sector if swv else "",
+        "schooljaar": result.schooljaar,
+        "stand_per": format_nl(result.stand_per),
+        "aanmaakdatum": result.aanmaakdatum.isoformat(),
+        "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
+        "algemene_gegevens": algemene_gegevens_context(general_rows(result)),
+        "bestanden": names,
+        "footer": f"{code} · {product_kort} · schooljaar {result.schooljaar} · "
+                  f"stand per {format_nl(result.stand_per)}",
+        "change_report": change_report_context(
+            change_report if change_report is not None else result.extra.get("change_report"),
+            captions),
+    }
+
+
+def require_swv(result, product: str) -> None:
+    if result.swv is None:
+        raise ValueError(f"{product} is made per SWV")
+
+
+def prepare_dir(version_dir: str | os.PathLike) -> Path:
+    version_dir = Path(version_dir)
+    version_dir.mkdir(parents=True, exist_ok=True)
+    return version_dir
+
+
+def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([list(r) for r in rows], columns=list(columns))
+
+
+
+def schooljaar_dates(schooljaar: str) -> dict[str, date]:
+    """Teldatum, peildatum and the last day of the schooljaar, as the rules define them."""
+    return {"teldatum": rules.teldatum(schooljaar).date(), "peildatum": rules.peildatum_groei(schooljaar).date(),
+            "einde": rules.schooljaar_bounds(schooljaar)[1].date()}
+
+
+def einde_schooljaar_van(d: date) -> date:
+    """The last day (31 July) of the schooljaar that contains `d`."""
+    return rules.schooljaar_bounds(rules.schooljaar_of(d))[1].date()

@@ -1,0 +1,280 @@
+"""Excel workbooks: an "Algemene gegevens" block heading each sheet; overview sheets hold several
+small captioned tables, detail sheets exactly one rectangular table with autofilter and frozen
+header (outputs.md, "Excel"). Deterministic: the same input gives the same bytes."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from core.files import atomic_write
+from documents.values import as_date, cell_value, format_euro, frame_rows
+
+# Fixed timestamp used when no aanmaakdatum is known (zip entries cannot go before 1980).
+_FALLBACK_TIMESTAMP = datetime(1980, 1, 1)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet of a workbook.
+
+    name:     the tab name (at most 31 characters, no []:*?/\\).
+    tables:   (caption, frame) pairs. An overview sheet (detail=False) stacks them, each with its
+              caption on a label row above it and a blank row between tables. A detail sheet
+              (detail=True) holds exactly one table: a single header row, data rows, autofilter on
+              the header, panes frozen below it; its caption (if any) is written above the table.
+    header_row: detail sheets only: put the header on this 1-based row (Kijkglas 3 contract: 10).
+    column_groups: detail sheets only: (label, first column, last column) group labels written on
+              the row directly above the header, centred across the group without merging cells.
+    algemene_gegevens: head the sheet with the workbook's "Algemene gegevens" block.
+    """
+    name: str
+    tables: Sequence[tuple[str | None, pd.DataFrame]]
+    detail: bool = False
+    header_row: int | None = None
+    column_groups: Sequence[tuple[str, str, str]] = ()
+    algemene_gegevens: bool = True
+
+
+_DATE_FORMAT = "dd-mm-yyyy"       # shown as dd-mm-jjjj by a Dutch Excel
+_DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+_EURO_FORMAT = '"€" #,##0.00'
+_HEADER_FILL = "D9D9D9"
+_CAPTION_FILL = "F2F2F2"
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_title(name: str) -> str:
+    return _SHEET_NAME_BAD.sub("-", name)[:31]
+
+
+def _display_len(v: Any) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, datetime):
+        return 16
+    if isinstance(v, date):
+        return 10
+    if isinstance(v, Decimal):
+        return len(format_euro(v))
+    return max((len(part) for part in str(v).split("\n")), default=0)
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a header needs when wrapped at word boundaries in a column `width` characters wide."""
+    lines, current = 1, 0
+    for word in text.split():
+        if current and current + 1 + len(word) > width - 1:
+            lines, current = lines + 1, len(word)
+        else:
+            current = current + (1 if current else 0) + len(word)
+    return lines
+
+
+def _write_value(cell, v: Any) -> None:
+    cell.value = v
+    if isinstance(v, datetime):
+        cell.number_format = _DATETIME_FORMAT
+    elif isinstance(v, date):
+        cell.number_format = _DATE_FORMAT
+    elif isinstance(v, Decimal):
+        cell.number_format = _EURO_FORMAT
+
+
+def _zip_deterministic(raw: bytes, when: datetime) -> bytes:
+    """Rewrite a zip with fixed entry timestamps (openpyxl stamps each entry with 'now')."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zi.create_system = 0
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def _timestamp_from(algemene_gegevens: Sequence[Sequence[Any]]) -> datetime | None:
+    for row in algemene_gegevens:
+        if row and str(row[0]).strip().lower() == "aanmaakdatum" and len(row) > 1:
+            d = as_date(row[1])
+            if d:
+                return datetime(d.year, d.month, d.day)
+    return None
+
+
+def write_workbook(path: str | os.PathLike, title: str,
+                   algemene_gegevens: Sequence[Sequence[Any]],
+                   blocks: Sequence[Sheet], *,
+                   timestamp: date | datetime | None = None) -> Path:
+    """Write an .xlsx workbook; returns its path.
+
+    algemene_gegevens: rows `(label, value, ...)`; values may be str, int, Decimal (euros) or
+      date. Written in columns A, B, C… under the bold heading "Algemene gegevens".
+    blocks: the sheets, in order (see `Sheet`).
+    timestamp: the document's created/modified date (default: the "Aanmaakdatum" row of
+      algemene_gegevens); also the timestamp of every zip entry, so equal input gives equal bytes.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    if timestamp is None:
+        timestamp = _timestamp_from(algemene_gegevens) or _FALLBACK_TIMESTAMP
+    if not isinstance(timestamp, datetime):
+        timestamp = datetime(timestamp.year, timestamp.month, timestamp.day)
+
+    bold = Font(bold=True)
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
+    caption_fill = PatternFill("solid", fgColor=_CAPTION_FILL)
+    thin_bottom = Border(bottom=Side(style="thin"))
+    title_font = Font(bold=True, size=14)
+    section_font = Font(bold=True, size=12)
+
+    # an ISO date string in the block ("2024-10-01") is a date too
+    ag_rows = [[cell_value(v, "datum") for v in row] for row in algemene_gegevens]
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used_names: set[str] = set()
+
+    for sheet in blocks:
+        name = _sheet_title(sheet.name)
+        if name in used_names:
+            raise ValueError(f"duplicate sheet name {name!r}")
+        used_names.add(name)
+        ws = wb.create_sheet(name)
+        widths: dict[int, int] = {}
+
+        def put(r: int, c: int, v: Any, *, measure: bool = True):
+            cell = ws.cell(row=r, column=c)
+            _write_value(cell, v)
+            if measure:
+                widths[c] = max(widths.get(c, 0), _display_len(v))
+            return cell
+
+        ws.cell(row=1, column=1, value=title).font = title_font
+        r = 3
+        if sheet.algemene_gegevens:
+            ws.cell(row=r, column=1, value="Algemene gegevens").font = section_font
+            r += 1
+            for row in ag_rows:
+                for c, v in enumerate(row, start=1):
+                    # text beyond column A may run on into the empty cells to its right, so it
+                    # does not widen a table column; numbers and dates cannot, so they do
+                    cell = put(r, c, v, measure=c == 1 or not isinstance(v, str))
+                    if c == 1:
+                        cell.font = bold
+                r += 1
+            r += 1  # blank row
+
+        if sheet.detail and len(sheet.tables) != 1:
+            raise ValueError(f"detail sheet {sheet.name!r} must hold exactly one table")
+
+        for caption, frame in sheet.tables:
+            wrap_header_cols: set[int] = set()
+            columns = [str(c) for c in frame.columns]
+            rows = frame_rows(frame)
+            if caption:
+                cell = ws.cell(row=r, column=1, value=caption)
+                cell.font = section_font if sheet.detail else bold
+                if not sheet.detail:
+                    for c in range(1, max(len(columns), 1) + 1):
+                        ws.cell(row=r, column=c).fill = caption_fill
+                r += 1
+            if sheet.detail:
+                groups_needed = 1 if sheet.column_groups else 0
+                if sheet.header_row is not None:
+                    if r + groups_needed > sheet.header_row:
+                        raise ValueError(
+                            f"sheet {sheet.name!r}: header cannot be on row {sheet.header_row}, "
+                            f"the block above it ends on row {r - 1}")
+                    r = sheet.header_row - groups_needed
+                if sheet.column_groups:
+                    for label, first, last in sheet.column_groups:
+                        c0, c1 = columns.index(first) + 1, columns.index(last) + 1
+                        for c in range(c0, c1 + 1):
+                            cell = ws.cell(row=r, column=c)
+                            cell.alignment = Alignment(horizontal="centerContinuous")
+                            cell.fill = caption_fill
+                        ws.cell(row=r, column=c0, value=label).font = bold
+                    r += 1
+            header_r = r
+            numeric = [all(isinstance(row[i], (int, float, Decimal)) or row[i] is None
+                           for row in rows) and any(row[i] is not None for row in rows)
+                       for i in range(len(columns))]
+            for c, name_ in enumerate(columns, start=1):
+                cell = ws.cell(row=header_r, column=c, value=name_)
+                cell.font = header_font
+                cell.fill = header_fill
+                cell.border = thin_bottom
+                if numeric[c - 1] and len(name_) > 8:
+                    # a count column under a long name: wrap the name, keep the column narrow
+                    wrap_header_cols.add(c)
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    longest_word = max(len(w) for w in name_.split())
+                    widths[c] = max(widths.get(c, 0), longest_word, 8)
+                else:
+                    cell.alignment = Alignment(vertical="top")
+                    widths[c] = max(widths.get(c, 0), len(name_))
+            for row in rows:
+                for c, v in enumerate(row, start=1):
+                    widths[c] = max(widths.get(c, 0), _display_len(v))
+            if wrap_header_cols:
+                lines = max(_wrapped_lines(columns[c - 1], widths[c] + 2)
+                            for c in wrap_header_cols)
+                ws.row_dimensions[header_r].height = 15 * lines
+            r += 1
+            for row in rows:
+                is_total = bool(row) and row[0] == "Totaal"
+                for c, v in enumerate(row, start=1):
+                    cell = put(r, c, v, measure=False)
+                    if is_total and not sheet.detail:
+                        cell.font = bold
+                r += 1
+            last_col = get_column_letter(max(len(columns), 1))
+            if sheet.detail:
+                ws.auto_filter.ref = f"A{header_r}:{last_col}{max(r - 1, header_r)}"
+                ws.freeze_panes = f"A{header_r + 1}"
+                ws.print_title_rows = f"{header_r}:{header_r}"
+            r += 1  # blank row between tables
+
+        for c, w in widths.items():
+            ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 60)
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if sheet.detail else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    if not wb.sheetnames:
+        wb.create_sheet("Algemene gegevens")
+
+    wb.properties.title = title
+    wb.properties.creator = "Kijkglazen"
+    wb.properties.lastModifiedBy = "Kijkglazen"
+    wb.properties.language = "nl-NL"
+    wb.properties.created = timestamp
+    wb.properties.modified = timestamp
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()  # unlike save_workbook, keeps properties.modified
+    data = _zip_deterministic(buf.getvalue(), timestamp)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    return path
+

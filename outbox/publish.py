@@ -1,0 +1,278 @@
+"""Publishing and withdrawing versions: the outbox's write path (outputs.md, "Distribution (the outbox)").
+
+Plain functions, no Prefect. Layout::
+
+    <outbox>/<owner>/<schooljaar>/<product>/<version>/   xlsx, pdf, data/*.csv, [wijzigingen.xlsx], manifest.json
+    <outbox>/<owner>/index.html                          what is current for this owner, links and history
+    <outbox>/.staging/<id>/  (+ <id>.lock)               versions being written (never part of the outbox proper)
+    <outbox>/.locks/*.lock                               flock files (never deleted)
+    <outbox>/.register.sqlite                            the register (unless Settings.register_path is set)
+
+`owner` is an SWV code, or `openbaar` for the national Kijkglas 3 (same mechanism).
+
+Versions are named ``v1``, ``v2``, … (no zero padding; ordered by their number, not as text).
+Statuses: ``actueel`` (at most one per owner/schooljaar/product), ``vervangen`` (replaced by a newer
+version, `replaced_by` names it) and ``ingetrokken`` (withdrawn, with a reason).
+
+How the pipeline uses this module, per (owner, schooljaar, product)::
+
+    report = change_report_for(outbox, owner, sj, product, result.tables)   # None: first version
+    stage = start_version(outbox, owner, sj, product)                        # fresh folder, has data/
+    ...render xlsx + pdf (with `report`) + data/<stem>.csv into `stage`...
+    outcome = publish_version(outbox, owner, sj, product, stage, meta)       # -> PublishOutcome
+    # on a rendering error: discard_version(stage)   (else the next run cleans it up)
+
+`start_version` and `publish_version` of one stage must run in the same process (the stage is
+kept alive by a lock that process holds).
+
+Guarantees
+- **Whole or nothing.** Every file and `manifest.json` are written into the staging folder, fsynced,
+  verified, then moved into place with one ``os.rename``. A version folder never exists without a
+  complete manifest.json. Manifests and index.html are rewritten with temp file + ``os.replace``.
+- **Reruns are no-ops.** The *content key* is the SHA-256 over the ``data/*.csv`` files (names and
+  bytes, sorted by name), not over xlsx/pdf which carry the aanmaakdatum. If it equals the content
+  key of the actueel version, nothing is written: the staging folder is removed and the outcome is
+  ``unchanged`` with the actueel version. (The actueel manifest keeps its original extract identity.)
+- **Concurrency.** "Decide version number + rename + mark previous + register" runs under an
+  exclusive ``fcntl.flock`` per (owner, schooljaar, product) in ``<outbox>/.locks/``; index.html is
+  written under a lock per owner. The register is SQLite in WAL mode with a busy timeout; every
+  publish/withdraw is one transaction.
+- **Crash recovery.** The folders with a valid manifest.json are the truth. Under the lock, each
+  publish/withdraw first reconciles: leftover manifest temp files are removed; if two versions are
+  marked actueel (a crash between rename and marking the previous one) the older becomes
+  ``vervangen``; register rows are rebuilt from the manifests. Staging folders whose owner process
+  is gone (its lock is free) are removed by the next ``start_version``/``publish_version``.
+  index.html is re-rendered on every publish (written only when its bytes change).
+- **Withdrawal** (`withdraw_version`): the version becomes ``ingetrokken`` with its reason. If it
+  was actueel, the product simply has no actueel version until a new one is published: the
+  previous version is *not* made actueel again.
+- **Change report basis**: the actueel version, or when there is none (it was withdrawn) the newest
+  version that is not ``ingetrokken``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from core.files import fsync_dir, fsync_tree
+from outbox.change_report import compare_tables, content_key, tables_of, write_changes_workbook
+from outbox.index_page import write_index
+from outbox.layout import (ACTUEEL, CHANGES_XLSX, GEPUBLICEERD, INGETROKKEN, MANIFEST, MANIFEST_FORMAT, ONGEWIJZIGD,
+                           STAGING, VERVANGEN, PublishError, Version, check_key, comparison_basis, actueel_version, dump_json,
+                           file_entries, iso, jsonable, key_lock, normalize_version, timestamp_now, product_dir, scan_versions,
+                           verify_version_dir, version_name, version_number, write_manifest)
+from outbox.reconcile import open_register, reconcile_key, row_from_manifest
+from outbox.staging import clean_staging, discard_version, release_stage
+
+# Test seam: a callable invoked with the name of each checkpoint of publish/withdraw
+# ("before_rename", "after_rename", "after_previous_manifest", "after_register",
+# "withdraw_after_manifest"). Tests use it to kill the process at a precise point.
+fault_hook: Callable[[str], None] | None = None
+
+
+@dataclass
+class PublishOutcome:
+    outcome: str                      # GEPUBLICEERD | ONGEWIJZIGD
+    owner: str
+    schooljaar: str
+    product: str
+    version: str                      # the new version, or the actueel one when unchanged
+    path: Path                        # its folder in the outbox
+    previous_version: str | None      # the version marked vervangen by this publish (None if none)
+    content_key: str
+    change_report: list[dict] | None  # None: nothing to compare with (or unchanged)
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def published(self) -> bool:
+        return self.outcome == GEPUBLICEERD
+
+
+
+def checkpoint(point: str) -> None:
+    if fault_hook is not None:
+        fault_hook(point)
+
+
+
+_META_KNOWN = ("period", "stand_per", "aanmaakdatum", "extract", "counts", "swv_naam")
+
+
+def manifest_for(owner: str, schooljaar: str, product: str, version: str, meta: dict, ckey: str,
+                  now: str, previous: str | None, changes: dict | None) -> dict:
+    meta = dict(meta or {})
+    missing = [k for k in ("period", "stand_per", "aanmaakdatum") if meta.get(k) in (None, "")]
+    if missing:
+        raise PublishError(f"meta lacks {', '.join(missing)}")
+    extra = {k: v for k, v in meta.items() if k not in _META_KNOWN}
+    m = {
+        "manifest_format": MANIFEST_FORMAT,
+        "product": product,
+        "swv": owner,
+        "schooljaar": schooljaar,
+        "period": iso(meta["period"]),
+        "stand_per": iso(meta["stand_per"]),
+        "aanmaakdatum": iso(meta["aanmaakdatum"]),
+        "extract": meta.get("extract"),
+        "counts": jsonable(meta.get("counts") or {}),
+        "version": version,
+        "status": ACTUEEL,
+        "reason": None,
+        "replaces": previous,
+        "replaced_by": None,
+        "published_at": now,
+        "status_changed_at": now,
+        "content_key": ckey,
+        "wijzigingen": changes,
+    }
+    if meta.get("swv_naam"):
+        m["swv_naam"] = str(meta["swv_naam"])
+    if extra:
+        m["extra"] = jsonable(extra)
+    return m
+
+
+# ---------------------------------------------------------------------------------------
+# publish
+# ---------------------------------------------------------------------------------------
+def is_staging_folder(outbox: Path, stage: Path) -> bool:
+    return stage.resolve().parent == (Path(outbox) / STAGING).resolve()
+
+
+def check_stage(outbox: Path, stage: Path) -> None:
+    if not is_staging_folder(outbox, stage):
+        raise PublishError(f"{stage} is not a staging folder of {outbox} (use start_version)")
+    if not stage.is_dir():
+        raise PublishError(f"staging folder {stage} does not exist")
+    csvs = sorted((stage / "data").glob("*.csv"))
+    if not csvs:
+        raise PublishError(f"{stage}/data holds no CSV tables")
+    for p in csvs:
+        try:
+            p.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PublishError(f"{p.name} is not UTF-8: {exc}") from None
+    for name in (MANIFEST, CHANGES_XLSX):
+        if (stage / name).exists():
+            raise PublishError(f"{name} is written by publish_version; the renderer must not write it")
+
+
+def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, stage_dir: Path,
+                    meta: dict, register: Path | None = None) -> PublishOutcome:
+    """Publish the files in `stage_dir` (from `start_version`) as the next version, or do nothing
+    when its CSV content equals the actueel version.
+
+    meta: period (teldatum or schooljaar), stand_per, aanmaakdatum (dates or ISO strings),
+    extract (the extract's sha256 identity), counts (dict summary); optional swv_naam; any other
+    keys go to manifest["extra"].
+    """
+    outbox = Path(outbox)
+    stage = Path(stage_dir)
+    check_key(owner, schooljaar, product)
+    renamed = False
+    try:
+        check_stage(outbox, stage)
+        clean_staging(outbox)
+        ckey = content_key(stage / "data")
+        with key_lock(outbox, owner, schooljaar, product):
+            with open_register(outbox, register) as reg:
+                reconcile_key(outbox, owner, schooljaar, product, reg)
+                versions = scan_versions(outbox, owner, schooljaar, product)
+                current = actueel_version(versions)
+                if current is not None and current.manifest["content_key"] == ckey:
+                    discard_version(stage)
+                    write_index(outbox, owner)
+                    return PublishOutcome(ONGEWIJZIGD, owner, schooljaar, product, current.name,
+                                          current.path, None, ckey, None, current.manifest)
+
+                name = version_name(max((v.number for v in versions), default=0) + 1)
+                basis = comparison_basis(versions)
+                report = changes = None
+                if basis is not None:
+                    report, details = compare_tables(tables_of(basis.path / "data"),
+                                                     tables_of(stage / "data"), basis.name)
+                    write_changes_workbook(stage / CHANGES_XLSX, report, details, basis.name, name)
+                    changes = {"vergeleken_met": basis.name, "bestand": CHANGES_XLSX, "tabellen": report}
+                now = timestamp_now()
+                manifest = manifest_for(owner, schooljaar, product, name, meta, ckey, now,
+                                         current.name if current else None, changes)
+                manifest["files"] = file_entries(stage)
+                (stage / MANIFEST).write_bytes(dump_json(manifest))
+                fsync_tree(stage)
+                problems = verify_version_dir(stage)
+                if problems:
+                    raise PublishError("staged version failed verification: " + "; ".join(problems))
+
+                pdir = product_dir(outbox, owner, schooljaar, product)
+                pdir.mkdir(parents=True, exist_ok=True)
+                for d in (outbox, outbox / owner, pdir.parent):
+                    fsync_dir(d)
+                final = pdir / name
+                if final.exists():  # cannot happen under the lock; never merge into a folder
+                    raise PublishError(f"{final} already exists")
+                checkpoint("before_rename")
+                os.rename(stage, final)
+                renamed = True
+                fsync_dir(pdir)
+                release_stage(stage)
+                checkpoint("after_rename")
+
+                if current is not None:
+                    pm = dict(current.manifest)
+                    pm.update(status=VERVANGEN, replaced_by=name, status_changed_at=now)
+                    write_manifest(current.path, pm)
+                    current.manifest = pm
+                    checkpoint("after_previous_manifest")
+                new_v = Version(version_number(name), name, final, manifest)
+                with reg.transaction():
+                    reg.upsert(row_from_manifest(outbox, new_v))
+                    if current is not None:
+                        reg.upsert(row_from_manifest(outbox, current))
+                checkpoint("after_register")
+            write_index(outbox, owner)
+        return PublishOutcome(GEPUBLICEERD, owner, schooljaar, product, name, final,
+                              current.name if current else None, ckey, report, manifest)
+    except BaseException:
+        if not renamed and is_staging_folder(outbox, stage):
+            discard_version(stage)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+# withdraw
+# ---------------------------------------------------------------------------------------
+def withdraw_version(outbox: Path, owner: str, schooljaar: str, product: str, version: str,
+                     reason: str, register: Path | None = None) -> dict:
+    """Mark a version `ingetrokken` with `reason` (manifest, register, index.html).
+
+    A withdrawn actueel version leaves the product without an actueel version until a new one is
+    published; earlier versions stay `vervangen`. Withdrawing again updates the reason.
+    Raises FileNotFoundError when the version does not exist. Returns the new manifest.
+    """
+    outbox = Path(outbox)
+    check_key(owner, schooljaar, product)
+    version = normalize_version(version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a withdrawal needs a reason")
+    with key_lock(outbox, owner, schooljaar, product):
+        with open_register(outbox, register) as reg:
+            reconcile_key(outbox, owner, schooljaar, product, reg)
+            found = [v for v in scan_versions(outbox, owner, schooljaar, product)
+                     if v.name == version and v.manifest]
+            if not found:
+                raise FileNotFoundError(f"{owner}/{schooljaar}/{product}/{version} is not published")
+            v = found[0]
+            if v.manifest["status"] != INGETROKKEN or v.manifest.get("reason") != reason:
+                m = dict(v.manifest)
+                m.update(status=INGETROKKEN, reason=reason, status_changed_at=timestamp_now())
+                write_manifest(v.path, m)
+                v.manifest = m
+                checkpoint("withdraw_after_manifest")
+                with reg.transaction():
+                    reg.upsert(row_from_manifest(outbox, v))
+        write_index(outbox, owner)
+    return v.manifest
+

@@ -1,0 +1,106 @@
+"""Disk and register in agreement: the manifests are the truth, the register is rebuilt from them
+(after a crash between the rename of a version folder and the register update), and crash
+leftovers are repaired (temp files of a manifest rewrite; two versions marked actueel)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.files import TMP_NAME
+from outbox.index_page import write_index
+from outbox.layout import (ACTUEEL, VERVANGEN, Version, key_lock, owner_names, product_keys, scan_versions,
+                           write_manifest)
+from outbox.register import COLUMNS as REGISTER_COLUMNS
+from outbox.register import Register, register_path_for
+
+
+def outbox_id(outbox: Path) -> str:
+    return str(Path(outbox).resolve())
+
+
+def open_register(outbox: Path, register: Path | None = None) -> Register:
+    """The register of `outbox`: the file `register` (Settings.register_path), else the outbox's own."""
+    return Register(register_path_for(Path(outbox), register))
+
+
+def row_from_manifest(outbox: Path, v: Version) -> dict:
+    m = v.manifest or {}
+    row = {
+        "outbox": outbox_id(outbox),
+        "owner": v.path.parent.parent.parent.name,
+        "schooljaar": v.path.parent.parent.name,
+        "product": v.path.parent.name,
+        "version": v.name,
+        "version_no": v.number,
+        "status": m.get("status"),
+        "reason": m.get("reason"),
+        "replaced_by": m.get("replaced_by"),
+        "period": m.get("period"),
+        "stand_per": m.get("stand_per"),
+        "aanmaakdatum": m.get("aanmaakdatum"),
+        "extract": m.get("extract"),
+        "content_key": m.get("content_key"),
+        "published_at": m.get("published_at"),
+        "status_changed_at": m.get("status_changed_at"),
+        "path": v.path.relative_to(Path(outbox)).as_posix(),
+    }
+    return {c: (None if row[c] is None else (row[c] if c == "version_no" else str(row[c])))
+            for c in REGISTER_COLUMNS}
+
+
+def register_diff(outbox: Path, versions: list[Version], reg_rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """(rows to upsert, versions to delete) that make the register equal to the manifests."""
+    disk = {v.name: row_from_manifest(outbox, v) for v in versions if v.manifest}
+    have = {r["version"]: {c: r.get(c) for c in REGISTER_COLUMNS} for r in reg_rows}
+    upserts = [row for name, row in sorted(disk.items()) if have.get(name) != row]
+    deletes = sorted(name for name in have if name not in disk)
+    return upserts, deletes
+
+
+def reconcile_key(outbox: Path, owner: str, schooljaar: str, product: str, reg: Register) -> list[str]:
+    """Make disk and register agree for one key (call under its lock). Returns what was fixed."""
+    fixes: list[str] = []
+    versions = scan_versions(outbox, owner, schooljaar, product)
+    for v in versions:  # temp files of an interrupted manifest rewrite
+        for tmp in v.path.iterdir():
+            if TMP_NAME.match(tmp.name) and tmp.is_file():
+                tmp.unlink(missing_ok=True)
+                fixes.append(f"{owner}/{schooljaar}/{product}/{v.name}: removed leftover {tmp.name}")
+    actueel = [v for v in versions if v.manifest and v.manifest["status"] == ACTUEEL]
+    if len(actueel) > 1:  # crash between rename and marking the previous version
+        top = actueel[-1]
+        for v in actueel[:-1]:
+            m = dict(v.manifest)
+            m.update(status=VERVANGEN, replaced_by=top.name,
+                     status_changed_at=top.manifest.get("published_at"))
+            write_manifest(v.path, m)
+            v.manifest = m
+            fixes.append(f"{owner}/{schooljaar}/{product}/{v.name}: actueel -> vervangen (door {top.name})")
+    reg_rows = reg.rows(outbox_id(outbox), owner, schooljaar, product)
+    upserts, deletes = register_diff(outbox, versions, reg_rows)
+    if upserts or deletes:
+        with reg.transaction():
+            for row in upserts:
+                reg.upsert(row)
+            for name in deletes:
+                reg.delete(outbox_id(outbox), owner, schooljaar, product, name)
+        fixes += [f"{owner}/{schooljaar}/{product}/{r['version']}: register row set from manifest" for r in upserts]
+        fixes += [f"{owner}/{schooljaar}/{product}/{n}: register row without folder removed" for n in deletes]
+    return fixes
+
+
+def reconcile_register(outbox: Path, register: Path | None = None) -> list[str]:
+    """Rebuild the register from the manifests of the whole outbox (each key under its lock),
+    repair crash leftovers, and re-render every owner's index.html. Returns the fixes made."""
+    outbox = Path(outbox)
+    fixes: list[str] = []
+    with open_register(outbox, register) as reg:
+        keys = set(product_keys(outbox))
+        keys |= {(r["owner"], r["schooljaar"], r["product"]) for r in reg.rows(outbox_id(outbox))}
+        for owner, sj, product in sorted(keys):
+            with key_lock(outbox, owner, sj, product):
+                fixes += reconcile_key(outbox, owner, sj, product, reg)
+    for owner in owner_names(outbox):
+        if write_index(outbox, owner):
+            fixes.append(f"{owner}/index.html re-rendered")
+    return fixes
+
