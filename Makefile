@@ -18,9 +18,17 @@ lock: setup
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra lock --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu --annotation-style line -o constraints.txt
 
-# Optional system libraries: HarfBuzz-Subset makes PDFs faster, poppler-utils gives pdftoppm.
-# Best effort: the product works without them.
+# System packages, installed when missing (as root, with apt-get): PostgreSQL for the integration
+# tests' Prefect server (required by `make test`); HarfBuzz-Subset (faster PDFs) and poppler-utils
+# (pdftoppm) are optional: the product works without them.
 system-packages:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 \
+				|| { echo "could not install postgresql (apt-get)"; exit 1; }; \
+			service postgresql stop >/dev/null 2>&1 || true; \
+		else echo "PostgreSQL (initdb) is missing: install the postgresql package"; exit 1; fi; \
+	fi
 	-@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && ! ldconfig -p | grep -q libharfbuzz-subset \
 		&& (apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq libharfbuzz-subset0 poppler-utils >/dev/null 2>&1) || true
 

@@ -1,1 +1,2 @@
-"""The bottom of the house: settings that everything may import and that import nothing of ours."""
+"""The bottom of the house: configuration (settings) and plumbing (dates, file safety) that
+everything may import and that import nothing of ours."""

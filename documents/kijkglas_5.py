@@ -25,27 +25,8 @@ CAPTIONS = {
 SHEETS = {"k5_inkomend": "Gestart op sbao uit ander SWV", "k5_uitgaand": "Overgestapt naar sbao elders"}
 
 
-def k2_filenames(swv_code: str) -> dict[str, str]:
-    return {"xlsx": f"kijkglas-2_{swv_code}.xlsx", "pdf": f"kijkglas-2_{swv_code}.pdf"}
-
-
-def k3_openbaar_filenames() -> dict[str, str]:
-    return {**{f"k3{p}_{s}": f"kijkglas-3{p}-{s}.xlsx" for p in "ab" for s in ("po", "vo")},
-            "pdf": "kijkglas-3.pdf"}
-
-
-def k3_filenames(swv_code: str) -> dict[str, str]:
-    return {"xlsx": f"kijkglas-3_{swv_code}.xlsx", "pdf": f"kijkglas-3_{swv_code}.pdf"}
-
-
-def k4_filenames(swv_code: str) -> dict[str, str]:
-    return {"xlsx": f"kijkglas-4_{swv_code}.xlsx", "pdf": f"kijkglas-4_{swv_code}.pdf"}
-
-
 def filenames(swv_code: str) -> dict[str, str]:
     return {"xlsx": f"kijkglas-5_{swv_code}.xlsx", "pdf": f"kijkglas-5_{swv_code}.pdf"}
-
-
 
 
 def _k5_block(frame: pd.DataFrame | None, partner_col: str, partner_label: str) -> dict:

@@ -1,4 +1,9 @@
-"""The production day and the backfill of a whole schooljaar, driven by the calendar (data)."""
+"""The production day and the backfill of a whole schooljaar, driven by the calendar (data).
+
+Run from a deployment (a worker, `kijkglas serve`), their productions become runs of the product
+deployments that every worker of the pool can take (flows/dispatch.py). Called directly (the CLI,
+the demo) they run the productions here, in date order; the outbox comes out the same.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,6 +11,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
+from flows import dispatch
 from flows.kijkglazen import product_runner
 from production import kalender
 
@@ -20,6 +26,8 @@ def productie(datum: date, extracts: str = "extracts", outbox: str = "outbox", s
     if kalender.newest_extract_on(Path(extracts), datum) is None:
         log.warning("geen extract met stand per op of voor %s in %s: niets te doen", datum, extracts)
         return []
+    if dispatch.on_a_deployment() and not dask_address:
+        return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
     outcomes = []
     for p in plan:
         outcomes += product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address)
@@ -29,10 +37,13 @@ def productie(datum: date, extracts: str = "extracts", outbox: str = "outbox", s
 @flow(name="backfill", flow_run_name="backfill-{schooljaar}")
 def backfill(schooljaar: str, extracts: str = "extracts", outbox: str = "outbox", producten: list[str] | None = None,
              swv: list[str] | None = None, dask_address: str | None = None) -> list[dict]:
-    """Every production day of the schooljaar in date order. Safe to run again: a production on the
-    same data publishes nothing, and an older extract never replaces a newer version."""
+    """Every production of the schooljaar, in date order per product. Safe to run again: a
+    production on the same data publishes nothing, and an older extract never replaces a newer version."""
+    plan = kalender.production_dates(schooljaar, kalender.load_kalender(), producten)
+    if dispatch.on_a_deployment() and not dask_address:
+        return dispatch.dispatch(kalender.with_extracts(plan, Path(extracts)), extracts, outbox, swv,
+                                 f"backfill-{schooljaar}")
     outcomes = []
-    days = sorted({p.datum for p in kalender.production_dates(schooljaar, kalender.load_kalender(), producten)})
-    for d in days:
+    for d in sorted({p.datum for p in plan}):
         outcomes += productie(d, extracts, outbox, swv, producten, dask_address)
     return outcomes

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, get_run_logger, unmapped
+from prefect import flow, get_client, get_run_logger, unmapped
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run as runtime_flow_run
 
 from core.settings import load_settings
@@ -43,6 +45,19 @@ def _run_name() -> str:
     return f"{p['product']}-{_schooljaar(p['product'], p.get('schooljaar'), p.get('productiedatum'))}"
 
 
+def publishing_slot(product: str, schooljaar: str):
+    """The one slot of the product and schooljaar's concurrency limit (made on first use): two
+    productions of one product and period never publish at the same time, on any worker. The
+    outbox's own locks stay the last line of defence."""
+    name = kalender.concurrency_name(product, schooljaar)
+    with get_client(sync_client=True) as client:
+        try:
+            client.upsert_global_concurrency_limit_by_name(name, limit=1)
+        except ObjectAlreadyExists:  # another production made it a moment ago
+            pass
+    return concurrency(name, occupy=1, strict=True)
+
+
 @flow(name="kijkglas-productie-product", flow_run_name=_run_name)
 def produce_product(product: str, schooljaar: str | None, extract: str, outbox: str,
                     swv: list[str] | None = None, productiedatum: date | None = None,
@@ -56,10 +71,11 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
     log.info("%s %s op extract %s (productiedatum %s)", product, schooljaar, extract_dir, datum)
     ex = validate_extract(extract_dir, outbox)
     production = compute_product(product, ex, schooljaar, datum, swv, settings)
-    todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
-    futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
-                            unmapped(dask_address is None))
-    outcomes += futures.result()
+    with publishing_slot(product, schooljaar):
+        todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
+        futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
+                                    unmapped(dask_address is None))
+        outcomes += futures.result()
     report_production(production, outcomes, ex.stand_per, outbox)
     log.info("%s %s: %d gepubliceerd, %d ongewijzigd, %d overgeslagen; outbox %s", product, schooljaar,
              *(sum(o.outcome == kind for o in outcomes) for kind in (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)), outbox)

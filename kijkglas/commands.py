@@ -16,8 +16,18 @@ from schemas.validate import InvalidExtractError
 from tasks.common import ReconciliationError
 
 
-def _date(text: str | None) -> date:
-    return date.fromisoformat(text) if text else date.today()
+def _date(text: str | None, option: str) -> date:
+    """The date an option gives (YYYY-MM-DD), today when empty; ValueError naming the option."""
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option} {text!r} is geen datum (JJJJ-MM-DD)") from None
+
+
+def _not_an_outbox(outbox: Path) -> str:
+    return f"Outbox {outbox} bestaat niet." if not outbox.exists() else f"Outbox {outbox} is geen map."
 
 
 def _summary(outcomes: list, outbox: Path) -> None:
@@ -39,7 +49,7 @@ def _guarded(fn):
         print(f"extract afgekeurd, niets gepubliceerd:\n{exc}", file=sys.stderr)
     except ReconciliationError as exc:
         print(f"reconciliatie mislukt, niets gepubliceerd:\n{exc}", file=sys.stderr)
-    except (FileNotFoundError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # a missing or unusable path, a malformed value
         print(f"fout: {exc}", file=sys.stderr)
     return None
 
@@ -50,15 +60,16 @@ def cli_generate(args, settings: Settings) -> int:
 
 
 def cli_produce(args, settings: Settings) -> int:
-    datum = _date(args.productiedatum)
     if args.no_prefect:
         from production.steps import run_production
         outcomes = _guarded(lambda: run_production(args.product, args.extract, args.outbox, args.schooljaar,
-                                                   datum, args.swv, settings=settings))
+                                                   _date(args.productiedatum, "--productiedatum"), args.swv,
+                                                   settings=settings))
     else:
         from flows.kijkglazen import product_runner
         outcomes = _guarded(lambda: product_runner(args.dask_address)(
-            args.product, args.schooljaar, str(args.extract), str(args.outbox), args.swv, datum, args.dask_address))
+            args.product, args.schooljaar, str(args.extract), str(args.outbox), args.swv,
+            _date(args.productiedatum, "--productiedatum"), args.dask_address))
     if outcomes is None:
         return 1
     _summary(outcomes, args.outbox)
@@ -67,7 +78,7 @@ def cli_produce(args, settings: Settings) -> int:
 
 def cli_run(args, settings: Settings) -> int:
     from flows.kalender import productie
-    outcomes = _guarded(lambda: productie(_date(args.date), str(args.extracts), str(args.outbox), args.swv, None,
+    outcomes = _guarded(lambda: productie(_date(args.date, "--date"), str(args.extracts), str(args.outbox), args.swv, None,
                                           args.dask_address))
     if outcomes is None:
         return 1
@@ -152,7 +163,7 @@ def cli_status(args, settings: Settings) -> int:
     from outbox.status import current_versions
     outbox = Path(args.outbox)
     if not outbox.is_dir():
-        print(f"Outbox {outbox} bestaat niet.", file=sys.stderr)
+        print(_not_an_outbox(outbox), file=sys.stderr)
         return 1
     df = current_versions(outbox, args.swv or None, register=settings.register_path)
     if df.empty:
@@ -175,7 +186,12 @@ def cli_status(args, settings: Settings) -> int:
 def cli_withdraw(args, settings: Settings) -> int:
     from outbox.publish import withdraw_version
     outbox = Path(args.outbox)
-    version = normalize_version(args.version)
+    if not outbox.is_dir():
+        print(_not_an_outbox(outbox), file=sys.stderr)
+        return 1
+    version = _guarded(lambda: normalize_version(args.version))
+    if version is None:
+        return 1
     owners = args.swv or owner_names(outbox)
     done = 0
     for owner in owners:

@@ -32,7 +32,7 @@ Guarantees
 - **Reruns are no-ops.** The *content key* is the SHA-256 over the ``data/*.csv`` files (names and
   bytes, sorted by name), not over xlsx/pdf which carry the aanmaakdatum. If it equals the content
   key of the actueel version, nothing is written: the staging folder is removed and the outcome is
-  ``unchanged`` with the actueel version. (The actueel manifest keeps its original extract identity.)
+  ``ongewijzigd`` with the actueel version. (The actueel manifest keeps its original extract identity.)
 - **Concurrency.** "Decide version number + rename + mark previous + register" runs under an
   exclusive ``fcntl.flock`` per (owner, schooljaar, product) in ``<outbox>/.locks/``; index.html is
   written under a lock per owner. The register is SQLite in WAL mode with a busy timeout; every

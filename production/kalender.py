@@ -94,3 +94,23 @@ def newest_extract_on(folder: Path, d: date) -> Path | None:
     """The newest extract whose stand per is on or before d (ties: the last folder name)."""
     eligible = [p for sp, p in list_extracts(folder) if sp <= d]
     return eligible[-1] if eligible else None
+
+
+def with_extracts(productions: list[Productie], extracts: Path) -> list[Productie]:
+    """The productions that have an extract to run on (stand per on or before their date)."""
+    return [p for p in productions if newest_extract_on(Path(extracts), p.datum) is not None]
+
+
+def chains(productions: list[Productie]) -> list[list[Productie]]:
+    """The productions per product and schooljaar, each chain in date order: its versions follow
+    one another, so a chain runs one production at a time; different chains may run side by side."""
+    out: dict[tuple[str, str], list[Productie]] = {}
+    for p in sorted(productions, key=lambda x: (x.datum, x.product)):
+        out.setdefault((p.product, p.schooljaar), []).append(p)
+    return list(out.values())
+
+
+def concurrency_name(product: str, schooljaar: str) -> str:
+    """The Prefect concurrency limit (1 slot) that keeps two productions of one product and
+    schooljaar from publishing at the same time."""
+    return f"kijkglas-publicatie-{product}-{schooljaar}"

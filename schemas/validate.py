@@ -3,7 +3,7 @@
 `validate_extract` runs the per-table pandera models of `schemas.models` (lazily: every
 failure, not the first) plus the rules between tables, and returns one frame of failures
 `table, column, rule, row, value` (row = 1-based data row in the file). `write_report` turns it
-into `validatie.csv` + `validatie.txt`; `cli_validate` is `kijkglas validate`;
+into `validatie.csv` + `validatie.txt`; `check_extract_folder` is what `kijkglas validate` reports;
 `load_valid_extract` is what the pipeline uses so that bad input publishes nothing.
 
 Everything here is vectorised: the national extract (~2.5 M leerlingen, ~3.5 M inschrijvingen)

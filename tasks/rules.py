@@ -26,8 +26,8 @@ LEEFTIJDEN = ["<8", "8+"]
 # --- Time -------------------------------------------------------------------------------
 
 def schooljaar_start_year(schooljaar: str) -> int:
-    first, second = schooljaar.split("-")
-    if int(second) != int(first) + 1:
+    first, _, second = str(schooljaar).partition("-")
+    if not (first.isdigit() and second.isdigit()) or int(second) != int(first) + 1:
         raise ValueError(f"schooljaar {schooljaar!r} is not of the form 2024-2025")
     return int(first)
 

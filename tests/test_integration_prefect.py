@@ -1,8 +1,9 @@
-"""Integration: a real Prefect server whose own scheduler turns the deployed calendar into
-Scheduled runs, a process work pool with a real worker deploying from deployments/prefect.yaml,
-and the per-SWV fan-out on a real Dask cluster of two processes. A server or worker that logs an
-ERROR fails the module.
-Slow (about a minute): `pytest -m "not integration"` leaves it out."""
+"""Integration: a real Prefect server on a throwaway PostgreSQL cluster, with the API's
+authentication on; its own scheduler turns the deployed calendar into Scheduled runs; a process
+work pool with two real workers deploying from deployments/prefect.yaml; a backfill deployment
+whose productions spread over both workers; and the per-SWV fan-out on a real Dask cluster of two
+processes. A server or worker that logs an ERROR fails the module.
+Slow (a few minutes): `pytest -m "not integration"` leaves it out."""
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from core.settings import Settings
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -22,8 +23,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.settings import Settings
 from deployments.definitions import load_calendar
+from kijkglas.synthetic import generate_series
+from outbox.status import check_outbox_integrity
 from tests import handleiding_k1 as h
+from tests.postgres import postgres_cluster
 from tests.test_deployments import calendar_moments
 
 pytestmark = pytest.mark.integration
@@ -33,6 +38,9 @@ PREFECT = str(Path(sys.executable).parent / "prefect")
 STAND_PER = "2024-12-06"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SWVS = sorted([h.S, h.OTHER, h.VO])
+# The server's API authentication (Prefect's basic auth string); clients and workers carry it.
+AUTH = "kijkglas:integratie-" + os.urandom(8).hex()
+WORKERS = ("werker-1", "werker-2")
 
 
 def _free_port() -> int:
@@ -84,8 +92,8 @@ def _stop(proc: subprocess.Popen | None, grace: float = 10) -> None:
 @contextmanager
 def _api(url: str):
     """Talk to this server from the test process (whatever the session harness set)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-    with temporary_settings({PREFECT_API_URL: url}):
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+    with temporary_settings({PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: AUTH}):
         yield
 
 
@@ -107,41 +115,46 @@ SCHEDULER_ENV = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`prefect server start` on a free port, with its own PREFECT_HOME and SQLite database.
+    """`prefect server start` on a free port, with its own PREFECT_HOME, on a throwaway PostgreSQL
+    cluster (SQLite refuses concurrent writers: "database is locked"), the API's authentication on.
     Yields (api_url, env for clients and workers, log folder). Fails when the server logged an ERROR."""
     tmp = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ,
            "PREFECT_HOME": str(tmp / "home"),
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp / 'prefect.db'}",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false", "DO_NOT_TRACK": "1",
-           # SQLite's busy wait (default 10 s) is too short when a production's task runs report
-           # on 2 busy cores: the worker heartbeat then fails with "database is locked" (README)
            "PREFECT_SERVER_DATABASE_TIMEOUT": "60"}
     log = tmp / "server.log"
+    with postgres_cluster() as database, _serving(tmp, env, database, port, url, log) as served:
+        yield served
+    assert_no_error_lines(log)
+
+
+@contextmanager
+def _serving(tmp: Path, env: dict, database: str, port: int, url: str, log: Path):
     proc = None
     try:
         with open(log, "wb") as out:
             proc = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                    cwd=tmp, env={**env, **SCHEDULER_ENV}, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+                                    cwd=tmp, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                    env={**env, **SCHEDULER_ENV, "PREFECT_API_DATABASE_CONNECTION_URL": database,
+                                         "PREFECT_SERVER_API_AUTH_STRING": AUTH})
         deadline = time.monotonic() + 90
         while not _healthy(url):
             assert proc.poll() is None, f"server exited:\n{_tail(log)}"
             assert time.monotonic() < deadline, f"server not healthy after 90 s:\n{_tail(log)}"
             time.sleep(0.5)
-        yield url, {**env, "PREFECT_API_URL": url}, tmp
+        yield url, {**env, "PREFECT_API_URL": url, "PREFECT_API_AUTH_STRING": AUTH}, tmp
     finally:
         _stop(proc)
-    assert_no_error_lines(log)
 
 
 @pytest.fixture(scope="module")
 def deployed(server):
-    """The `kijkglas` process pool, a worker in the project root, and `prefect deploy --all` of
-    deployments/prefect.yaml. Yields (the moment just before the deploy, the worker's log).
-    Fails when the worker logged an ERROR."""
+    """The `kijkglas` process pool, two workers in the project root (two runs at a time each), and
+    `prefect deploy --all` of deployments/prefect.yaml. Yields (the moment just before the deploy,
+    the workers' logs by name). Fails when a worker logged an ERROR."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.workers.process import ProcessWorker
@@ -150,21 +163,24 @@ def deployed(server):
     with _api(url), get_client(sync_client=True) as client:
         client.create_work_pool(WorkPoolCreate(name="kijkglas", type="process",
                                                base_job_template=ProcessWorker.get_default_base_job_template()))
-    worker, worker_log = None, logs / "worker.log"
+    workers, worker_logs = [], {name: logs / f"{name}.log" for name in WORKERS}
     try:
-        with open(worker_log, "wb") as out:  # started first: it warms up while the deploy runs
-            worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "kijkglas", "--type", "process"],
-                                      cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                      env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1",
-                                           "PREFECT_WORKER_PREFETCH_SECONDS": "0"})
+        for name, log in worker_logs.items():  # started first: they warm up while the deploy runs
+            with open(log, "wb") as out:
+                workers.append(subprocess.Popen(
+                    [PREFECT, "worker", "start", "--pool", "kijkglas", "--type", "process", "--name", name,
+                     "--limit", "2"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                    env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "0"}))
         deployed_at = datetime.now(timezone.utc)
         deploy = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
         assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-3000:]
-        yield deployed_at, worker_log
+        yield deployed_at, worker_logs
     finally:
-        _stop(worker)
-    assert_no_error_lines(worker_log)
+        for w in workers:
+            _stop(w)
+    for log in worker_logs.values():
+        assert_no_error_lines(log)
 
 
 def test_deploy_registers_every_deployment(server, deployed):
@@ -229,7 +245,8 @@ def test_a_scheduled_run_falls_due_and_a_worker_publishes_it(server, deployed, e
     from prefect.states import Scheduled
 
     url, _, _ = server
-    _, worker_log = deployed
+    _, worker_logs = deployed
+    worker_log = "\n".join(_tail(log) for log in worker_logs.values())
     outbox = tmp_path / "outbox"
     due = datetime.now(timezone.utc) + timedelta(seconds=5)
     with _api(url), get_client(sync_client=True) as client:
@@ -240,10 +257,10 @@ def test_a_scheduled_run_falls_due_and_a_worker_publishes_it(server, deployed, e
                         "productiedatum": "2024-12-10"})
         deadline = time.monotonic() + 180
         while not (state := client.read_flow_run(run.id).state).is_final():
-            assert time.monotonic() < deadline, f"{state}\n{_tail(worker_log)}"
+            assert time.monotonic() < deadline, f"{state}\n{worker_log}"
             time.sleep(1)
         started = client.read_flow_run(run.id).start_time
-    assert state.is_completed(), f"{state}\n{_tail(worker_log)}"
+    assert state.is_completed(), f"{state}\n{worker_log}"
     assert started >= due
     for swv in SWVS:
         manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
@@ -266,6 +283,7 @@ def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
 
     url, _, _ = server
     monkeypatch.setenv("PREFECT_API_URL", url)  # the Dask worker processes report to the same server
+    monkeypatch.setenv("PREFECT_API_AUTH_STRING", AUTH)
     dask_outbox, local_outbox = tmp_path / "dask", tmp_path / "local"
     with _api(url), LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                  dashboard_address=None) as cluster:
@@ -279,3 +297,70 @@ def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
     dask_csvs, local_csvs = _csv_bytes(dask_outbox), _csv_bytes(local_outbox)
     assert {p.split("/")[0] for p in dask_csvs} == set(SWVS)
     assert dask_csvs == local_csvs
+
+
+def test_an_anonymous_caller_is_refused(server):
+    url, _, _ = server
+    request = urllib.request.Request(f"{url}/deployments/filter", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    assert _healthy(url)  # the health probe stays open (load balancers, k8s)
+
+
+# Three chains (Kijkglas 3 and 4 in April, 5 in October) dispatched at once: with the backfill itself
+# in one of the four slots, one worker alone cannot take them all, so both must work. (Each child
+# run is a fresh process of ~25 s here; the chains' date order is tested in tests/test_kalender.py.)
+SPREAD_PRODUCTS = ["kijkglas-3", "kijkglas-4", "kijkglas-5"]
+
+
+def _submitted(log: Path) -> set[str]:
+    """The flow runs a worker took (its own log line for each)."""
+    return set(re.findall(r"submitting flow run '([0-9a-f-]{36})'", log.read_text(errors="replace")))
+
+
+def _all_csvs(outbox: Path) -> dict[str, bytes]:
+    return {p.relative_to(outbox).as_posix(): p.read_bytes()
+            for p in sorted(outbox.glob("*/*/*/v*/data/*.csv"))}
+
+
+def test_a_backfill_deployment_spreads_over_both_workers(server, deployed, tmp_path):
+    """The backfill deployment for the small series: each production a run of its product's
+    deployment, taken by either worker; the outbox is sound and its CSV tables equal those of a
+    backfill run in one process."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    from flows.kalender import backfill
+
+    url, _, _ = server
+    _, worker_logs = deployed
+    series, spread, local = tmp_path / "extracts", tmp_path / "verspreid", tmp_path / "lokaal"
+    generate_series(profile="small", schooljaar="2024-2025", out=series, seed=1)
+    taken_before = {name: _submitted(log) for name, log in worker_logs.items()}
+    started = time.monotonic()
+    with _api(url), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("backfill/backfill")
+        run = client.create_flow_run_from_deployment(deployment.id, parameters={
+            "schooljaar": "2024-2025", "extracts": str(series), "outbox": str(spread), "producten": SPREAD_PRODUCTS})
+        deadline = time.monotonic() + 600
+        while not (state := client.read_flow_run(run.id).state).is_final():
+            assert time.monotonic() < deadline, f"{state}\n" + "\n".join(_tail(log) for log in worker_logs.values())
+            time.sleep(2)
+        wall = time.monotonic() - started
+        assert state.is_completed(), f"{state}\n" + "\n".join(_tail(log) for log in worker_logs.values())
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+    productions = {str(c.id) for c in children if c.deployment_id is not None}
+    assert len(productions) == 3  # K3 and K4 in April, K5 in October
+    taken = {name: (_submitted(log) - taken_before[name]) & productions for name, log in worker_logs.items()}
+    print(f"\nbackfill on two workers: {wall:.0f} s; productions per worker: "
+          + ", ".join(f"{name} {len(ids)}" for name, ids in taken.items()))
+    assert all(taken.values()), taken  # both workers ran productions
+    assert set().union(*taken.values()) == productions
+
+    assert check_outbox_integrity(spread) == []
+    with _api(url):
+        backfill("2024-2025", str(series), str(local), producten=SPREAD_PRODUCTS)
+    assert _all_csvs(spread) == _all_csvs(local) and _all_csvs(spread)

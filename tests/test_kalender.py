@@ -42,3 +42,24 @@ def test_newest_extract_on(tmp_path):
     assert k.newest_extract_on(tmp_path, date(2024, 11, 10)).name == "2024-11-06"
     assert k.newest_extract_on(tmp_path, date(2024, 11, 11)).name == "2024-11-11"
     assert k.newest_extract_on(tmp_path, date(2024, 10, 5)) is None
+
+
+def test_chains_keep_each_product_and_schooljaar_in_date_order():
+    plan = k.production_dates("2024-2025", k.load_kalender(), ["kijkglas-1", "kijkglas-2", "kijkglas-5"])
+    chains = k.chains(plan)
+    assert [(c[0].product, c[0].schooljaar) for c in chains] == [
+        ("kijkglas-1", "2024-2025"), ("kijkglas-2", "2024-2025"), ("kijkglas-5", "2023-2024")]
+    assert [p.datum.month for p in chains[0]] == [8, 9, 10, 11, 12]
+    assert [p.datum.month for p in chains[1]] == [8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7]
+    assert sum(len(c) for c in chains) == len(plan)
+
+
+def test_only_productions_with_an_extract_are_planned(tmp_path):
+    (tmp_path / "2024-10-06").mkdir()
+    (tmp_path / "2024-10-06" / "extract.json").write_text('{"stand_per": "2024-10-06"}')
+    plan = k.production_dates("2024-2025", k.load_kalender(), ["kijkglas-1"])
+    assert [p.datum.month for p in k.with_extracts(plan, tmp_path)] == [10, 11, 12]
+
+
+def test_one_concurrency_limit_per_product_and_schooljaar():
+    assert k.concurrency_name("kijkglas-1", "2024-2025") == "kijkglas-publicatie-kijkglas-1-2024-2025"

@@ -1,4 +1,4 @@
-"""Documents of Kijkglas 2–5 (tasks/documents/kijkglas_2.py … kijkglas_5.py), rendered from the hand-made extracts of
+"""Documents of Kijkglas 2–5 (documents/kijkglas_2.py … kijkglas_5.py), rendered from the hand-made extracts of
 tests/test_kijkglas_2_3.py and tests/test_kijkglas_4_5.py and read back (fast, no Prefect)."""
 from __future__ import annotations
 
