@@ -3,7 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages bench lock
+.PHONY: demo test setup system-packages bench bench-workers lock
 
 # Every package at the version in constraints.txt: the set the suite was run with.
 $(BIN)/kijkglas: pyproject.toml constraints.txt
@@ -44,3 +44,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/bench_foundation.py
 	$(BIN)/python bench/bench_kijkglas.py
+
+# A backfill of the small series spread over one worker, then two (PostgreSQL-backed server).
+bench-workers: setup
+	$(BIN)/python bench/bench_workers.py

@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 from flows import dispatch
 from flows.kijkglazen import product_runner
 from production import kalender
+from production.refusals import ProductionsFailed
 
 
 @flow(name="productie", flow_run_name="productie-{datum}")
@@ -28,9 +29,17 @@ def productie(datum: date, extracts: str = "extracts", outbox: str = "outbox", s
         return []
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
-    outcomes = []
-    for p in plan:
-        outcomes += product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address)
+    outcomes, failed = [], []
+    for p in plan:  # a product that fails does not stop the day's other products
+        state = product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
+                                             return_state=True)
+        result = state.result(raise_on_failure=False)
+        if state.is_completed():
+            outcomes += result
+        else:
+            failed.append(f"{p.product} {p.schooljaar} op {datum:%d-%m-%Y}: {result}")
+    if failed:
+        raise ProductionsFailed(failed)
     return outcomes
 
 
@@ -43,7 +52,14 @@ def backfill(schooljaar: str, extracts: str = "extracts", outbox: str = "outbox"
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(kalender.with_extracts(plan, Path(extracts)), extracts, outbox, swv,
                                  f"backfill-{schooljaar}")
-    outcomes = []
-    for d in sorted({p.datum for p in plan}):
-        outcomes += productie(d, extracts, outbox, swv, producten, dask_address)
+    outcomes, failed = [], []
+    for d in sorted({p.datum for p in plan}):  # a day that fails does not stop the others
+        state = productie(d, extracts, outbox, swv, producten, dask_address, return_state=True)
+        result = state.result(raise_on_failure=False)
+        if state.is_completed():
+            outcomes += result
+        else:
+            failed += result.failed if isinstance(result, ProductionsFailed) else [f"productie {d:%d-%m-%Y}: {result}"]
+    if failed:
+        raise ProductionsFailed(failed)
     return outcomes

@@ -55,7 +55,8 @@ def publishing_slot(product: str, schooljaar: str):
             client.upsert_global_concurrency_limit_by_name(name, limit=1)
         except ObjectAlreadyExists:  # another production made it a moment ago
             pass
-    return concurrency(name, occupy=1, strict=True)
+    # a short lease: when a worker dies holding the slot, the next production gets it within a minute
+    return concurrency(name, occupy=1, strict=True, lease_duration=60)
 
 
 @flow(name="kijkglas-productie-product", flow_run_name=_run_name)

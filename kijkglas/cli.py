@@ -12,7 +12,9 @@ from products.registry import NAMES as PRODUCTS
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.")
+    p = argparse.ArgumentParser(
+        prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.",
+        epilog="Exit codes: 0 klaar; 1 geweigerd of ongeldige gegevens (niets gepubliceerd); 2 verkeerd gebruik.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     g = sub.add_parser("generate", help="write a synthetic source extract (or a monthly series)",
@@ -36,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--schooljaar", required=True)
     pr.add_argument("--extract", required=True, type=Path)
     pr.add_argument("--outbox", required=True, type=Path)
-    pr.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    pr.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     pr.add_argument("--productiedatum", default=None, help="date of the production (default: today)")
     pr.add_argument("--dask-address", default=None, help="run the per-SWV fan-out on this Dask scheduler")
     pr.add_argument("--no-prefect", action="store_true", help="run the plain functions without Prefect")
@@ -46,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--date", required=True)
     r.add_argument("--extracts", required=True, type=Path, help="folder of extracts, one sub-folder per stand per")
     r.add_argument("--outbox", required=True, type=Path)
-    r.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    r.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     r.add_argument("--dask-address", default=None)
 
     b = sub.add_parser("backfill", help="run every production of a schooljaar in date order",
@@ -54,8 +56,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--schooljaar", required=True)
     b.add_argument("--extracts", required=True, type=Path)
     b.add_argument("--outbox", required=True, type=Path)
-    b.add_argument("--product", choices=PRODUCTS, nargs="*", default=None)
-    b.add_argument("--swv", nargs="*", default=None, metavar="CODE")
+    b.add_argument("--product", choices=PRODUCTS, nargs="+", action="extend", default=None, help="alleen deze producten, bv. --product kijkglas-1 kijkglas-2; standaard alle")
+    b.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     b.add_argument("--dask-address", default=None)
 
     s = sub.add_parser("serve", help="serve the calendar's deployments on the local Prefect server",
@@ -66,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="list what is current per SWV",
                         description="List the current (actueel) version of every product per SWV from the register.")
     st.add_argument("--outbox", required=True, type=Path)
-    st.add_argument("--swv", nargs="*", default=None)
+    st.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001")
 
     w = sub.add_parser("withdraw", help="withdraw (intrekken) a published version",
                        description="Mark a published version `ingetrokken` with a reason.")
@@ -75,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--version", required=True)
     w.add_argument("--reason", required=True)
     w.add_argument("--outbox", required=True, type=Path)
-    w.add_argument("--swv", nargs="*", default=None, help="only these SWVs (default: every SWV holding that version)")
+    w.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="only these SWVs, e.g. --swv PO2001 (default: every SWV holding that version)")
 
     a = sub.add_parser("audit", help="check that no SWV folder holds a pupil the rules do not give it",
                        description="Privacy audit of the whole outbox against the extracts its versions were made from.")

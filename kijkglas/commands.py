@@ -11,6 +11,7 @@ from pathlib import Path
 from core.dates import format_datum, format_tijdstip
 from core.settings import Settings
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN, normalize_version, owner_names, product_dir, read_manifest
+from production.refusals import ProductionRefused, ProductionsFailed
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
 from tasks.common import ReconciliationError
@@ -49,6 +50,10 @@ def _guarded(fn):
         print(f"extract afgekeurd, niets gepubliceerd:\n{exc}", file=sys.stderr)
     except ReconciliationError as exc:
         print(f"reconciliatie mislukt, niets gepubliceerd:\n{exc}", file=sys.stderr)
+    except ProductionRefused as exc:
+        print(f"productie geweigerd: {exc}", file=sys.stderr)
+    except ProductionsFailed as exc:
+        print(f"productie(s) {exc}", file=sys.stderr)
     except (OSError, ValueError) as exc:  # a missing or unusable path, a malformed value
         print(f"fout: {exc}", file=sys.stderr)
     return None

@@ -23,6 +23,7 @@ class ProductKalender:
     dag: int
     periode: str
     laatste_datum: date | None
+    eerste_stand_per: str   # begin_schooljaar | peildatum | einde_schooljaar (production/refusals.py)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def load_kalender(path: Path | None = None) -> dict[str, ProductKalender]:
         laatste = p.get("laatste_datum")
         out[product] = ProductKalender(product=product, maanden=tuple(p["maanden"]), dag=int(p["dag"]),
                                        periode=registry.product(product).periode,
-                                       laatste_datum=date.fromisoformat(str(laatste)) if laatste else None)
+                                       laatste_datum=date.fromisoformat(str(laatste)) if laatste else None,
+                                       eerste_stand_per=p["eerste_stand_per"])
     return out
 
 
@@ -114,3 +116,4 @@ def concurrency_name(product: str, schooljaar: str) -> str:
     """The Prefect concurrency limit (1 slot) that keeps two productions of one product and
     schooljaar from publishing at the same time."""
     return f"kijkglas-publicatie-{product}-{schooljaar}"
+

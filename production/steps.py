@@ -22,6 +22,7 @@ from outbox.layout import ONGEWIJZIGD, OPENBAAR, OVERGESLAGEN
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import current_versions
+from production import kalender, refusals
 from products import registry
 from schemas.validate import load_valid_extract
 from tasks.compute import check_swv_codes
@@ -156,7 +157,9 @@ def compute(product: str, extract, schooljaar: str, aanmaakdatum: date, settings
             swv_codes: list[str] | None = None) -> Production:
     """The product's compute function from the registry, for the SWVs named (default: all).
     Raises common.ReconciliationError when a reconciliation fails."""
-    check_swv_codes(extract, swv_codes)
+    refusals.check_period(product, schooljaar, extract.stand_per, aanmaakdatum, kalender.load_kalender())
+    refusals.check_not_empty(product, schooljaar, extract)
+    check_swv_codes(extract, swv_codes, product, registry.product(product).sectoren)
     return registry.product(product).compute(extract, schooljaar, aanmaakdatum, settings, swv_codes)
 
 

@@ -35,6 +35,7 @@ class Product:
     write_documents: Callable
     write_openbaar_documents: Callable | None = None
     tables: tuple[str, ...] = ()   # the data/<stem>.csv tables a version may hold
+    sectoren: tuple[str, ...] = ("PO", "VO")  # the SWVs it is made for (sbao: PO only)
 
     @property
     def description(self) -> str:
@@ -59,9 +60,10 @@ PRODUCTS: tuple[Product, ...] = (
             SCHOOLJAAR, compute.kijkglas_3, documents_3.write_documents, documents_3.write_openbaar_documents,
             tables=("k3a", "k3b", "k3a_po", "k3a_vo", "k3b_po", "k3b_vo")),
     Product("kijkglas-4", documents_4.TITLE, "Kijkglas 4 – groei sbao", "",
-            SCHOOLJAAR, compute.kijkglas_4, documents_4.write_documents, tables=("k4_sbao",)),
+            SCHOOLJAAR, compute.kijkglas_4, documents_4.write_documents, tables=("k4_sbao",), sectoren=("PO",)),
     Product("kijkglas-5", documents_5.TITLE, "Kijkglas 5 – grensverkeer sbao", "over het vorige schooljaar",
-            VORIG_SCHOOLJAAR, compute.kijkglas_5, documents_5.write_documents, tables=("k5_inkomend", "k5_uitgaand")),
+            VORIG_SCHOOLJAAR, compute.kijkglas_5, documents_5.write_documents, tables=("k5_inkomend", "k5_uitgaand"),
+            sectoren=("PO",)),
 )
 NAMES: tuple[str, ...] = tuple(p.name for p in PRODUCTS)
 _BY_NAME = {p.name: p for p in PRODUCTS}

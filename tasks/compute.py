@@ -16,11 +16,18 @@ from tasks.model import Production
 MARKS_CHECK = "Kijkglas 2-markeringen opgeteld = Kijkglas 3a/3b per SWV"
 
 
-def check_swv_codes(extract, swv_codes: list[str] | None) -> None:
-    """Refuse SWV codes the extract does not know (a typo would otherwise publish nothing)."""
-    unknown = sorted(set(swv_codes or []) - set(extract.samenwerkingsverbanden["swv_code"]))
+def check_swv_codes(extract, swv_codes: list[str] | None, product: str = "", sectoren: tuple[str, ...] = ("PO", "VO")) -> None:
+    """Refuse SWV codes the extract does not know, or of a sector the product is not made for
+    (a typo, or a VO code for Kijkglas 4, would otherwise publish nothing without a word)."""
+    swvs = extract.samenwerkingsverbanden
+    valid = sorted(swvs.loc[swvs["sector"].isin(sectoren), "swv_code"])
+    unknown = sorted(set(swv_codes or []) - set(swvs["swv_code"]))
     if unknown:
-        raise ValueError(f"unknown SWV code(s): {', '.join(unknown)}")
+        raise ValueError(f"onbekende SWV-code(s): {', '.join(unknown)}; kies uit {', '.join(valid)}")
+    other = sorted(set(swv_codes or []) - set(valid))
+    if other:
+        raise ValueError(f"{product} is er alleen voor {'/'.join(sectoren)}-samenwerkingsverbanden, niet voor "
+                         f"{', '.join(other)}; kies uit {', '.join(valid)}")
 
 
 def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,

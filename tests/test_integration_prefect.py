@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,72 +26,23 @@ from kijkglas.synthetic import generate_series
 from outbox.status import check_outbox_integrity
 from tests import handleiding_k1 as h
 from tests.postgres import postgres_cluster
+from tests.prefect_stack import (AUTH, HEARTBEAT_SECONDS, PREFECT, ROOT, api, error_lines, healthy, prefect_server,
+                                 submitted, tail, worker)
 from tests.test_deployments import calendar_moments
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[1]
-PREFECT = str(Path(sys.executable).parent / "prefect")
 STAND_PER = "2024-12-06"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SWVS = sorted([h.S, h.OTHER, h.VO])
-# The server's API authentication (Prefect's basic auth string); clients and workers carry it.
-AUTH = "kijkglas:integratie-" + os.urandom(8).hex()
-WORKERS = ("werker-1", "werker-2")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
-def _tail(path: Path, n: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else "(no log)"
-
-
-# Prefect's console format: "12:00:00.000 | ERROR   | logger - message"
-_ERROR_LINE = re.compile(r"\|\s*(ERROR|CRITICAL)\s*\|")
+WORKERS = ["werker-1", "werker-2"]
 
 
 def assert_no_error_lines(log: Path) -> None:
     """A server or worker that logs an ERROR has failed, even when the run it served completed
     (the scheduler's failure in issue 13 was only ever visible there)."""
-    text = log.read_text(errors="replace") if log.exists() else ""
-    errors = [i for i, line in enumerate(text.splitlines()) if _ERROR_LINE.search(line)]
-    if errors:
-        lines = text.splitlines()
-        pytest.fail(f"{log.name} logged ERROR:\n" + "\n".join(lines[errors[0]:errors[0] + 30]))
-
-
-def _stop(proc: subprocess.Popen | None, grace: float = 10) -> None:
-    """Stop a process we started, and its children (its own session), by its id."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-    except ProcessLookupError:
-        pass
-
-
-@contextmanager
-def _api(url: str):
-    """Talk to this server from the test process (whatever the session harness set)."""
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
-    with temporary_settings({PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: AUTH}):
-        yield
+    if lines := error_lines(log):
+        pytest.fail(f"{log.name} logged ERROR:\n" + "\n".join(lines))
 
 
 @pytest.fixture(scope="module")
@@ -115,39 +63,13 @@ SCHEDULER_ENV = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`prefect server start` on a free port, with its own PREFECT_HOME, on a throwaway PostgreSQL
-    cluster (SQLite refuses concurrent writers: "database is locked"), the API's authentication on.
-    Yields (api_url, env for clients and workers, log folder). Fails when the server logged an ERROR."""
+    """`prefect server start` on a throwaway PostgreSQL cluster (SQLite takes one writer at a time:
+    "database is locked" under several workers), the API's authentication on. Yields (api_url, env
+    for clients and workers, log folder). Fails when the server logged an ERROR."""
     tmp = tmp_path_factory.mktemp("prefect-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ,
-           "PREFECT_HOME": str(tmp / "home"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_DATABASE_TIMEOUT": "60"}
-    log = tmp / "server.log"
-    with postgres_cluster() as database, _serving(tmp, env, database, port, url, log) as served:
+    with postgres_cluster() as database, prefect_server(tmp, database, SCHEDULER_ENV) as served:
         yield served
-    assert_no_error_lines(log)
-
-
-@contextmanager
-def _serving(tmp: Path, env: dict, database: str, port: int, url: str, log: Path):
-    proc = None
-    try:
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                    cwd=tmp, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                    env={**env, **SCHEDULER_ENV, "PREFECT_API_DATABASE_CONNECTION_URL": database,
-                                         "PREFECT_SERVER_API_AUTH_STRING": AUTH})
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            assert proc.poll() is None, f"server exited:\n{_tail(log)}"
-            assert time.monotonic() < deadline, f"server not healthy after 90 s:\n{_tail(log)}"
-            time.sleep(0.5)
-        yield url, {**env, "PREFECT_API_URL": url, "PREFECT_API_AUTH_STRING": AUTH}, tmp
-    finally:
-        _stop(proc)
+    assert_no_error_lines(tmp / "server.log")
 
 
 @pytest.fixture(scope="module")
@@ -160,25 +82,19 @@ def deployed(server):
     from prefect.workers.process import ProcessWorker
 
     url, env, logs = server
-    with _api(url), get_client(sync_client=True) as client:
+    with api(url), get_client(sync_client=True) as client:
         client.create_work_pool(WorkPoolCreate(name="kijkglas", type="process",
                                                base_job_template=ProcessWorker.get_default_base_job_template()))
-    workers, worker_logs = [], {name: logs / f"{name}.log" for name in WORKERS}
-    try:
-        for name, log in worker_logs.items():  # started first: they warm up while the deploy runs
-            with open(log, "wb") as out:
-                workers.append(subprocess.Popen(
-                    [PREFECT, "worker", "start", "--pool", "kijkglas", "--type", "process", "--name", name,
-                     "--limit", "2"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                    env={**env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "0"}))
+    processes: dict = {}
+    with worker(env, WORKERS, logs, limit=2, processes=processes) as worker_logs:  # they warm up during the deploy
         deployed_at = datetime.now(timezone.utc)
         deploy = subprocess.run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
         assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-3000:]
-        yield deployed_at, worker_logs
-    finally:
-        for w in workers:
-            _stop(w)
+        automation = subprocess.run([sys.executable, "-m", "deployments.automations", "--apply", "--heartbeat-seconds",
+                                     str(HEARTBEAT_SECONDS)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert automation.returncode == 0, automation.stdout + automation.stderr
+        yield deployed_at, worker_logs, processes
     for log in worker_logs.values():
         assert_no_error_lines(log)
 
@@ -187,7 +103,7 @@ def test_deploy_registers_every_deployment(server, deployed):
     from prefect.client.orchestration import get_client
 
     url, _, _ = server
-    with _api(url), get_client(sync_client=True) as client:
+    with api(url), get_client(sync_client=True) as client:
         found = {d.name: d for d in client.read_deployments()}
     assert set(found) == {"kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5",
                           "productie", "backfill"}
@@ -202,7 +118,7 @@ def _scheduled_runs(url: str) -> dict[str, list[datetime]]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags
     from prefect.client.schemas.objects import StateType
 
-    with _api(url), get_client(sync_client=True) as client:
+    with api(url), get_client(sync_client=True) as client:
         names = {d.id: d.name for d in client.read_deployments()}
         runs = client.read_flow_runs(limit=200, flow_run_filter=FlowRunFilter(
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
@@ -218,7 +134,7 @@ def test_the_scheduler_makes_the_calendars_runs(server, deployed):
     exactly the calendar's moments of the coming year (its months, the 10th, 06:00 Europe/Amsterdam),
     and none for the manual deployments."""
     url, _, _ = server
-    deployed_at, _ = deployed
+    deployed_at, _, _ = deployed
     now = deployed_at.astimezone(AMSTERDAM).replace(tzinfo=None)
     products, tijdzone, uur = load_calendar()
     assert tijdzone == "Europe/Amsterdam"
@@ -245,11 +161,11 @@ def test_a_scheduled_run_falls_due_and_a_worker_publishes_it(server, deployed, e
     from prefect.states import Scheduled
 
     url, _, _ = server
-    _, worker_logs = deployed
-    worker_log = "\n".join(_tail(log) for log in worker_logs.values())
+    _, worker_logs, _ = deployed
+    worker_log = "\n".join(tail(log) for log in worker_logs.values())
     outbox = tmp_path / "outbox"
     due = datetime.now(timezone.utc) + timedelta(seconds=5)
-    with _api(url), get_client(sync_client=True) as client:
+    with api(url), get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("kijkglas-1/kijkglas-1")
         run = client.create_flow_run_from_deployment(
             deployment.id, state=Scheduled(scheduled_time=due),
@@ -285,7 +201,7 @@ def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", url)  # the Dask worker processes report to the same server
     monkeypatch.setenv("PREFECT_API_AUTH_STRING", AUTH)
     dask_outbox, local_outbox = tmp_path / "dask", tmp_path / "local"
-    with _api(url), LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+    with api(url), LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                  dashboard_address=None) as cluster:
         outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract), outbox=str(dask_outbox),
                               productiedatum=date(2024, 12, 10), dask_address=cluster.scheduler_address)
@@ -306,7 +222,7 @@ def test_an_anonymous_caller_is_refused(server):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 401
-    assert _healthy(url)  # the health probe stays open (load balancers, k8s)
+    assert healthy(url)  # the health probe stays open (load balancers, k8s)
 
 
 # Three chains (Kijkglas 3 and 4 in April, 5 in October) dispatched at once: with the backfill itself
@@ -315,17 +231,19 @@ def test_an_anonymous_caller_is_refused(server):
 SPREAD_PRODUCTS = ["kijkglas-3", "kijkglas-4", "kijkglas-5"]
 
 
-def _submitted(log: Path) -> set[str]:
-    """The flow runs a worker took (its own log line for each)."""
-    return set(re.findall(r"submitting flow run '([0-9a-f-]{36})'", log.read_text(errors="replace")))
-
-
 def _all_csvs(outbox: Path) -> dict[str, bytes]:
     return {p.relative_to(outbox).as_posix(): p.read_bytes()
             for p in sorted(outbox.glob("*/*/*/v*/data/*.csv"))}
 
 
-def test_a_backfill_deployment_spreads_over_both_workers(server, deployed, tmp_path):
+@pytest.fixture(scope="module")
+def series(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("series")
+    generate_series(profile="small", schooljaar="2024-2025", out=root, seed=1)
+    return root
+
+
+def test_a_backfill_deployment_spreads_over_both_workers(server, deployed, series, tmp_path):
     """The backfill deployment for the small series: each production a run of its product's
     deployment, taken by either worker; the outbox is sound and its CSV tables equal those of a
     backfill run in one process."""
@@ -335,32 +253,78 @@ def test_a_backfill_deployment_spreads_over_both_workers(server, deployed, tmp_p
     from flows.kalender import backfill
 
     url, _, _ = server
-    _, worker_logs = deployed
-    series, spread, local = tmp_path / "extracts", tmp_path / "verspreid", tmp_path / "lokaal"
-    generate_series(profile="small", schooljaar="2024-2025", out=series, seed=1)
-    taken_before = {name: _submitted(log) for name, log in worker_logs.items()}
+    _, worker_logs, _ = deployed
+    spread, local = tmp_path / "verspreid", tmp_path / "lokaal"
+    taken_before = {name: submitted(log) for name, log in worker_logs.items()}
     started = time.monotonic()
-    with _api(url), get_client(sync_client=True) as client:
+    with api(url), get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("backfill/backfill")
         run = client.create_flow_run_from_deployment(deployment.id, parameters={
             "schooljaar": "2024-2025", "extracts": str(series), "outbox": str(spread), "producten": SPREAD_PRODUCTS})
         deadline = time.monotonic() + 600
         while not (state := client.read_flow_run(run.id).state).is_final():
-            assert time.monotonic() < deadline, f"{state}\n" + "\n".join(_tail(log) for log in worker_logs.values())
+            assert time.monotonic() < deadline, f"{state}\n" + "\n".join(tail(log) for log in worker_logs.values())
             time.sleep(2)
         wall = time.monotonic() - started
-        assert state.is_completed(), f"{state}\n" + "\n".join(_tail(log) for log in worker_logs.values())
+        assert state.is_completed(), f"{state}\n" + "\n".join(tail(log) for log in worker_logs.values())
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
     productions = {str(c.id) for c in children if c.deployment_id is not None}
     assert len(productions) == 3  # K3 and K4 in April, K5 in October
-    taken = {name: (_submitted(log) - taken_before[name]) & productions for name, log in worker_logs.items()}
+    taken = {name: (submitted(log) - taken_before[name]) & productions for name, log in worker_logs.items()}
     print(f"\nbackfill on two workers: {wall:.0f} s; productions per worker: "
           + ", ".join(f"{name} {len(ids)}" for name, ids in taken.items()))
     assert all(taken.values()), taken  # both workers ran productions
     assert set().union(*taken.values()) == productions
 
     assert check_outbox_integrity(spread) == []
-    with _api(url):
+    with api(url):
         backfill("2024-2025", str(series), str(local), producten=SPREAD_PRODUCTS)
     assert _all_csvs(spread) == _all_csvs(local) and _all_csvs(spread)
+
+
+def _wait_final(client, run_id, deadline_s: float, logs) -> object:
+    deadline = time.monotonic() + deadline_s
+    while not (state := client.read_flow_run(run_id).state).is_final():
+        assert time.monotonic() < deadline, f"{state}\n" + "\n".join(tail(log) for log in logs)
+        time.sleep(1)
+    return state
+
+
+def test_a_worker_that_dies_mid_production(server, deployed, series, tmp_path):
+    """SIGKILL the worker (and the run it started) while a production publishes: the run is marked
+    Crashed (no more heartbeats), nothing half-published is in the outbox, and the production run
+    again completes the work with every version published once. Runs last: a worker is gone after it."""
+    from prefect.client.orchestration import get_client
+
+    url, _, _ = server
+    _, worker_logs, workers = deployed
+    outbox = tmp_path / "outbox"
+    parameters = {"schooljaar": "2024-2025", "extract": str(series), "outbox": str(outbox),
+                  "productiedatum": "2025-07-10"}
+    with api(url), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("kijkglas-2/kijkglas-2")
+        run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+        deadline = time.monotonic() + 180
+        while not any((outbox / ".staging").glob("*__kijkglas-2__*")):  # a version is being written
+            assert not client.read_flow_run(run.id).state.is_final(), "the production ended before the kill"
+            assert time.monotonic() < deadline, "\n".join(tail(log) for log in worker_logs.values())
+            time.sleep(0.05)
+        taker = next(name for name, log in worker_logs.items() if str(run.id) in submitted(log))
+        # the machine dies: the worker, and the run's process with its render pool (a session of their own)
+        os.killpg(workers[taker].pid, signal.SIGKILL)
+        workers[taker].wait(10)
+        run_pid = int(str(client.read_flow_run(run.id).infrastructure_pid).rsplit(":", 1)[-1])
+        os.killpg(os.getpgid(run_pid), signal.SIGKILL)
+        state = _wait_final(client, run.id, 6 * HEARTBEAT_SECONDS, worker_logs.values())
+        assert state.is_crashed(), state
+
+        leftovers = check_outbox_integrity(outbox)
+        assert all("staging leftover" in p for p in leftovers), leftovers  # never half a version
+        again = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+        state = _wait_final(client, again.id, 300, worker_logs.values())
+        assert state.is_completed(), state
+    assert check_outbox_integrity(outbox) == []
+    versions = {p.parent.parent.parent.name: sorted(d.name for d in p.parent.parent.iterdir())
+                for p in outbox.glob("*/2024-2025/kijkglas-2/v*/manifest.json")}
+    assert versions and all(v == ["v1"] for v in versions.values()), versions  # nothing published twice

@@ -1,0 +1,92 @@
+"""What a production refuses before anything is written: a period the extract cannot support, an
+extract without a registration in the period, SWV codes the product is not made for. Each message
+names the product, the dates and what to do. No Prefect."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kijkglas.cli import main
+from production import kalender, refusals
+from schemas.extract import read_extract
+from tasks.compute import check_swv_codes
+from tests import handleiding_k1 as h
+
+CAL = kalender.load_kalender()
+
+
+@pytest.mark.parametrize("product, schooljaar, stand_per, first", [
+    ("kijkglas-1", "2025-2026", date(2025, 4, 10), "01-08-2025"),   # teldatum still to come
+    ("kijkglas-2", "2025-2026", date(2025, 7, 31), "01-08-2025"),
+    ("kijkglas-3", "2024-2025", date(2024, 12, 6), "01-02-2025"),   # before the growth peildatum
+    ("kijkglas-4", "2024-2025", date(2025, 1, 31), "01-02-2025"),
+    ("kijkglas-5", "2024-2025", date(2025, 4, 10), "31-07-2025"),   # the schooljaar is not over
+])
+def test_a_stand_per_before_the_first_usable_one_is_refused(product, schooljaar, stand_per, first):
+    with pytest.raises(refusals.ProductionRefused) as refused:
+        refusals.check_period(product, schooljaar, stand_per, stand_per, CAL)
+    message = str(refused.value)
+    assert product in message and schooljaar in message and f"{stand_per:%d-%m-%Y}" in message
+    assert f"Lever een extract met stand per op of na {first}" in message
+
+
+@pytest.mark.parametrize("product, schooljaar, stand_per", [
+    ("kijkglas-1", "2024-2025", date(2024, 8, 1)), ("kijkglas-2", "2024-2025", date(2024, 8, 6)),
+    ("kijkglas-3", "2024-2025", date(2025, 2, 1)), ("kijkglas-4", "2024-2025", date(2025, 4, 6)),
+    ("kijkglas-5", "2023-2024", date(2024, 7, 31)),
+])
+def test_the_first_usable_stand_per_is_accepted(product, schooljaar, stand_per):
+    refusals.check_period(product, schooljaar, stand_per, stand_per, CAL)
+
+
+def test_a_production_date_before_the_stand_per_is_refused():
+    with pytest.raises(refusals.ProductionRefused, match="productiedatum 01-03-2025 ligt vóór de stand per 10-04-2025"):
+        refusals.check_period("kijkglas-2", "2024-2025", date(2025, 4, 10), date(2025, 3, 1), CAL)
+
+
+def test_a_malformed_schooljaar_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="'2024/2025' is not of the form 2024-2025"):
+        refusals.check_period("kijkglas-1", "2024/2025", date(2024, 12, 6), date(2024, 12, 6), CAL)
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory):
+    return h.build().write(tmp_path_factory.mktemp("k1") / "2024-12-06")
+
+
+def test_a_schooljaar_without_a_single_registration_is_refused(extract):
+    ex = read_extract(extract)
+    refusals.check_not_empty("kijkglas-1", "2024-2025", ex)
+    with pytest.raises(refusals.ProductionRefused, match="geen enkele inschrijving in het schooljaar 2001-2002"):
+        refusals.check_not_empty("kijkglas-2", "2001-2002", ex)
+
+
+def test_swv_codes_a_product_is_not_made_for_are_refused_with_the_valid_choice(extract):
+    ex = read_extract(extract)
+    check_swv_codes(ex, [h.S, h.VO], "kijkglas-1")
+    with pytest.raises(ValueError, match=f"kijkglas-4 is er alleen voor PO-samenwerkingsverbanden, niet voor {h.VO}; "
+                                         f"kies uit {h.S}, {h.OTHER}"):
+        check_swv_codes(ex, [h.S, h.VO], "kijkglas-4", ("PO",))
+    with pytest.raises(ValueError, match="onbekende SWV-code\\(s\\): XX0000"):
+        check_swv_codes(ex, ["XX0000"], "kijkglas-1")
+
+
+def test_the_cli_refuses_and_publishes_nothing(extract, tmp_path, capsys):
+    outbox = tmp_path / "outbox"
+    rc = main(["produce", "kijkglas-1", "--schooljaar", "2025-2026", "--extract", str(extract),
+               "--outbox", str(outbox), "--no-prefect"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "productie geweigerd: kijkglas-1 2025-2026" in err and "Traceback" not in err
+    assert not [p for p in outbox.glob("*") if not p.name.startswith(".")]  # no SWV folder, no version
+
+
+def test_an_option_given_twice_adds_up_and_a_bare_one_is_a_usage_error(capsys):
+    from kijkglas.cli import parser
+    args = parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", "e",
+                                "--outbox", "o", "--swv", "PO2001", "--swv", "VO2001"])
+    assert args.swv == ["PO2001", "VO2001"]
+    with pytest.raises(SystemExit) as usage:
+        parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", "e",
+                             "--outbox", "o", "--swv"])
+    assert usage.value.code == 2
