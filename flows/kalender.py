@@ -6,22 +6,31 @@ the demo) they run the productions here, in date order; the outbox comes out the
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 
 from flows import dispatch
 from flows.kijkglazen import product_runner
+from flows.parameters import DaskAddress, Datum, Extracts, Outbox, Producten, Schooljaar, Swv
 from production import kalender
 from production.refusals import ProductionsFailed
 
 
 @flow(name="productie", flow_run_name="productie-{datum}")
-def productie(datum: date, extracts: str = "extracts", outbox: str = "outbox", swv: list[str] | None = None,
-              producten: list[str] | None = None, dask_address: str | None = None) -> list[dict]:
+def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "outbox", swv: Swv = None,
+              producten: Producten = None, dask_address: DaskAddress = None) -> list[dict]:
     """Run every production the calendar calls for on `datum`, each on the newest extract whose
-    stand per is on or before that date."""
+    stand per is on or before that date.
+
+    Args:
+        datum: de productiedag, JJJJ-MM-DD, bv. 2024-12-10.
+        extracts: de map met extracten, één submap per stand per, bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle die de kalender vraagt.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
+    """
     log = get_run_logger()
     plan = kalender.due_on(datum, kalender.load_kalender(), producten)
     if kalender.newest_extract_on(Path(extracts), datum) is None:
@@ -44,10 +53,19 @@ def productie(datum: date, extracts: str = "extracts", outbox: str = "outbox", s
 
 
 @flow(name="backfill", flow_run_name="backfill-{schooljaar}")
-def backfill(schooljaar: str, extracts: str = "extracts", outbox: str = "outbox", producten: list[str] | None = None,
-             swv: list[str] | None = None, dask_address: str | None = None) -> list[dict]:
+def backfill(schooljaar: Schooljaar, extracts: Extracts = "extracts", outbox: Outbox = "outbox",
+             producten: Producten = None, swv: Swv = None, dask_address: DaskAddress = None) -> list[dict]:
     """Every production of the schooljaar, in date order per product. Safe to run again: a
-    production on the same data publishes nothing, and an older extract never replaces a newer version."""
+    production on the same data publishes nothing, and an older extract never replaces a newer version.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
+        extracts: de map met extracten, één submap per stand per, bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
+    """
     plan = kalender.production_dates(schooljaar, kalender.load_kalender(), producten)
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(kalender.with_extracts(plan, Path(extracts)), extracts, outbox, swv,

@@ -13,6 +13,7 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run as runtime_flow_run
 
 from core.settings import load_settings
+from flows.parameters import DaskAddress, Extract, Outbox, Productiedatum, SchooljaarOfKalender, Swv
 from flows.prefect_tasks import compute_product, publish_owner, report_production, validate_extract
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
 from production import kalender
@@ -95,31 +96,83 @@ def _run(product, schooljaar, extract, outbox, swv, productiedatum, dask_address
     return product_runner(dask_address)(product, schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
+# `prefect deploy` reads each parameter's description for the UI's run form from the flow's own
+# docstring in the source (it parses, it does not import), so each product flow carries the Args.
 @flow(name="kijkglas-1", description=registry.product("kijkglas-1").description)
-def kijkglas_1(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
-               swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
+def kijkglas_1(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
+               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+    """Kijkglas 1 — onderbouwing bekostiging.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+    """
     return _run("kijkglas-1", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
 @flow(name="kijkglas-2", description=registry.product("kijkglas-2").description)
-def kijkglas_2(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
-               swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
+def kijkglas_2(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
+               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+    """Kijkglas 2 — inschrijvingen (v)so.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+    """
     return _run("kijkglas-2", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
 @flow(name="kijkglas-3", description=registry.product("kijkglas-3").description)
-def kijkglas_3(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
-               swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
+def kijkglas_3(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
+               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+    """Kijkglas 3 — groei (v)so.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+    """
     return _run("kijkglas-3", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
 @flow(name="kijkglas-4", description=registry.product("kijkglas-4").description)
-def kijkglas_4(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
-               swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
+def kijkglas_4(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
+               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+    """Kijkglas 4 — groei sbao.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+    """
     return _run("kijkglas-4", schooljaar, extract, outbox, swv, productiedatum, dask_address)
 
 
 @flow(name="kijkglas-5", description=registry.product("kijkglas-5").description)
-def kijkglas_5(schooljaar: str | None = None, extract: str = "extracts", outbox: str = "outbox",
-               swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None):
+def kijkglas_5(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
+               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+    """Kijkglas 5 — grensverkeer sbao.
+
+    Args:
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+    """
     return _run("kijkglas-5", schooljaar, extract, outbox, swv, productiedatum, dask_address)

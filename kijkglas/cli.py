@@ -3,12 +3,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 from core.settings import load_settings
 from kijkglas import commands
 from products.registry import NAMES as PRODUCTS
+
+
+def schooljaar(text: str) -> str:
+    """argparse type: JJJJ-JJJJ with consecutive years (a usage error otherwise, exit 2)."""
+    first, _, second = text.partition("-")
+    if not (len(first) == len(second) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)")
+    return text
+
+
+def swv_code(text: str) -> str:
+    """argparse type: PO or VO and four digits, as DUO numbers the SWV's."""
+    if not re.fullmatch(r"(PO|VO)\d{4}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is geen SWV-code (PO of VO en vier cijfers, bv. PO2001)")
+    return text
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,10 +51,10 @@ def parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("produce", help="compute and publish one product for a schooljaar",
                         description="Compute one Kijkglas from one extract and publish it into the outbox.")
     pr.add_argument("product", choices=PRODUCTS)
-    pr.add_argument("--schooljaar", required=True)
+    pr.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
     pr.add_argument("--extract", required=True, type=Path)
     pr.add_argument("--outbox", required=True, type=Path)
-    pr.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
+    pr.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     pr.add_argument("--productiedatum", default=None, help="date of the production (default: today)")
     pr.add_argument("--dask-address", default=None, help="run the per-SWV fan-out on this Dask scheduler")
     pr.add_argument("--no-prefect", action="store_true", help="run the plain functions without Prefect")
@@ -48,16 +64,16 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--date", required=True)
     r.add_argument("--extracts", required=True, type=Path, help="folder of extracts, one sub-folder per stand per")
     r.add_argument("--outbox", required=True, type=Path)
-    r.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
+    r.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     r.add_argument("--dask-address", default=None)
 
     b = sub.add_parser("backfill", help="run every production of a schooljaar in date order",
                        description="Run every production day of a schooljaar that the calendar and extracts call for.")
-    b.add_argument("--schooljaar", required=True)
+    b.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
     b.add_argument("--extracts", required=True, type=Path)
     b.add_argument("--outbox", required=True, type=Path)
     b.add_argument("--product", choices=PRODUCTS, nargs="+", action="extend", default=None, help="alleen deze producten, bv. --product kijkglas-1 kijkglas-2; standaard alle")
-    b.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
+    b.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
     b.add_argument("--dask-address", default=None)
 
     s = sub.add_parser("serve", help="serve the calendar's deployments on the local Prefect server",
@@ -68,16 +84,16 @@ def parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="list what is current per SWV",
                         description="List the current (actueel) version of every product per SWV from the register.")
     st.add_argument("--outbox", required=True, type=Path)
-    st.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="alleen deze SWV's, bv. --swv PO2001")
+    st.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001")
 
     w = sub.add_parser("withdraw", help="withdraw (intrekken) a published version",
                        description="Mark a published version `ingetrokken` with a reason.")
     w.add_argument("product", choices=PRODUCTS)
-    w.add_argument("--schooljaar", required=True)
+    w.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
     w.add_argument("--version", required=True)
     w.add_argument("--reason", required=True)
     w.add_argument("--outbox", required=True, type=Path)
-    w.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", help="only these SWVs, e.g. --swv PO2001 (default: every SWV holding that version)")
+    w.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="only these SWVs, e.g. --swv PO2001 (default: every SWV holding that version)")
 
     a = sub.add_parser("audit", help="check that no SWV folder holds a pupil the rules do not give it",
                        description="Privacy audit of the whole outbox against the extracts its versions were made from.")

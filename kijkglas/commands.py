@@ -217,6 +217,10 @@ def cli_withdraw(args, settings: Settings) -> int:
 
 def cli_audit(args, settings: Settings) -> int:
     from production.audit import audit_outbox, count_versions
+    for option, folder in (("--outbox", Path(args.outbox)), ("--extracts", Path(args.extracts))):
+        if not folder.is_dir():
+            print(f"fout: {option} {folder} bestaat niet of is geen map", file=sys.stderr)
+            return 1
     problems = audit_outbox(args.outbox, args.extracts, settings)
     for p in problems:
         print(p)

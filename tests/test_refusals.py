@@ -90,3 +90,30 @@ def test_an_option_given_twice_adds_up_and_a_bare_one_is_a_usage_error(capsys):
         parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", "e",
                              "--outbox", "o", "--swv"])
     assert usage.value.code == 2
+
+
+def test_malformed_values_are_usage_errors_that_say_what_is_expected(capsys):
+    from kijkglas.cli import parser
+    base = ["produce", "kijkglas-1", "--extract", "e", "--outbox", "o"]
+    for wrong, expected in ((["--schooljaar", "2024/2025"], "geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)"),
+                            (["--schooljaar", "2024-2025", "--swv", "po2001"], "geen SWV-code")):
+        with pytest.raises(SystemExit) as usage:
+            parser().parse_args(base + wrong)
+        assert usage.value.code == 2 and expected in capsys.readouterr().err
+
+
+def test_the_run_form_checks_schooljaar_products_and_swv_codes():
+    """The parameter schema the Prefect UI's run form validates against, with a description each."""
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.kalender import backfill
+    from flows.kijkglazen import kijkglas_4
+    schema = parameter_schema(backfill.fn).model_dump()["properties"]
+    assert schema["schooljaar"]["pattern"] == r"^\d{4}-\d{4}$"
+    assert schema["producten"]["anyOf"][0]["items"]["enum"] == ["kijkglas-1", "kijkglas-2", "kijkglas-3",
+                                                                 "kijkglas-4", "kijkglas-5"]
+    assert schema["swv"]["anyOf"][0]["items"]["pattern"] == r"^(PO|VO)\d{4}$"
+    assert all(p.get("description") for p in schema.values())
+    product = parameter_schema(kijkglas_4.fn).model_dump()["properties"]
+    assert all(p.get("description") for p in product.values())
+    assert product["productiedatum"]["anyOf"][0]["format"] == "date"
