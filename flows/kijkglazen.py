@@ -4,12 +4,14 @@ extract folder, or a folder of extracts: the newest on or before the production 
 outbox, and optionally a list of SWV codes."""
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_client, get_run_logger, unmapped
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
+from prefect.futures import as_completed
 from prefect.runtime import flow_run as runtime_flow_run
 
 from core.settings import load_settings
@@ -46,6 +48,15 @@ def _run_name() -> str:
     return f"{p['product']}-{_schooljaar(p['product'], p.get('schooljaar'), p.get('productiedatum'))}"
 
 
+def log_progress(futures, product: str, log) -> None:
+    """How far the publishing is, in the run's log (terminal and UI): every tenth of the SWVs."""
+    started, total = time.monotonic(), len(futures)
+    step = max(1, total // 10)
+    for done, _ in enumerate(as_completed(futures), start=1):
+        if done % step == 0 or done == total:
+            log.info("%s: %d/%d SWV's klaar (%.0f s)", product, done, total, time.monotonic() - started)
+
+
 def publishing_slot(product: str, schooljaar: str):
     """The one slot of the product and schooljaar's concurrency limit (made on first use): two
     productions of one product and period never publish at the same time, on any worker. The
@@ -77,6 +88,7 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
         todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
         futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
                                     unmapped(dask_address is None))
+        log_progress(futures, product, log)
         outcomes += futures.result()
     report_production(production, outcomes, ex.stand_per, outbox)
     log.info("%s %s: %d gepubliceerd, %d ongewijzigd, %d overgeslagen; outbox %s", product, schooljaar,

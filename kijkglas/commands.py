@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.dates import format_datum, format_tijdstip
 from core.settings import Settings
+from kijkglas.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN, normalize_version, owner_names, product_dir, read_manifest
 from production.refusals import ProductionRefused, ProductionsFailed
 from schemas.extract import ExtractFormatError
@@ -66,12 +67,15 @@ def cli_generate(args, settings: Settings) -> int:
 
 def cli_produce(args, settings: Settings) -> int:
     if args.no_prefect:
+        from kijkglas.progress import owners_progress
         from production.steps import run_production
-        outcomes = _guarded(lambda: run_production(args.product, args.extract, args.outbox, args.schooljaar,
-                                                   _date(args.productiedatum, "--productiedatum"), args.swv,
-                                                   settings=settings))
+        with owners_progress(args.product) as progress:
+            outcomes = _guarded(lambda: run_production(args.product, args.extract, args.outbox, args.schooljaar,
+                                                       _date(args.productiedatum, "--productiedatum"), args.swv,
+                                                       settings=settings, progress=progress))
     else:
         from flows.kijkglazen import product_runner
+        quiet_user_errors()
         outcomes = _guarded(lambda: product_runner(args.dask_address)(
             args.product, args.schooljaar, str(args.extract), str(args.outbox), args.swv,
             _date(args.productiedatum, "--productiedatum"), args.dask_address))
@@ -83,6 +87,7 @@ def cli_produce(args, settings: Settings) -> int:
 
 def cli_run(args, settings: Settings) -> int:
     from flows.kalender import productie
+    quiet_user_errors()
     outcomes = _guarded(lambda: productie(_date(args.date, "--date"), str(args.extracts), str(args.outbox), args.swv, None,
                                           args.dask_address))
     if outcomes is None:
@@ -93,6 +98,7 @@ def cli_run(args, settings: Settings) -> int:
 
 def cli_backfill(args, settings: Settings) -> int:
     from flows.kalender import backfill
+    quiet_user_errors()
     outcomes = _guarded(lambda: backfill(args.schooljaar, str(args.extracts), str(args.outbox), args.product,
                                          args.swv, args.dask_address))
     if outcomes is None:

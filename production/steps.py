@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -190,8 +191,10 @@ def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
 
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
                    productiedatum: date | None = None, swv_codes: list[str] | None = None, *,
-                   settings: Settings, processes: int | None = None) -> list[SwvOutcome]:
-    """The whole production without Prefect: validate, compute, render (in a process pool), publish."""
+                   settings: Settings, processes: int | None = None,
+                   progress: Callable[[SwvOutcome, int], None] | None = None) -> list[SwvOutcome]:
+    """The whole production without Prefect: validate, compute, render (in a process pool), publish.
+    `progress(outcome, total)` is called as each owner is done (total: the owners to publish)."""
     procs = processes or os.cpu_count() or 2
     with render_pool(procs) as pool:
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
@@ -200,6 +203,10 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per, settings.register_path)
         # threads keep the process pool busy while others publish; publishing is per-key locked
         with ThreadPoolExecutor(2 * procs) as threads:
-            outcomes += list(threads.map(lambda r: produce_for_owner(r, Path(outbox), extract.identity, pool,
-                                                                     settings.register_path), todo))
+            futures = [threads.submit(produce_for_owner, r, Path(outbox), extract.identity, pool,
+                                      settings.register_path) for r in todo]
+            for future in as_completed(futures):
+                if progress is not None:
+                    progress(future.result(), len(todo))
+            outcomes += [f.result() for f in futures]  # in the results' order, as before
     return outcomes

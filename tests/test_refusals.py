@@ -117,3 +117,19 @@ def test_the_run_form_checks_schooljaar_products_and_swv_codes():
     product = parameter_schema(kijkglas_4.fn).model_dump()["properties"]
     assert all(p.get("description") for p in product.values())
     assert product["productiedatum"]["anyOf"][0]["format"] == "date"
+
+
+def test_the_terminal_shows_no_traceback_for_a_users_mistake_but_keeps_one_for_a_bug():
+    import logging
+    import sys
+
+    from kijkglas.logs import NoTracebackForUserErrors
+
+    def record_of(exc):
+        try:
+            raise exc
+        except Exception:
+            return logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    mistake, bug = record_of(refusals.ProductionRefused("geweigerd")), record_of(KeyError("bug"))
+    assert NoTracebackForUserErrors().filter(mistake) and mistake.exc_info is None
+    assert NoTracebackForUserErrors().filter(bug) and bug.exc_info is not None
