@@ -13,7 +13,7 @@ from documents.context import (PORTRAIT_WIDTH_MM, algemene_gegevens_context, cha
                                estimated_width_mm, table_context)
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import GEEN_BEDRAGEN, general_rows
+from documents.shared import GEEN_BEDRAGEN, general_rows, version_footer
 from documents.values import as_date, cell_value, format_euro, format_nl, is_null
 from documents.workbook import Sheet, write_workbook
 from tasks.model import ProductResult
@@ -137,7 +137,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "n": _k1_numbers(tables),
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
-                  f"stand per {format_nl(result.stand_per)}",
+                  f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
         "change_report": change_report_context(
             change_report if change_report is not None else result.extra.get("change_report"),
             CAPTIONS),

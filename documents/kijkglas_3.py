@@ -14,7 +14,7 @@ from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
 from documents.shared import (DOORSTROOM_IN, DOORSTROOM_UIT, ag_value, base_context, distinct_of, frame_of,
-                              prepare_dir, require_swv, schooljaar_dates)
+                              prepare_dir, require_swv, schooljaar_dates, version_footer, version_rows)
 from documents.values import as_date, format_nl
 from documents.workbook import Sheet, write_workbook
 
@@ -152,12 +152,13 @@ def openbaar_pdf_context(result, tables: dict[str, pd.DataFrame],
         "openbaar": True,
         "document_title": f"{TITLE} – landelijk overzicht",
         "footer": f"Kijkglas 3 · landelijk · schooljaar {result.schooljaar} · "
-                  f"bijgewerkt tot {format_nl(result.stand_per)}",
+                  f"bijgewerkt tot {format_nl(result.stand_per)}{version_footer(result)}",
         "delen": delen,
         "teldatum": format_nl(d["teldatum"]),
         "peildatum": format_nl(d["peildatum"]),
         "volgend_schooljaar": f"{d['teldatum'].year + 1}-{d['teldatum'].year + 2}",
-        "algemene_gegevens": algemene_gegevens_context(k3_algemene_gegevens(result)),
+        # the PDF names the version; the workbooks keep the berekeningsmodule's fixed rows 4–7
+        "algemene_gegevens": algemene_gegevens_context(k3_algemene_gegevens(result) + version_rows(result)),
     })
     return ctx
 

@@ -21,11 +21,29 @@ DOORSTROOM_UIT = "Uitstroom naar andere (v)so"
 
 
 def general_rows(result: ProductResult) -> list[tuple]:
-    """The result's Algemene gegevens without funding lines: the documents of Kijkglas 1 write
-    those themselves."""
+    """The result's Algemene gegevens without funding lines (the documents of Kijkglas 1 write
+    those themselves), followed by the version the documents will be published as."""
     return [r for r in result.algemene_gegevens
             if GEEN_BEDRAGEN not in " ".join(str(x) for x in r)
-            and str(r[0]) != "Vastgestelde bekostiging"]
+            and str(r[0]) != "Vastgestelde bekostiging"] + version_rows(result)
+
+
+def version_rows(result: ProductResult) -> list[tuple[str, str]]:
+    """`Versie v2 (actueel bij publicatie)` and `Vervangt v1: <why>`, when the production told the
+    documents which version they become (result.extra["versie"]); nothing otherwise."""
+    versie = result.extra.get("versie")
+    if not versie:
+        return []
+    rows = [("Versie", f"{versie['versie']} ({versie['status']} bij publicatie)")]
+    if versie.get("vervangt"):
+        rows.append(("Vervangt", f"{versie['vervangt']}: {versie['reden']}"))
+    return rows
+
+
+def version_footer(result: ProductResult) -> str:
+    """` · v2` for a page footer, when the version is known."""
+    versie = result.extra.get("versie")
+    return f" · {versie['versie']}" if versie else ""
 
 
 def ag_value(result, label: str) -> Any:
@@ -71,7 +89,7 @@ def base_context(result, titel: str, product_kort: str, names: dict[str, str],
         "algemene_gegevens": algemene_gegevens_context(general_rows(result)),
         "bestanden": names,
         "footer": f"{code} · {product_kort} · schooljaar {result.schooljaar} · "
-                  f"stand per {format_nl(result.stand_per)}",
+                  f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
         "change_report": change_report_context(
             change_report if change_report is not None else result.extra.get("change_report"),
             captions),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from core.dates import format_datum
 from core.files import atomic_write, flock, sha256_file
 
 OPENBAAR = "openbaar"
@@ -250,3 +251,22 @@ def verify_version_dir(version_dir: Path, manifest: dict | None = None) -> list[
     if m.get("status") == INGETROKKEN and not m.get("reason"):
         problems.append(f"{version_dir}: ingetrokken without a reason")
     return problems
+
+
+def next_version(outbox: Path, owner: str, schooljaar: str, product: str, stand_per) -> dict:
+    """What a publish now would make, for the documents to say: {versie, status, vervangt, reden}.
+    `publish_version` checks under its lock that the version is still the next one."""
+    versions = scan_versions(Path(outbox), owner, schooljaar, product)
+    info = {"versie": version_name(max((v.number for v in versions), default=0) + 1), "status": ACTUEEL,
+            "vervangt": None, "reden": None}
+    current = actueel_version(versions)
+    published = [v for v in versions if v.manifest]
+    if current is not None:
+        old, new = str(current.manifest.get("stand_per")), iso(stand_per)
+        info["vervangt"] = current.name
+        info["reden"] = (f"gecorrigeerd extract, stand per {format_datum(new)}" if old == new
+                         else f"nieuwe stand per {format_datum(new)} (was {format_datum(old)})")
+    elif published:
+        info["vervangt"] = published[-1].name
+        info["reden"] = f"{published[-1].name} is ingetrokken ({published[-1].manifest.get('reason') or 'zonder reden'})"
+    return info

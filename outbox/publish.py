@@ -160,7 +160,7 @@ def check_stage(outbox: Path, stage: Path) -> None:
 
 
 def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, stage_dir: Path,
-                    meta: dict, register: Path | None = None) -> PublishOutcome:
+                    meta: dict, register: Path | None = None, expected_version: str | None = None) -> PublishOutcome:
     """Publish the files in `stage_dir` (from `start_version`) as the next version, or do nothing
     when its CSV content equals the actueel version.
 
@@ -188,6 +188,10 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                                           current.path, None, ckey, None, current.manifest)
 
                 name = version_name(max((v.number for v in versions), default=0) + 1)
+                if expected_version is not None and name != expected_version:
+                    # the documents say another version: render them again (the task is retried)
+                    raise PublishError(f"{owner}/{schooljaar}/{product}: the documents name {expected_version}, "
+                                       f"but the next version is now {name}")
                 basis = comparison_basis(versions)
                 report = changes = None
                 if basis is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -19,7 +19,7 @@ import pandas as pd
 from core.settings import Settings
 from documents.pdf import render_pdf
 from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
-from outbox.layout import ONGEWIJZIGD, OPENBAAR, OVERGESLAGEN
+from outbox.layout import ONGEWIJZIGD, OPENBAAR, OVERGESLAGEN, next_version
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import current_versions
@@ -94,6 +94,9 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
         return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=ONGEWIJZIGD,
                           version=current[0], stand_per=str(result.stand_per), counts=counts_of(result))
     report = change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
+    # the documents name the version they become (its number, what it replaces and why)
+    versie = next_version(outbox, owner, result.schooljaar, result.product, result.stand_per)
+    result = replace(result, extra={**result.extra, "versie": versie})
     stage = start_version(outbox, owner, result.schooljaar, result.product)
     try:
         if render_executor is None:
@@ -104,7 +107,8 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
         meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
                 "extract": extract_identity, "counts": counts,
                 "swv_naam": result.swv.naam if result.swv else "openbaar"}
-        out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register)
+        out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register,
+                              expected_version=versie["versie"])
     except BaseException:
         discard_version(stage)
         raise

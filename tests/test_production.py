@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from core.settings import Settings
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 from pypdf import PdfReader
+
+from core.settings import Settings
 
 from production.audit import audit_outbox
 from production.steps import run_production
@@ -105,6 +106,18 @@ def test_corrected_extract_gives_next_version_with_change_report(produced, tmp_p
     assert read_csv_rows(v2dir / "data" / "k1_vso_totalen.csv")[-1][-1] == "195"
     text = " ".join(p.extract_text() for p in PdfReader(next(v2dir.glob("*.pdf"))).pages)
     assert "Wijzigingen" in text
+    # every document names its version, what it replaces and why
+    assert "Versie v2 (actueel bij publicatie)" in text
+    assert "Vervangt v1: nieuwe stand per 09-12-2024 (was 06-12-2024)" in text
+    assert f"{h.S} · Kijkglas 1 · teldatum 01-10-2024 · stand per 09-12-2024 · v2" in text  # the page footer
+    for workbook in v2dir.glob("*.xlsx"):
+        if workbook.name == "wijzigingen.xlsx":
+            continue
+        cells = [[excel_text(c) for c in row] for row in openpyxl.load_workbook(workbook).worksheets[0].values]
+        assert ["Versie", "v2 (actueel bij publicatie)"] in [r[:2] for r in cells], workbook.name
+        assert ["Vervangt", "v1: nieuwe stand per 09-12-2024 (was 06-12-2024)"] in [r[:2] for r in cells], workbook.name
+    v1_text = " ".join(p.extract_text() for p in PdfReader(next(version_dir(outbox).glob("*.pdf"))).pages)
+    assert "Versie v1 (actueel bij publicatie)" in v1_text and "Vervangt" not in v1_text
     # the older extract, run again (a backfill rerun), never replaces the corrected version
     again = {o.owner: o for o in run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), settings=Settings(), processes=2)}
     assert again[h.S].outcome == "overgeslagen" and not version_dir(outbox, v="v3").exists()
