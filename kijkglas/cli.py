@@ -5,6 +5,7 @@ import argparse
 import os
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from core.settings import load_settings
@@ -20,6 +21,23 @@ def schooljaar(text: str) -> str:
     return text
 
 
+def iso_date(text: str) -> str:
+    """argparse type: a real date as JJJJ-MM-DD (kept as text; the handler reads it)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is geen datum (JJJJ-MM-DD, bv. 2024-12-10)") from None
+    return text
+
+
+def existing_folder(text: str) -> Path:
+    """argparse type: a folder that exists (an extract, a folder of extracts)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} {'is geen map' if path.exists() else 'bestaat niet'}")
+    return path
+
+
 def swv_code(text: str) -> str:
     """argparse type: PO or VO and four digits, as DUO numbers the SWV's."""
     if not re.fullmatch(r"(PO|VO)\d{4}", text):
@@ -27,82 +45,99 @@ def swv_code(text: str) -> str:
     return text
 
 
+SWV_HELP = "alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle"
+OUTBOX_HELP = "de outbox: één map per SWV, bv. /data/outbox"
+EXTRACTS_HELP = "de map met extracten, één submap per stand per, bv. /data/extracts"
+DASK_HELP = "de per-SWV fan-out op deze Dask-scheduler, bv. tcp://dask:8786"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.",
-        epilog="Exit codes: 0 klaar; 1 geweigerd of ongeldige gegevens (niets gepubliceerd); 2 verkeerd gebruik.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        epilog="Exitcodes: 0 klaar; 1 geweigerd of ongeldige gegevens (niets gepubliceerd); 2 verkeerd gebruik.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
 
-    g = sub.add_parser("generate", help="write a synthetic source extract (or a monthly series)",
-                       description="Write a synthetic, contract-valid source extract.")
-    g.add_argument("--profile", choices=["small", "national"], default="small")
-    g.add_argument("--stand-per", help="stand per date (YYYY-MM-DD) of a single extract")
-    g.add_argument("--series", metavar="SCHOOLJAAR", help="write one extract per month of this schooljaar (e.g. 2024-2025) plus one corrected re-issue")
-    g.add_argument("--out", required=True, type=Path)
-    g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--format", choices=["csv", "parquet"], default=None, help="table file format (default: csv for small, parquet for national)")
-    g.add_argument("--regio-indeling", type=Path, help="CSV PC4,gemeente,PO_SWV,VO_SWV with real SWV codes and postcodes")
+    def swv_option(parser, help_text=SWV_HELP):
+        parser.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code,
+                            help=help_text)
 
-    v = sub.add_parser("validate", help="check an extract against the input contract",
-                       description="Check every contract rule at once; exit 1 and write a report on any failure.")
-    v.add_argument("extract", type=Path)
-    v.add_argument("--report", type=Path, default=None, help="folder for the report (default: <extract>/validatie)")
+    g = sub.add_parser("generate", help="schrijf een synthetisch bronextract (of een maandreeks)",
+                       description="Schrijf een synthetisch extract dat aan het inputcontract voldoet.")
+    g.add_argument("--profile", choices=["small", "national"], default="small",
+                   help="small (enkele SWV's) of national (~2,7 miljoen leerlingen); standaard small")
+    g.add_argument("--stand-per", help="stand per van één extract, JJJJ-MM-DD, bv. 2024-12-06")
+    g.add_argument("--series", metavar="SCHOOLJAAR",
+                   help="één extract per maand van dit schooljaar plus één gecorrigeerde herlevering, bv. 2024-2025")
+    g.add_argument("--out", required=True, type=Path, help="de map voor het extract (of de reeks), bv. extracts")
+    g.add_argument("--seed", type=int, default=1, help="startwaarde van het toeval, bv. 1 (standaard)")
+    g.add_argument("--format", choices=["csv", "parquet"], default=None,
+                   help="bestandsformaat van de tabellen; standaard csv voor small, parquet voor national")
+    g.add_argument("--regio-indeling", type=Path,
+                   help="CSV PC4,gemeente,PO_SWV,VO_SWV met echte SWV-codes en postcodes, bv. regio-indeling-swv-pc4.csv")
 
-    pr = sub.add_parser("produce", help="compute and publish one product for a schooljaar",
-                        description="Compute one Kijkglas from one extract and publish it into the outbox.")
-    pr.add_argument("product", choices=PRODUCTS)
-    pr.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
-    pr.add_argument("--extract", required=True, type=Path)
-    pr.add_argument("--outbox", required=True, type=Path)
-    pr.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
-    pr.add_argument("--productiedatum", default=None, help="date of the production (default: today)")
-    pr.add_argument("--dask-address", default=None, help="run the per-SWV fan-out on this Dask scheduler")
-    pr.add_argument("--no-prefect", action="store_true", help="run the plain functions without Prefect")
+    v = sub.add_parser("validate", help="toets een extract aan het inputcontract",
+                       description="Toets alle regels van het contract tegelijk; exit 1 en een rapport bij elke fout.")
+    v.add_argument("extract", type=Path, help="de extractmap, bv. extracts/2024-12-06")
+    v.add_argument("--report", type=Path, default=None, help="map voor het rapport; standaard <extract>/validatie")
 
-    r = sub.add_parser("run", help="run what the publication calendar says is due on a date",
-                       description="Run the production day: every product due on --date, on the newest extract on or before it.")
-    r.add_argument("--date", required=True)
-    r.add_argument("--extracts", required=True, type=Path, help="folder of extracts, one sub-folder per stand per")
-    r.add_argument("--outbox", required=True, type=Path)
-    r.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
-    r.add_argument("--dask-address", default=None)
+    pr = sub.add_parser("produce", help="bereken en publiceer één product voor een schooljaar",
+                        description="Bereken één Kijkglas uit één extract en publiceer het in de outbox.")
+    pr.add_argument("product", choices=PRODUCTS, help="het product, bv. kijkglas-1")
+    pr.add_argument("--schooljaar", required=True, type=schooljaar, help="JJJJ-JJJJ, bv. 2024-2025")
+    pr.add_argument("--extract", required=True, type=existing_folder,
+                    help="een extractmap, of een map met extracten (dan het nieuwste op of vóór de productiedatum)")
+    pr.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    swv_option(pr)
+    pr.add_argument("--productiedatum", default=None, type=iso_date,
+                    help="de datum van de productie, JJJJ-MM-DD, bv. 2024-12-10; standaard vandaag")
+    pr.add_argument("--dask-address", default=None, help=DASK_HELP)
+    pr.add_argument("--no-prefect", action="store_true", help="zonder Prefect: de gewone functies, met voortgangsbalk")
 
-    b = sub.add_parser("backfill", help="run every production of a schooljaar in date order",
-                       description="Run every production day of a schooljaar that the calendar and extracts call for.")
-    b.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
-    b.add_argument("--extracts", required=True, type=Path)
-    b.add_argument("--outbox", required=True, type=Path)
-    b.add_argument("--product", choices=PRODUCTS, nargs="+", action="extend", default=None, help="alleen deze producten, bv. --product kijkglas-1 kijkglas-2; standaard alle")
-    b.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle")
-    b.add_argument("--dask-address", default=None)
+    r = sub.add_parser("run", help="draai wat de publicatiekalender op een datum vraagt",
+                       description="De productiedag: elk product dat op --date aan de beurt is, op het nieuwste extract op of vóór die datum.")
+    r.add_argument("--date", required=True, type=iso_date, help="de productiedag, JJJJ-MM-DD, bv. 2024-12-10")
+    r.add_argument("--extracts", required=True, type=Path, help=EXTRACTS_HELP)
+    r.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    swv_option(r)
+    r.add_argument("--dask-address", default=None, help=DASK_HELP)
 
-    s = sub.add_parser("serve", help="serve the calendar's deployments on the local Prefect server",
-                       description="Serve the deployments of deployments/prefect.yaml with their schedules (one-machine setup).")
-    s.add_argument("--extracts", type=Path, default=Path("extracts"))
-    s.add_argument("--outbox", type=Path, default=Path("outbox"))
+    b = sub.add_parser("backfill", help="draai elke productie van een schooljaar op datumvolgorde",
+                       description="Elke productiedag van een schooljaar waarvoor kalender en extracten er een vragen.")
+    b.add_argument("--schooljaar", required=True, type=schooljaar, help="JJJJ-JJJJ, bv. 2024-2025")
+    b.add_argument("--extracts", required=True, type=Path, help=EXTRACTS_HELP)
+    b.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    b.add_argument("--product", choices=PRODUCTS, nargs="+", action="extend", default=None,
+                   help="alleen deze producten, bv. --product kijkglas-1 kijkglas-2; standaard alle")
+    swv_option(b)
+    b.add_argument("--dask-address", default=None, help=DASK_HELP)
 
-    st = sub.add_parser("status", help="list what is current per SWV",
-                        description="List the current (actueel) version of every product per SWV from the register.")
-    st.add_argument("--outbox", required=True, type=Path)
-    st.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="alleen deze SWV's, bv. --swv PO2001")
+    s = sub.add_parser("serve", help="bied de deployments van de kalender aan op de lokale Prefect-server",
+                       description="Bied de deployments van deployments/prefect.yaml aan met hun schema's (één machine).")
+    s.add_argument("--extracts", type=Path, default=Path("extracts"), help=EXTRACTS_HELP + " (standaard extracts)")
+    s.add_argument("--outbox", type=Path, default=Path("outbox"), help=OUTBOX_HELP + " (standaard outbox)")
 
-    w = sub.add_parser("withdraw", help="withdraw (intrekken) a published version",
-                       description="Mark a published version `ingetrokken` with a reason.")
-    w.add_argument("product", choices=PRODUCTS)
-    w.add_argument("--schooljaar", required=True, type=schooljaar, help="bv. 2024-2025")
-    w.add_argument("--version", required=True)
-    w.add_argument("--reason", required=True)
-    w.add_argument("--outbox", required=True, type=Path)
-    w.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code, help="only these SWVs, e.g. --swv PO2001 (default: every SWV holding that version)")
+    st = sub.add_parser("status", help="toon wat per SWV actueel is",
+                        description="Toon per SWV de actuele versie van elk product, uit het register.")
+    st.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    swv_option(st, "alleen deze SWV's, bv. --swv PO2001; standaard alle")
 
-    a = sub.add_parser("audit", help="check that no SWV folder holds a pupil the rules do not give it",
-                       description="Privacy audit of the whole outbox against the extracts its versions were made from.")
-    a.add_argument("--outbox", required=True, type=Path)
-    a.add_argument("--extracts", required=True, type=Path, help="an extract folder or a folder of extracts")
+    w = sub.add_parser("withdraw", help="trek een gepubliceerde versie in",
+                       description="Markeer een gepubliceerde versie `ingetrokken`, met een reden.")
+    w.add_argument("product", choices=PRODUCTS, help="het product, bv. kijkglas-1")
+    w.add_argument("--schooljaar", required=True, type=schooljaar, help="JJJJ-JJJJ, bv. 2024-2025")
+    w.add_argument("--version", required=True, help="de versie, bv. v2 (of 2)")
+    w.add_argument("--reason", required=True, help="de reden, bv. \"fout in bronbestand\"")
+    w.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    swv_option(w, "alleen deze SWV's, bv. --swv PO2001; standaard elke SWV met die versie")
 
-    d = sub.add_parser("demo", help="generate a demo extract, validate it, run a production, print the outbox",
-                       description="The README's main job on the embedded default (local ephemeral Prefect).")
-    d.add_argument("--workdir", type=Path, default=Path("demo"))
+    a = sub.add_parser("audit", help="controleer dat geen SWV-map een leerling bevat die de regels haar niet geven",
+                       description="Privacy-audit van de hele outbox tegen de extracten waaruit haar versies zijn gemaakt.")
+    a.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+    a.add_argument("--extracts", required=True, type=Path, help="een extractmap of een map met extracten, bv. /data/extracts")
+
+    d = sub.add_parser("demo", help="maak een demo-extract, valideer het, draai een productie, toon de outbox",
+                       description="De hoofdtaak uit de README op de ingebouwde standaard (lokale tijdelijke Prefect).")
+    d.add_argument("--workdir", type=Path, default=Path("demo"), help="de werkmap, bv. demo (standaard)")
     return p
 
 

@@ -152,16 +152,16 @@ def cli_validate(args, settings: Settings) -> int:
         return 1
     failures = outcome.failures
     if failures.empty:
-        print(f"extract valid: {outcome.tables} tables, stand per {outcome.stand_per.isoformat()} "
-              f"(report: {outcome.report})")
+        print(f"extract geldig: {outcome.tables} tabellen, stand per {outcome.stand_per.isoformat()} "
+              f"(rapport: {outcome.report})")
         return 0
     counts = failures.groupby(["table", "column", "rule"], sort=False).size()
-    print(f"extract invalid: {len(failures)} failure(s) of {len(counts)} rule(s); report: {outcome.report}",
+    print(f"extract ongeldig: {len(failures)} fout(en) in {len(counts)} regel(s); rapport: {outcome.report}",
           file=sys.stderr)
     for (table, column, rule), n in counts.head(20).items():
         print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
     if len(counts) > 20:
-        print(f"  ... and {len(counts) - 20} more rule(s)", file=sys.stderr)
+        print(f"  … en nog {len(counts) - 20} regel(s)", file=sys.stderr)
     return 1
 
 

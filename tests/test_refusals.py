@@ -83,18 +83,18 @@ def test_the_cli_refuses_and_publishes_nothing(extract, tmp_path, capsys):
 
 def test_an_option_given_twice_adds_up_and_a_bare_one_is_a_usage_error(capsys):
     from kijkglas.cli import parser
-    args = parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", "e",
+    args = parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", ".",
                                 "--outbox", "o", "--swv", "PO2001", "--swv", "VO2001"])
     assert args.swv == ["PO2001", "VO2001"]
     with pytest.raises(SystemExit) as usage:
-        parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", "e",
+        parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", ".",
                              "--outbox", "o", "--swv"])
     assert usage.value.code == 2
 
 
 def test_malformed_values_are_usage_errors_that_say_what_is_expected(capsys):
     from kijkglas.cli import parser
-    base = ["produce", "kijkglas-1", "--extract", "e", "--outbox", "o"]
+    base = ["produce", "kijkglas-1", "--extract", ".", "--outbox", "o"]
     for wrong, expected in ((["--schooljaar", "2024/2025"], "geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)"),
                             (["--schooljaar", "2024-2025", "--swv", "po2001"], "geen SWV-code")):
         with pytest.raises(SystemExit) as usage:

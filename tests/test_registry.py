@@ -26,11 +26,11 @@ def test_an_unknown_product_is_refused_with_the_known_ones():
 
 
 def test_the_cli_offers_the_registered_products():
-    produce = parser().parse_args(["produce", "kijkglas-5", "--schooljaar", "2024-2025", "--extract", "e",
+    produce = parser().parse_args(["produce", "kijkglas-5", "--schooljaar", "2024-2025", "--extract", ".",
                                     "--outbox", "o"])
     assert produce.product == "kijkglas-5"
     with pytest.raises(SystemExit):
-        parser().parse_args(["produce", "kijkglas-9", "--schooljaar", "2024-2025", "--extract", "e",
+        parser().parse_args(["produce", "kijkglas-9", "--schooljaar", "2024-2025", "--extract", ".",
                               "--outbox", "o"])
 
 

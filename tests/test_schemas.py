@@ -544,7 +544,7 @@ def test_cli_valid_extract_exits_0_and_writes_empty_report(tmp_path, capsys):
     folder = write_extract(tmp_path, minimal_tables())
     rc, out, err = _validate_cli(capsys, folder)
     assert rc == 0, err
-    assert out.startswith("extract valid: 8 tables, stand per 2024-12-06")
+    assert out.startswith("extract geldig: 8 tabellen, stand per 2024-12-06")
     report = pd.read_csv(folder / "validatie" / "validatie.csv")
     assert list(report.columns) == FAILURE_COLUMNS and report.empty
     assert "No failures" in (folder / "validatie" / "validatie.txt").read_text()
@@ -557,7 +557,7 @@ def test_cli_invalid_extract_exits_1_with_report(tmp_path, capsys):
     report_dir = tmp_path / "rapport"
     rc, out, err = _validate_cli(capsys, folder, "--report", str(report_dir))
     assert rc == 1
-    assert "extract invalid" in err and "Traceback" not in err
+    assert "extract ongeldig" in err and "Traceback" not in err
     report = pd.read_csv(report_dir / "validatie.csv", dtype=str, keep_default_na=False)
     assert list(report.columns) == FAILURE_COLUMNS
     rows = set(map(tuple, report[["table", "column", "rule", "row", "value"]].values.tolist()))
