@@ -139,7 +139,10 @@ def cli_demo(args, settings: Settings) -> int:
     outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract_dir), outbox=str(outbox),
                           productiedatum=date(2024, 12, 10))
     _summary(outcomes, outbox)
-    print(f"open {outbox.resolve()}/<SWV>/index.html om de publicaties per SWV te zien")
+    print("per SWV (open index.html in een browser):")
+    for index in sorted(outbox.resolve().glob("*/index.html")):
+        pdfs = sorted(index.parent.glob("2024-2025/kijkglas-1/v*/*.pdf"))
+        print(f"  {index}" + (f"\n      {pdfs[-1]}" if pdfs else ""))
     return 0
 
 
