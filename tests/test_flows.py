@@ -147,3 +147,18 @@ def test_backfill_after_productie_is_a_no_op(productie_run, extracts):
     outcomes = backfill("2024-2025", extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
     assert sorted((o["owner"], o["outcome"]) for o in outcomes) == [(s, "ongewijzigd") for s in sorted(SWVS)]
     assert tree_hashes(outbox) == before
+
+
+def test_a_refused_product_fails_by_name_while_the_days_others_run(extracts, tmp_path):
+    """10 April on a December extract: Kijkglas 2 can be right and is published; Kijkglas 3 and 4
+    need a stand per on or after the peildatum and fail by name; nothing of theirs is written."""
+    from flows.kalender import productie
+    from production.refusals import ProductionsFailed
+
+    with pytest.raises(ProductionsFailed) as failed:
+        productie(date(2025, 4, 10), extracts=str(extracts), outbox=str(tmp_path),
+                  producten=["kijkglas-2", "kijkglas-3", "kijkglas-4"])
+    assert [f.split(":")[0] for f in failed.value.failed] == ["kijkglas-3 2024-2025 op 10-04-2025",
+                                                              "kijkglas-4 2024-2025 op 10-04-2025"]
+    assert all("op of na 01-02-2025" in f for f in failed.value.failed)
+    assert {p.parent.name for p in tmp_path.glob("*/2024-2025/*/v1")} == {"kijkglas-2"}

@@ -73,7 +73,10 @@ def test_manifest_and_status(produced):
 def test_rerun_on_the_same_extract_is_a_no_op(produced):
     root, extract, outbox, _ = produced
     before = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}
-    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 11), settings=Settings(), processes=2)
+    seen = []
+    outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 11), settings=Settings(), processes=2,
+                              progress=lambda outcome, total: seen.append((outcome.owner, total)))
+    assert sorted(seen) == [(o.owner, len(outcomes)) for o in sorted(outcomes, key=lambda o: o.owner)]  # one tick per SWV
     assert {o.outcome for o in outcomes} == {"ongewijzigd"}
     after = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}
     assert before.keys() == after.keys()
