@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-
 from production.kalender import ProductKalender
 from tasks import rules
 
