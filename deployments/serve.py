@@ -43,7 +43,8 @@ def build_deployments(extracts: str, outbox: str) -> list[RunnerDeployment]:
 LOCAL_API_URL = "http://127.0.0.1:4200/api"
 
 
-def _healthy(api_url: str) -> bool:
+def healthy(api_url: str) -> bool:
+    """The server's open health probe answers 200 (it needs no authentication)."""
     try:
         with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=3) as r:
             return r.status == 200
@@ -54,7 +55,7 @@ def _healthy(api_url: str) -> bool:
 def server_api_url() -> str | None:
     """PREFECT_API_URL when set, else the local server when one answers, else None."""
     from prefect.settings import PREFECT_API_URL
-    return PREFECT_API_URL.value() or (LOCAL_API_URL if _healthy(LOCAL_API_URL) else None)
+    return PREFECT_API_URL.value() or (LOCAL_API_URL if healthy(LOCAL_API_URL) else None)
 
 
 def serve_all(extracts: str, outbox: str, api_url: str, limit: int | None = 2) -> None:
