@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from core.settings import load_settings
-from kijkglas import commands
+from kijkglas import argparse_nl, commands
 from products.registry import NAMES as PRODUCTS
 
 
@@ -52,6 +52,7 @@ DASK_HELP = "de per-SWV fan-out op deze Dask-scheduler, bv. tcp://dask:8786"
 
 
 def parser() -> argparse.ArgumentParser:
+    argparse_nl.install()
     p = argparse.ArgumentParser(
         prog="kijkglas", description="Kijkglazen productie voor samenwerkingsverbanden passend onderwijs.",
         epilog="Exitcodes: 0 klaar; 1 geweigerd of ongeldige gegevens (niets gepubliceerd); 2 verkeerd gebruik.")

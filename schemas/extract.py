@@ -117,13 +117,13 @@ def _check_column_names(path: Path, name: str, names: list[str]) -> None:
     missing = [c for c in cols if c not in names]
     parts = []
     if duplicate:
-        parts.append("duplicate column(s) " + ", ".join(duplicate))
+        parts.append("dubbele kolom(men) " + ", ".join(duplicate))
     if unknown:
-        parts.append("unknown column(s) " + ", ".join(map(repr, unknown)))
+        parts.append("onbekende kolom(men) " + ", ".join(map(repr, unknown)))
     if missing:
-        parts.append("missing column(s) " + ", ".join(missing))
+        parts.append("ontbrekende kolom(men) " + ", ".join(missing))
     if parts:
-        raise ExtractFormatError(f"{path}: " + "; ".join(parts) + f" (table {name} has: {', '.join(cols)})")
+        raise ExtractFormatError(f"{path}: " + "; ".join(parts) + f" (tabel {name} heeft: {', '.join(cols)})")
 
 
 def _read_csv(path: Path, name: str) -> pa.Table:
@@ -139,7 +139,7 @@ def _read_csv(path: Path, name: str) -> pa.Table:
         names = table.column_names  # decoded lazily: a binary file fails only here
     except Exception as exc:  # any parser failure -> one line naming the file
         why = _wrong_field_count(path, parse) or _one_line(exc)
-        raise ExtractFormatError(f"{path}: cannot be read as CSV ({why})") from None
+        raise ExtractFormatError(f"{path}: niet te lezen als CSV ({why})") from None
     _check_column_names(path, name, names)
     return table
 
@@ -161,7 +161,7 @@ def _wrong_field_count(path: Path, parse: pa_csv.ParseOptions) -> str | None:
     if not rows or rows[0].number is None:
         return None
     row = rows[0]
-    return f"row {row.number - 1} has {row.actual_columns} fields, the header has {row.expected_columns}"
+    return f"rij {row.number - 1} heeft {row.actual_columns} velden, de kopregel heeft er {row.expected_columns}"
 
 
 def _read_parquet(path: Path, name: str) -> pa.Table:
@@ -172,7 +172,7 @@ def _read_parquet(path: Path, name: str) -> pa.Table:
     except ExtractFormatError:
         raise
     except Exception as exc:
-        raise ExtractFormatError(f"{path}: cannot be read as Parquet ({_one_line(exc)})") from None
+        raise ExtractFormatError(f"{path}: niet te lezen als Parquet ({_one_line(exc)})") from None
 
 
 # --- converting each column to its pandas form ------------------------------------------------
@@ -181,8 +181,8 @@ def _bad_value(path: Path, column: str, bad: np.ndarray, shown, what: str) -> Ex
     """The error for the first bad row; `shown(i)` gives the value at position i as the user wrote it."""
     positions = np.flatnonzero(bad)
     i = int(positions[0])
-    more = f" (and {len(positions) - 1} more)" if len(positions) > 1 else ""
-    return ExtractFormatError(f"{path}: column {column} row {i + 1}: {shown(i)!r} is not {what}{more}")
+    more = f" (en nog {len(positions) - 1})" if len(positions) > 1 else ""
+    return ExtractFormatError(f"{path}: kolom {column} rij {i + 1}: {shown(i)!r} is geen {what}{more}")
 
 
 def _check_date_range(path: Path, column: str, values: np.ndarray, shown) -> None:
@@ -190,7 +190,7 @@ def _check_date_range(path: Path, column: str, values: np.ndarray, shown) -> Non
     bad = present & ((values < _MIN_DATE.to_datetime64()) | (values > _MAX_DATE.to_datetime64()))
     if bad.any():
         raise _bad_value(path, column, bad, shown,
-                         f"a date between {_MIN_DATE.year} and {_MAX_DATE.year} (leave the field empty for 'no end')")
+                         f"datum tussen {_MIN_DATE.year} en {_MAX_DATE.year} (laat het veld leeg voor 'geen einde')")
 
 
 def _parse_iso_dates(path: Path, column: str, arr: pa.ChunkedArray) -> np.ndarray:
@@ -201,7 +201,7 @@ def _parse_iso_dates(path: Path, column: str, arr: pa.ChunkedArray) -> np.ndarra
     ok = np.append(~np.isnat(parsed), True)  # position -1 = null: fine
     shown = lambda i: arr[i].as_py()  # noqa: E731
     if not ok.all():
-        raise _bad_value(path, column, ~ok[codes], shown, "a date (YYYY-MM-DD)")
+        raise _bad_value(path, column, ~ok[codes], shown, "datum (JJJJ-MM-DD)")
     return np.append(parsed, np.datetime64("NaT"))[codes]
 
 
@@ -235,9 +235,9 @@ def _date_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.Array:
         shown = lambda i: str(values[i])  # noqa: E731
         not_day = ~np.isnat(values) & (values != values.astype("datetime64[D]"))
         if not_day.any():
-            raise _bad_value(path, column, not_day, shown, "a date (it has a time of day)")
+            raise _bad_value(path, column, not_day, shown, "datum (er staat een tijdstip in)")
     else:
-        raise ExtractFormatError(f"{path}: column {column} has type {t}, expected a date")
+        raise ExtractFormatError(f"{path}: kolom {column} heeft type {t}, verwacht: datum")
     # Check the range before converting: 9999-12-31 does not fit in datetime64[ns].
     _check_date_range(path, column, values, shown)
     return pa.array(values.astype("datetime64[ns]"), from_pandas=True)
@@ -250,11 +250,11 @@ def _decimal_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.Chunked
         parsed = pd.to_numeric(s, errors="coerce")
         bad = (s.notna() & parsed.isna()).to_numpy()
         if bad.any():
-            raise _bad_value(path, column, bad, s.iloc.__getitem__, "a number")
+            raise _bad_value(path, column, bad, s.iloc.__getitem__, "getal")
         return pa.array(parsed.to_numpy(dtype="float64"), from_pandas=True)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_null(t):
         return arr.cast(pa.float64())
-    raise ExtractFormatError(f"{path}: column {column} has type {t}, expected a number")
+    raise ExtractFormatError(f"{path}: kolom {column} heeft type {t}, verwacht: getal")
 
 
 def _str_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -263,7 +263,7 @@ def _str_column(path: Path, column: str, arr: pa.ChunkedArray) -> pa.ChunkedArra
         arr, t = arr.cast(t.value_type), t.value_type
     if not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
         # Not converted: an identifier stored as a number has already lost its leading zeros.
-        raise ExtractFormatError(f"{path}: column {column} has type {t}, expected text (string)")
+        raise ExtractFormatError(f"{path}: kolom {column} heeft type {t}, verwacht: tekst (string)")
     return arr
 
 
@@ -318,17 +318,17 @@ def read_extract_meta(folder: Path) -> dict:
     folder = Path(folder)
     meta_path = folder / "extract.json"
     if not folder.exists():
-        raise ExtractFormatError(f"{folder}: extract folder does not exist")
+        raise ExtractFormatError(f"{folder}: extractmap bestaat niet")
     if not folder.is_dir():
-        raise ExtractFormatError(f"{folder}: not a folder (an extract is a folder with extract.json and the tables)")
+        raise ExtractFormatError(f"{folder}: geen map (een extract is een map met extract.json en de tabellen)")
     if not meta_path.exists():
-        raise ExtractFormatError(f"{meta_path}: missing (every extract needs extract.json with stand_per)")
+        raise ExtractFormatError(f"{meta_path}: ontbreekt (elk extract heeft een extract.json met stand_per)")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         stand_per = date.fromisoformat(meta["stand_per"])
     except Exception as exc:
-        expected = '{"stand_per": "YYYY-MM-DD", "bron": "ROD"}'
-        raise ExtractFormatError(f"{meta_path}: not valid ({_one_line(exc)}); expected {expected}") from None
+        expected = '{"stand_per": "JJJJ-MM-DD", "bron": "ROD"}'
+        raise ExtractFormatError(f"{meta_path}: ongeldig ({_one_line(exc)}); verwacht {expected}") from None
     return {**meta, "stand_per": stand_per}
 
 
@@ -336,10 +336,10 @@ def _check_table_files(folder: Path) -> None:
     """A misspelt or doubled table file must not be silently ignored (like an unknown column)."""
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.suffix in TABLE_SUFFIXES and p.stem not in TABLES:
-            raise ExtractFormatError(f"{p}: unknown table file (expected one of: {', '.join(TABLES)})")
+            raise ExtractFormatError(f"{p}: onbekend tabelbestand (verwacht een van: {', '.join(TABLES)})")
     for name in TABLES:
         if all((folder / f"{name}{ext}").exists() for ext in TABLE_SUFFIXES):
-            raise ExtractFormatError(f"{folder / name}.csv: both {name}.csv and {name}.parquet present; keep one")
+            raise ExtractFormatError(f"{folder / name}.csv: zowel {name}.csv als {name}.parquet aanwezig; houd er één")
 
 
 def read_extract(folder: str | Path) -> Extract:
@@ -354,7 +354,7 @@ def read_extract(folder: str | Path) -> Extract:
             if name in OPTIONAL_TABLES:
                 frames[name] = empty_table(name)
                 continue
-            raise ExtractFormatError(f"{folder / (name + '.csv')}: missing (required table {name}, as .csv or .parquet)")
+            raise ExtractFormatError(f"{folder / (name + '.csv')}: ontbreekt (verplichte tabel {name}, als .csv of .parquet)")
         frames[name] = _read_table(p, name)
     return Extract(stand_per=meta["stand_per"], bron=str(meta.get("bron", "")), path=folder,
                    identity=extract_identity(folder), meta=meta, **frames)

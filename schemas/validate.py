@@ -384,27 +384,27 @@ def format_failure(exc: ExtractFormatError) -> pd.DataFrame:
     location, _, message = str(exc).partition(": ")
     stem = Path(location).stem
     return pd.DataFrame({
-        "table": [stem if stem in TABLES else Path(location).name], "column": [""], "rule": ["file format"],
+        "table": [stem if stem in TABLES else Path(location).name], "column": [""], "rule": ["bestandsformaat"],
         "row": pd.array([None], dtype="Int64"), "value": [message or str(exc)],
     })
 
 
 def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
     """A readable summary: per table/column/rule the count and the first few rows and values."""
-    lines = [f"Validation of extract {extract_path}"]
+    lines = [f"Validatie van extract {extract_path}"]
     if failures.empty:
-        lines.append("No failures: the extract meets every rule of the input contract.")
+        lines.append("Geen fouten: het extract voldoet aan elke regel van het invoercontract.")
         return "\n".join(lines) + "\n"
     groups = failures.groupby(["table", "column", "rule"], sort=False, dropna=False)
-    lines.append(f"{len(failures)} failure(s) of {groups.ngroups} rule(s); the extract must not be used.")
+    lines.append(f"{len(failures)} fout(en) op {groups.ngroups} regel(s); het extract mag niet gebruikt worden.")
     for (table, column, rule), group in groups:
         where = f"{table}.{column}" if column else table
         lines.append("")
-        lines.append(f"{where}  {rule}: {len(group)} failure(s)")
+        lines.append(f"{where}  {rule}: {len(group)} fout(en)")
         for row, value in group.head(EXAMPLES_PER_RULE)[["row", "value"]].itertuples(index=False):
-            lines.append(f"    {'row ' + str(row) if pd.notna(row) else '(file)'}: {value!r}")
+            lines.append(f"    {'rij ' + str(row) if pd.notna(row) else '(bestand)'}: {value!r}")
         if len(group) > EXAMPLES_PER_RULE:
-            lines.append(f"    ... and {len(group) - EXAMPLES_PER_RULE} more (see {REPORT_CSV})")
+            lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} (zie {REPORT_CSV})")
     return "\n".join(lines) + "\n"
 
 

@@ -133,3 +133,14 @@ def test_the_terminal_shows_no_traceback_for_a_users_mistake_but_keeps_one_for_a
     mistake, bug = record_of(refusals.ProductionRefused("geweigerd")), record_of(KeyError("bug"))
     assert NoTracebackForUserErrors().filter(mistake) and mistake.exc_info is None
     assert NoTracebackForUserErrors().filter(bug) and bug.exc_info is not None
+
+
+def test_argparse_speaks_dutch_too(capsys):
+    from kijkglas.cli import parser
+    with pytest.raises(SystemExit):
+        parser().parse_args(["produce", "kijkglas-1", "--schooljaar", "2024-2025", "--extract", ".",
+                             "--outbox", "o", "--swv"])
+    err = capsys.readouterr().err
+    assert err.startswith("gebruik: kijkglas produce") and "fout: argument --swv: verwacht minstens één waarde" in err
+    help_text = parser().format_help()
+    assert "opties:" in help_text and "toon deze hulp en stop" in help_text and "options:" not in help_text

@@ -456,18 +456,18 @@ def _break_file(name: str):
 
     return {
         "not a CSV": (not_csv, ["vestigingen.csv"]),
-        "missing extract.json": (missing_json, ["extract.json", "missing"]),
+        "missing extract.json": (missing_json, ["extract.json", "ontbreekt"]),
         "bad extract.json": (bad_json, ["extract.json", "stand_per"]),
-        "unknown column": (unknown_column, ["tlv.csv", "unknown column", "tlv_categorie", "missing column", "categorie"]),
-        "extra column": (extra_column, ["leerlingen.csv", "unknown column", "bsn"]),
-        "missing column": (missing_column, ["inschrijvingen.csv", "missing column", "vavo"]),
-        "bad date": (bad_date, ["leerlingen.csv", "geboortedatum", "row 2", "15-06-2014", "not a date"]),
-        "impossible date": (impossible_date, ["tlv.csv", "einddatum", "row 1", "2025-02-30"]),
-        "date out of range": (far_date, ["tlv.csv", "einddatum", "9999-12-31", "between 1678 and 2261"]),
-        "ragged row": (ragged_row, ["cvi_indicaties.csv", "row 3 has 6 fields, the header has 5"]),
-        "bad number": (bad_number, ["bekostiging.csv", "bedrag", "row 2", "twaalf"]),
-        "missing table": (missing_table, ["tlv.csv", "missing"]),
-        "misspelt table": (misspelt_table, ["bekostigingen.csv", "unknown table"]),
+        "unknown column": (unknown_column, ["tlv.csv", "onbekende kolom", "tlv_categorie", "ontbrekende kolom", "categorie"]),
+        "extra column": (extra_column, ["leerlingen.csv", "onbekende kolom", "bsn"]),
+        "missing column": (missing_column, ["inschrijvingen.csv", "ontbrekende kolom", "vavo"]),
+        "bad date": (bad_date, ["leerlingen.csv", "geboortedatum", "rij 2", "15-06-2014", "geen datum"]),
+        "impossible date": (impossible_date, ["tlv.csv", "einddatum", "rij 1", "2025-02-30"]),
+        "date out of range": (far_date, ["tlv.csv", "einddatum", "9999-12-31", "tussen 1678 en 2261"]),
+        "ragged row": (ragged_row, ["cvi_indicaties.csv", "rij 3 heeft 6 velden, de kopregel heeft er 5"]),
+        "bad number": (bad_number, ["bekostiging.csv", "bedrag", "rij 2", "twaalf"]),
+        "missing table": (missing_table, ["tlv.csv", "ontbreekt"]),
+        "misspelt table": (misspelt_table, ["bekostigingen.csv", "onbekend tabelbestand"]),
         "empty file": (empty_file, ["regio_indeling.csv"]),
         "not UTF-8": (not_utf8, ["vestigingen.csv"]),
     }[name]
@@ -503,7 +503,7 @@ def test_malformed_file_raises_extract_format_error(tmp_path, case):
 
 def test_missing_extract_folder(tmp_path, capsys):
     rc, out, err = _validate_cli(capsys, tmp_path / "nowhere")
-    assert rc == 1 and "does not exist" in err and not (tmp_path / "nowhere").exists()
+    assert rc == 1 and "bestaat niet" in err and not (tmp_path / "nowhere").exists()
 
 
 def test_parquet_text_column_stored_as_number_is_an_error(tmp_path, capsys):
@@ -534,7 +534,7 @@ def test_both_csv_and_parquet_for_one_table_is_an_error(tmp_path):
     tables = minimal_tables()
     folder = write_extract(tmp_path, tables)
     write_extract(tmp_path, {"tlv": tables["tlv"]}, fmt="parquet")
-    with pytest.raises(ExtractFormatError, match="both tlv.csv and tlv.parquet"):
+    with pytest.raises(ExtractFormatError, match="zowel tlv.csv als tlv.parquet"):
         read_extract(folder)
 
 
@@ -547,7 +547,7 @@ def test_cli_valid_extract_exits_0_and_writes_empty_report(tmp_path, capsys):
     assert out.startswith("extract geldig: 8 tabellen, stand per 2024-12-06")
     report = pd.read_csv(folder / "validatie" / "validatie.csv")
     assert list(report.columns) == FAILURE_COLUMNS and report.empty
-    assert "No failures" in (folder / "validatie" / "validatie.txt").read_text()
+    assert "Geen fouten" in (folder / "validatie" / "validatie.txt").read_text()
 
 
 def test_cli_invalid_extract_exits_1_with_report(tmp_path, capsys):
@@ -566,7 +566,7 @@ def test_cli_invalid_extract_exits_1_with_report(tmp_path, capsys):
     # the pupil "12" no longer exists: its inschrijving and tlv references fail too
     assert ("inschrijvingen", "leerling_id", REF_LEERLING, "3", L2) in rows
     text = (report_dir / "validatie.txt").read_text()
-    assert "leerlingen.leerling_id" in text and "row 2: '12'" in text and "tlv.soort" in text
+    assert "leerlingen.leerling_id" in text and "rij 2: '12'" in text and "tlv.soort" in text
 
 
 def test_report_summary_lists_first_rows_only(tmp_path, capsys):
@@ -575,13 +575,13 @@ def test_report_summary_lists_first_rows_only(tmp_path, capsys):
     folder = write_extract(tmp_path, tables)
     rc, _, _ = _validate_cli(capsys, folder)
     text = (folder / "validatie" / "validatie.txt").read_text()
-    assert rc == 1 and "5 failure(s)" in text and "row 5" in text
+    assert rc == 1 and "5 fout(en)" in text and "rij 5" in text
     tables["leerlingen"] = pd.concat([tables["leerlingen"]] * 2, ignore_index=True)
     tables["leerlingen"]["leerling_id"] = [f"{i:09d}" for i in range(10)]
     folder = write_extract(tmp_path, tables, name="groter")
     _validate_cli(capsys, folder)
     text = (folder / "validatie" / "validatie.txt").read_text()
-    assert "... and 5 more" in text and "row 6" not in text
+    assert "... en nog 5" in text and "rij 6" not in text
 
 
 def test_cli_format_error_still_writes_report(tmp_path, capsys):
@@ -589,7 +589,7 @@ def test_cli_format_error_still_writes_report(tmp_path, capsys):
     (folder / "extract.json").unlink()
     rc, _, _ = _validate_cli(capsys, folder)
     report = pd.read_csv(folder / "validatie" / "validatie.csv", dtype=str, keep_default_na=False)
-    assert rc == 1 and report["rule"].tolist() == ["file format"] and "missing" in report["value"][0]
+    assert rc == 1 and report["rule"].tolist() == ["bestandsformaat"] and "ontbreekt" in report["value"][0]
 
 
 def test_load_valid_extract(tmp_path):
