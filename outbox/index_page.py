@@ -1,75 +1,61 @@
-"""The index page of each owner's folder (`<outbox>/<owner>/index.html`): what is current per
-schooljaar and product, with links to its documents and the history of earlier versions."""
+"""The pages of each owner's folder, rewritten under the owner's lock after every publication or
+withdrawal: an SWV's dashboard (outbox/dashboard/pages.py), or the public pages of `openbaar`
+(outbox/dashboard/openbaar.py). `index.html` is the entry of either."""
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 from core.files import write_if_changed
-from documents.templates import template_environment
-from outbox.layout import CHANGES_XLSX, INDEX, OPENBAAR, Version, check_name, actueel_version, index_lock, scan_versions
-from products import registry
+from outbox.dashboard.assets import write_assets
+from outbox.dashboard.openbaar import openbaar_pages
+from outbox.dashboard.pages import owner_pages, render_page
+from outbox.layout import INDEX, OPENBAAR, check_name, index_lock
+
+log = logging.getLogger(__name__)
 
 
-def _title(product: str) -> str:
-    """A product's short label; a folder of a product no longer made keeps its own name."""
-    return registry.product(product).kort if product in registry.NAMES else product
-
-def _version_view(owner_dir: Path, v: Version) -> dict:
-    m = v.manifest
-    rel = v.path.relative_to(owner_dir).as_posix()
-    files = [e["path"] for e in m.get("files", [])]
-    docs = [f for f in files if "/" not in f and f.endswith((".pdf", ".xlsx")) and f != CHANGES_XLSX]
-    return {
-        "version": v.name,
-        "href": rel + "/",
-        "documents": [{"name": f, "href": f"{rel}/{f}", "kind": f.rsplit(".", 1)[-1].upper()}
-                      for f in sorted(docs, key=lambda f: (not f.endswith(".pdf"), f))],
-        "wijzigingen": f"{rel}/{CHANGES_XLSX}" if CHANGES_XLSX in files else None,
-        "data": f"{rel}/data/" if any(f.startswith("data/") for f in files) else None,
-        "status": m.get("status"),
-        "reason": m.get("reason"),
-        "replaced_by": m.get("replaced_by"),
-        "period": m.get("period"),
-        "stand_per": m.get("stand_per"),
-        "aanmaakdatum": m.get("aanmaakdatum"),
-        "published_at": m.get("published_at"),
-        "status_changed_at": m.get("status_changed_at"),
-    }
+def _naam(owner_dir: Path) -> str | None:
+    """The SWV's name as its newest manifest that has one gives it."""
+    manifests = sorted(((m.stat().st_mtime_ns, m) for m in owner_dir.glob("*/*/v*/manifest.json")), reverse=True)
+    for _, path in manifests:
+        naam = json.loads(path.read_text(encoding="utf-8")).get("swv_naam")
+        if naam:
+            return naam
+    return None
 
 
-def _index_context(outbox: Path, owner: str) -> dict:
-    owner_dir = Path(outbox) / owner
-    schooljaren = []
-    naam = None
-    for sdir in sorted((d for d in owner_dir.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                       key=lambda d: d.name, reverse=True):
-        products = []
-        for pdir in sorted(d for d in sdir.iterdir() if d.is_dir() and not d.name.startswith(".")):
-            versions = [v for v in scan_versions(outbox, owner, sdir.name, pdir.name) if v.manifest]
-            if not versions:
-                continue
-            naam = naam or next((v.manifest.get("swv_naam") for v in reversed(versions)
-                                 if v.manifest.get("swv_naam")), None)
-            cur = actueel_version(versions)
-            products.append({
-                "product": pdir.name,
-                "title": _title(pdir.name),
-                "current": _version_view(owner_dir, cur) if cur else None,
-                "latest": _version_view(owner_dir, versions[-1]),
-                "history": [_version_view(owner_dir, v) for v in reversed(versions) if v is not cur],
-            })
-        if products:
-            schooljaren.append({"schooljaar": sdir.name, "products": products})
-    return {"owner": owner, "naam": naam, "openbaar": owner == OPENBAAR, "schooljaren": schooljaren}
+def pages_of(outbox: Path, owner: str) -> dict[str, bytes]:
+    """Every page of an owner's folder: {path relative to the folder: bytes}."""
+    if owner == OPENBAAR:
+        return openbaar_pages(outbox, render_page)
+    return owner_pages(outbox, owner, _naam(Path(outbox) / owner))
 
 
 def render_index(outbox: Path, owner: str) -> str:
-    return template_environment(keep_trailing_newline=True).get_template(INDEX).render(**_index_context(outbox, owner))
+    """What `<outbox>/<owner>/index.html` should hold now."""
+    return pages_of(outbox, owner)[INDEX].decode("utf-8")
+
+
+def write_pages(owner_dir: Path, pages: dict[str, bytes], made_here: list[str]) -> bool:
+    """Write `pages` (only files whose bytes change) and the assets; remove pages in the folders
+    `made_here` that are no longer made. True when anything changed."""
+    write_assets(owner_dir)
+    changed = False
+    for rel, data in pages.items():
+        (owner_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        changed |= write_if_changed(owner_dir / rel, data)
+    for pattern in made_here:
+        for old in owner_dir.glob(pattern):
+            if old.relative_to(owner_dir).as_posix() not in pages:
+                old.unlink()
+                changed = True
+    return changed
 
 
 def write_index(outbox: Path, owner: str) -> bool:
-    """(Re)write `<outbox>/<owner>/index.html` under the owner's lock; only when its bytes change.
-    Returns True when written."""
+    """(Re)write the pages of `<outbox>/<owner>/` under the owner's lock. True when any changed."""
     outbox = Path(outbox)
     check_name("owner", owner)
     owner_dir = outbox / owner
@@ -78,5 +64,10 @@ def write_index(outbox: Path, owner: str) -> bool:
     with index_lock(outbox, owner):
         for tmp in owner_dir.glob(f".{INDEX}.*.tmp"):
             tmp.unlink(missing_ok=True)
-        return write_if_changed(owner_dir / INDEX, render_index(outbox, owner).encode("utf-8"))
-
+        made_here = ["scholen/*.html"] if owner == OPENBAAR else ["dashboard/*/*.html"]
+        try:
+            pages = pages_of(outbox, owner)
+        except Exception:  # the version is published; a page that cannot be made must not undo that
+            log.exception("de pagina's van %s konden niet worden gemaakt; `kijkglas status` meldt ze als verouderd", owner)
+            return False
+        return write_pages(owner_dir, pages, made_here)

@@ -39,6 +39,8 @@ REGISTER_FILE = ".register.sqlite"
 MANIFEST_FORMAT = 1
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# a schooljaar folder; an owner's other folders (its dashboard, openbaar/scholen) hold no versions
+SCHOOLJAAR_RE = re.compile(r"^\d{4}-\d{4}$")
 _VERSION_RE = re.compile(r"^v(\d+)$")
 
 
@@ -195,7 +197,7 @@ def product_keys(outbox: Path) -> list[tuple[str, str, str]]:
         if odir.name.startswith(".") or not odir.is_dir():
             continue
         for sdir in sorted(odir.iterdir()):
-            if sdir.name.startswith(".") or not sdir.is_dir():
+            if not SCHOOLJAAR_RE.match(sdir.name) or not sdir.is_dir():
                 continue
             for pdir in sorted(sdir.iterdir()):
                 if pdir.name.startswith(".") or not pdir.is_dir():

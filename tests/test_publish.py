@@ -194,7 +194,8 @@ def test_changed_content_publishes_v2_and_replaces_v1(tmp_path):
     assert "wijzigingen.xlsx" in [f["path"] for f in m2["files"]]
 
     html = (outbox / OWNER / "index.html").read_text()
-    assert "2024-2025/kijkglas-1/v2/kijkglas-1.pdf" in html and "vervangen door v2" in html
+    assert "2024-2025/kijkglas-1/v2/kijkglas-1.pdf" in html and "vervangt v1" in html
+    assert "vervangen door v2" in (outbox / OWNER / "dashboard" / "historie.html").read_text()
     df = status.current_versions(outbox)
     assert df[["swv", "product", "version", "status"]].values.tolist() == [[OWNER, PRODUCT, "v2", "actueel"]]
     assert status.check_outbox_integrity(outbox) == []

@@ -1,0 +1,32 @@
+"""The dashboard's static files, copied into each SWV folder so that a downloaded copy works
+offline (`file://`, no CDN): the vendored npm libraries (vendor/npm/README.md) and our own
+stylesheet and glue script (templates/dashboard/)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.files import write_if_changed
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "vendor" / "npm"
+OWN = ROOT / "templates" / "dashboard"
+ASSETS_DIR = "dashboard/assets"  # relative to the owner's folder
+
+# file name in assets/ -> its source; the licence of each library travels with it
+ASSET_SOURCES = {
+    "chart.umd.min.js": VENDOR / "chart.js@4.6.1" / "chart.umd.min.js",
+    "chart.js-LICENSE.md": VENDOR / "chart.js@4.6.1" / "LICENSE.md",
+    "simple-datatables.js": VENDOR / "simple-datatables@10.3.0" / "simple-datatables.js",
+    "simple-datatables.css": VENDOR / "simple-datatables@10.3.0" / "style.css",
+    "simple-datatables-LICENSE": VENDOR / "simple-datatables@10.3.0" / "LICENSE",
+    "dashboard.css": OWN / "dashboard.css",
+    "dashboard.js": OWN / "dashboard.js",
+}
+
+
+def write_assets(owner_dir: Path) -> None:
+    """Copy every asset into `<owner>/dashboard/assets/` (a file is rewritten only when it differs)."""
+    target = Path(owner_dir) / ASSETS_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in ASSET_SOURCES.items():
+        write_if_changed(target / name, source.read_bytes())

@@ -1,0 +1,185 @@
+"""The dashboard's figures, as pure functions of a version's CSV tables (strings, as published):
+key figures per product, Kijkglas 1 over the year and its changes in words, and the lists an SWV
+acts on (TLVs to re-assess, pupils without TLV, pupils on a CvI)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+TOTAAL = "Totaal"
+K1_SUMMARY_TABLES = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
+
+
+def number(text) -> int:
+    """A published count ('' for none) as an int."""
+    text = "" if text is None else str(text).strip()
+    return int(float(text)) if text else 0
+
+
+def rows_by_first_column(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """{first-column label: {count column: value}} of a totals table."""
+    first, *counts = list(frame.columns)
+    return {str(r[first]): {c: number(r[c]) for c in counts} for _, r in frame.iterrows()}
+
+
+# --- Kijkglas 1 -----------------------------------------------------------------------------------
+
+def k1_key_figures(tables: dict[str, pd.DataFrame]) -> dict:
+    """(V)SO per category and age (deelnemend / niet deelnemend / totaal), and bao+sbao or vo."""
+    vso = rows_by_first_column(tables["k1_vso_totalen"])
+    out = {"vso": vso, "vso_cells": list(tables["k1_vso_totalen"].columns[1:])}
+    if "k1_bao_sbao" in tables:
+        out["regulier"] = {k: v["Aantal"] for k, v in rows_by_first_column(tables["k1_bao_sbao"]).items()}
+    if "k1_vo" in tables:
+        out["regulier"] = {k: v["Aantal"] for k, v in rows_by_first_column(tables["k1_vo"]).items()}
+    return out
+
+
+def k1_series(points: list[tuple[str, date, dict[str, pd.DataFrame]]]) -> dict:
+    """Kijkglas 1's totals over the versions of a schooljaar, for a chart and the table behind it.
+
+    `points`: (version, stand per, tables) in version order. Series are named by their row label."""
+    labels = [f"{v} ({sp:%d-%m-%Y})" for v, sp, _ in points]
+    vso: dict[str, list[int]] = {}
+    regulier: dict[str, list[int]] = {}
+    for _, _, tables in points:
+        for label, cells in rows_by_first_column(tables["k1_vso_totalen"]).items():
+            vso.setdefault(label, []).append(cells.get(TOTAAL, sum(cells.values())))
+        for stem in ("k1_bao_sbao", "k1_vo"):
+            if stem in tables:
+                for label, cells in rows_by_first_column(tables[stem]).items():
+                    regulier.setdefault(label, []).append(cells["Aantal"])
+    return {"labels": labels, "vso": vso, "regulier": regulier}
+
+
+def table_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """Every cell of a totals table whose count differs, as 'Rij, kolom: oud → nieuw'."""
+    before, after = rows_by_first_column(old), rows_by_first_column(new)
+    out = []
+    for label in list(after) + [k for k in before if k not in after]:
+        a, b = before.get(label, {}), after.get(label, {})
+        for column in list(b) + [c for c in a if c not in b]:
+            if a.get(column, 0) != b.get(column, 0):
+                out.append(f"{label}, {column}: {a.get(column, 0)} → {b.get(column, 0)}")
+    return out
+
+
+def k1_changes(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> list[tuple[str, list[str]]]:
+    """What changed in Kijkglas 1's totals tables from one version to the next, in words, per table
+    (stem, changes); a table without a change is left out."""
+    out = []
+    for stem in K1_SUMMARY_TABLES:
+        if stem in old or stem in new:
+            empty = pd.DataFrame(columns=list((new.get(stem) if stem in new else old[stem]).columns))
+            words = table_changes(old.get(stem, empty), new.get(stem, empty))
+            if words:
+                out.append((stem, words))
+    return out
+
+
+# --- Kijkglas 2 -----------------------------------------------------------------------------------
+
+def _current(frame: pd.DataFrame, stand_per: date) -> pd.DataFrame:
+    """The validity periods in force on the stand per (a period ends on its einddatum, inclusive)."""
+    day = stand_per.isoformat()
+    return frame[(frame["Begindatum geldigheid gegevens"] <= day) & (frame["Einddatum geldigheid gegevens"] >= day)]
+
+
+def tlv_to_reassess(k2_tlv: pd.DataFrame) -> pd.DataFrame:
+    """Every TLV with `TLV verloopt = J`, once, soonest einddatum first."""
+    cols = ["TLV nummer", "DUO-nummer leerling", "Vestiging", "Naam vestiging", "Einddatum TLV",
+            "Bekostigingscategorie L/M/H"]
+    due = k2_tlv[k2_tlv["TLV verloopt"] == "J"]
+    due = due.sort_values(["Einddatum TLV", "TLV nummer", "Begindatum geldigheid gegevens"])
+    return due.drop_duplicates("TLV nummer", keep="last")[cols].reset_index(drop=True)
+
+
+def without_tlv(k2_overig: pd.DataFrame, stand_per: date) -> pd.DataFrame:
+    """Pupils enrolled without TLV (tijdelijke plaatsing: situation GEEN_TLV, not residential) on the
+    stand per, with the first day of that situation at that vestiging this schooljaar."""
+    cols = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "Begindatum inschrijving"]
+    geen = k2_overig[k2_overig["Resid. leerling"] == "N"]
+    now = _current(geen, stand_per)[cols].drop_duplicates()
+    since = geen.groupby(["DUO-nummer leerling", "Vestiging"], as_index=False)["Begindatum geldigheid gegevens"].min()
+    out = now.merge(since, on=["DUO-nummer leerling", "Vestiging"], how="left")
+    out = out.rename(columns={"Begindatum geldigheid gegevens": "Zonder TLV sinds"})
+    return out.sort_values(["Zonder TLV sinds", "DUO-nummer leerling"]).reset_index(drop=True)
+
+
+def on_cvi(k2_cvi: pd.DataFrame, stand_per: date) -> pd.DataFrame:
+    """Pupils still enrolled on a CvI indication on the stand per."""
+    cols = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "CvI-nummer", "Soort indicatie",
+            "Bekostigingscategorie L/M/H"]
+    return _current(k2_cvi, stand_per)[cols].drop_duplicates().sort_values(cols[:2]).reset_index(drop=True)
+
+
+def k2_key_figures(tables: dict[str, pd.DataFrame], stand_per: date) -> dict:
+    blocks = [tables[s] for s in ("k2_tlv", "k2_cvi", "k2_overig")]
+    registrations = pd.concat([b[["DUO-nummer leerling", "Vestiging", "Begindatum inschrijving"]] for b in blocks])
+    overig = tables["k2_overig"]
+    return {
+        "inschrijvingen": len(registrations.drop_duplicates()),
+        "perioden": sum(len(b) for b in blocks),
+        "tlv_verloopt": len(tlv_to_reassess(tables["k2_tlv"])),
+        "zonder_tlv": without_tlv(overig, stand_per)["DUO-nummer leerling"].nunique(),
+        "cvi": on_cvi(tables["k2_cvi"], stand_per)["DUO-nummer leerling"].nunique(),
+        "residentieel": _current(overig[overig["Resid. leerling"] == "J"], stand_per)["DUO-nummer leerling"].nunique(),
+    }
+
+
+# --- Kijkglas 3, 4, 5 -------------------------------------------------------------------------------
+
+def _flow_totals(frame: pd.DataFrame, direction: str) -> pd.Series:
+    """Per row the total of `direction` (Instroom / Uitstroom) over the age groups."""
+    cols = [c for c in frame.columns if c.startswith(direction) and c.endswith(TOTAAL)]
+    return frame[cols].apply(lambda col: col.map(number)).sum(axis=1) if cols else pd.Series(0, index=frame.index)
+
+
+def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict]:
+    """Per (v)so school (BRIN) of this SWV's rows: 3a in/uit, 3b in/uit and the saldo (in minus uit)."""
+    schools: dict[str, dict] = {}
+    for part, frame in (("3a", k3a), ("3b", k3b)):
+        own = frame[frame["SWV"] == owner]
+        for brin, inn, out in zip(own["BRIN (v)so"], _flow_totals(own, "Instroom"), _flow_totals(own, "Uitstroom")):
+            s = schools.setdefault(str(brin), {"brin": str(brin), "3a_in": 0, "3a_uit": 0, "3b_in": 0, "3b_uit": 0})
+            s[f"{part}_in"] += int(inn)
+            s[f"{part}_uit"] += int(out)
+    rows = sorted(schools.values(), key=lambda s: s["brin"])
+    for s in rows:
+        s["saldo"] = s["3a_in"] - s["3a_uit"] + s["3b_in"] - s["3b_uit"]
+    return rows
+
+
+def k4_rows(k4_sbao: pd.DataFrame) -> tuple[list[dict], dict | None]:
+    """The sbao vestigingen (oktober, februari, verschil) and the Totaal row."""
+    rows = [{"vestiging": r["Vestiging"], "naam": r["Naam vestiging"], "oktober": number(r["Aantal 1 oktober"]),
+             "februari": number(r["Aantal 1 februari"]), "verschil": number(r["Verschil"])}
+            for _, r in k4_sbao.iterrows()]
+    totaal = next((r for r in rows if r["vestiging"] == TOTAAL), None)
+    return [r for r in rows if r["vestiging"] != TOTAAL], totaal
+
+
+CATEGORIES = ("L", "M", "H")
+
+
+def k3_school_rows(frame: pd.DataFrame, brin: str) -> list[dict]:
+    """A (v)so school's rows of one national Kijkglas 3 table: per SWV the instroom and uitstroom
+    per category (the age groups added up) and the saldo."""
+    own = frame[frame["BRIN (v)so"] == brin]
+    rows = []
+    for _, r in own.iterrows():
+        row = {"swv": r["SWV"]}
+        for direction in ("Instroom", "Uitstroom"):
+            for cat in CATEGORIES:
+                row[f"{direction} {cat}"] = sum(number(r[c]) for c in frame.columns
+                                                if c.startswith(direction) and c.endswith(f" {cat}"))
+            row[f"{direction} Totaal"] = sum(row[f"{direction} {cat}"] for cat in CATEGORIES)
+        row["Saldo"] = row["Instroom Totaal"] - row["Uitstroom Totaal"]
+        rows.append(row)
+    return rows
+
+
+def brins(frames: list[pd.DataFrame]) -> list[str]:
+    """Every (v)so school (BRIN) in the national Kijkglas 3 tables, sorted."""
+    return sorted({str(b) for f in frames for b in f["BRIN (v)so"]})

@@ -1,0 +1,215 @@
+"""An SWV's dashboard, written into its own folder after every publication or withdrawal:
+
+    <swv>/index.html                          overzicht: per product the current version and its key figures
+    <swv>/dashboard/<schooljaar>/1a.html      Kijkglas 1 over the year (chart) and what changed in words
+    <swv>/dashboard/<schooljaar>/1b.html      the registrations behind the count (sort, filter)
+    <swv>/dashboard/<schooljaar>/2.html       Kijkglas 2: to-do lists and the validity periods
+    <swv>/dashboard/<schooljaar>/groei.html   Kijkglas 3 per school and Kijkglas 4
+    <swv>/dashboard/historie.html             every version with status, stand per and reason
+    <swv>/dashboard/assets/                   the libraries and our stylesheet (offline)
+
+Everything is read from the owner's own versions, so a page can hold no other SWV's pupil."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from core.dates import format_datum
+from documents.kijkglas_1 import CAPTIONS as K1_CAPTIONS
+from documents.templates import template_environment
+from outbox.dashboard import figures
+from outbox.dashboard.assets import ASSETS_DIR
+from outbox.dashboard.views import ProductVersions, owner_products, read_tables, stand_per, title, version_view
+from outbox.layout import INDEX
+
+DATE_COLUMNS = {"Begindatum inschrijving", "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV",
+                "Begindatum geldigheid gegevens", "Einddatum geldigheid gegevens", "Zonder TLV sinds"}
+FILTERS_1B = ["Vestiging", "Groep", "Bekostigingscategorie L/M/H", "<8 of 8+"]
+FILTERS_2 = ["Vestiging", "Voldoet bekost. criteria", "Instroom", "Uitstroom", "Bekostigingscategorie L/M/H"]
+K2_BLOCKS = [("k2_tlv", "2.2 Leerlingen met een toelaatbaarheidsverklaring"),
+             ("k2_cvi", "2.3 Leerlingen nog ingeschreven op basis van CvI-indicatie"),
+             ("k2_overig", "2.4 Overige leerlingen (residentieel en zonder TLV)")]
+PAGES = [("1a", "1a – telling over het jaar", ("kijkglas-1",)),
+         ("1b", "1b – leerlingen achter de telling", ("kijkglas-1",)),
+         ("2", "2 – inschrijvingen en actielijsten", ("kijkglas-2",)),
+         ("groei", "Groei", ("kijkglas-3", "kijkglas-4"))]
+
+
+# --- small views for the templates ----------------------------------------------------------------
+
+def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table_id: str = "") -> dict:
+    """A frame as an HTML table: dates shown dd-mm-jjjj (sortable as dates), with the distinct
+    values of the filter columns for the filter menus."""
+    columns = [{"name": c, "date": c in DATE_COLUMNS} for c in frame.columns]
+    rows = [[format_datum(v) if col["date"] and v else v for col, v in zip(columns, row)]
+            for row in frame.itertuples(index=False)]
+    menus = [{"column": list(frame.columns).index(c), "label": c,
+              "values": sorted({str(v) for v in frame[c] if str(v) != ""})}
+             for c in filters if c in frame.columns]
+    return {"id": table_id, "caption": caption, "columns": columns, "rows": rows, "filters": menus}
+
+
+def chart_view(chart_id: str, kind: str, title_text: str, labels: list[str], series: dict[str, list[int]]) -> dict:
+    """A chart for dashboard.js (Chart.js draws it), with the same numbers as a table beside it."""
+    return {"id": chart_id, "title": title_text,
+            "spec": {"type": kind, "labels": labels,
+                     "datasets": [{"label": k, "data": v} for k, v in series.items()]},
+            "table": {"columns": ["", *series], "rows": [[lab, *(s[i] for s in series.values())]
+                                                          for i, lab in enumerate(labels)]}}
+
+
+def _rel_pages(products: dict[str, ProductVersions], schooljaar: str, prefix: str) -> list[dict]:
+    return [{"key": key, "label": label, "href": f"{prefix}dashboard/{schooljaar}/{key}.html"}
+            for key, label, needs in PAGES
+            if any(p in products and products[p].current for p in needs)]
+
+
+def navigation(prefix: str, page: str, schooljaar_pages: list[dict] = (), schooljaar: str = "") -> list[dict]:
+    """The menu of every page: Overzicht, the pages of the schooljaar shown, Historie."""
+    items = [{"key": "overzicht", "label": "Overzicht", "href": f"{prefix}index.html"}]
+    items += [{**p, "label": f"{p['label']} {schooljaar}"} for p in schooljaar_pages]
+    items.append({"key": "historie", "label": "Historie", "href": f"{prefix}dashboard/historie.html"})
+    return [{**item, "current": item["key"] == page} for item in items]
+
+
+# --- the pages --------------------------------------------------------------------------------------
+
+def key_figures(pv: ProductVersions, owner: str) -> dict | None:
+    """The figures the overview shows for the current version of a product."""
+    cur = pv.current
+    if cur is None:
+        return None
+    tables = read_tables(cur)
+    if pv.product == "kijkglas-1":
+        return figures.k1_key_figures(tables)
+    if pv.product == "kijkglas-2":
+        return figures.k2_key_figures(tables, stand_per(cur))
+    if pv.product == "kijkglas-3":
+        schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
+        return {"scholen": schools, "saldo": sum(s["saldo"] for s in schools)}
+    if pv.product == "kijkglas-4":
+        rows, totaal = figures.k4_rows(tables["k4_sbao"])
+        return {"vestigingen": len(rows), "totaal": totaal}
+    if pv.product == "kijkglas-5":
+        return {"inkomend": len(tables["k5_inkomend"]), "uitgaand": len(tables["k5_uitgaand"])}
+    return None
+
+
+def overview_context(outbox: Path, owner: str, site: dict[str, dict[str, ProductVersions]]) -> dict:
+    owner_dir = Path(outbox) / owner
+    schooljaren = []
+    for sj, products in site.items():
+        cards = []
+        for pv in products.values():
+            cur = pv.current
+            cards.append({"product": pv.product, "title": title(pv.product),
+                          "current": version_view(owner_dir, cur, "") if cur else None,
+                          "latest": version_view(owner_dir, pv.versions[-1], ""),
+                          "figures": key_figures(pv, owner)})
+        schooljaren.append({"schooljaar": sj, "products": cards, "pages": _rel_pages(products, sj, "")})
+    return {"schooljaren": schooljaren}
+
+
+def page_1a(owner_dir: Path, pv: ProductVersions) -> dict:
+    shown = pv.shown
+    points = [(v.name, stand_per(v), read_tables(v)) for v in shown]
+    series = figures.k1_series(points)
+    charts = [chart_view("k1-vso", "line", "(V)SO: totaal per versie", series["labels"], series["vso"])]
+    if series["regulier"]:
+        charts.append(chart_view("k1-regulier", "line", "Regulier onderwijs: aantal per versie",
+                                 series["labels"], series["regulier"]))
+    steps = []
+    for (v_old, _, t_old), (v_new, sp_new, t_new) in zip(points, points[1:]):
+        steps.append({"from": v_old, "to": v_new, "stand_per": sp_new.isoformat(),
+                      "tables": [{"caption": K1_CAPTIONS[stem], "changes": words}
+                                 for stem, words in figures.k1_changes(t_old, t_new)]})
+    return {"charts": charts, "steps": steps,
+            "versions": [version_view(owner_dir, v, "../../") for v in pv.versions]}
+
+
+def page_1b(owner_dir: Path, pv: ProductVersions) -> dict:
+    cur = pv.current
+    ins = read_tables(cur)["k1_inschrijvingen"]
+    return {"version": version_view(owner_dir, cur, "../../"),
+            "table": table_view(ins, "Inschrijvingen achter de telling (bestand 2)", FILTERS_1B, "t-1b")}
+
+
+def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
+    cur = pv.current
+    tables, day = read_tables(cur), stand_per(cur)
+    todo = [table_view(figures.tlv_to_reassess(tables["k2_tlv"]), "TLV's om opnieuw te beoordelen (TLV verloopt = J)",
+                       ["Vestiging"], "t-2-tlv"),
+            table_view(figures.without_tlv(tables["k2_overig"], day),
+                       f"Ingeschreven zonder TLV (tijdelijke plaatsing) op {day:%d-%m-%Y}", ["Vestiging"], "t-2-geen"),
+            table_view(figures.on_cvi(tables["k2_cvi"], day), f"Nog op een CvI-indicatie op {day:%d-%m-%Y}",
+                       ["Vestiging", "Soort indicatie"], "t-2-cvi")]
+    blocks = [table_view(tables[stem], caption, FILTERS_2, f"t-{stem}") for stem, caption in K2_BLOCKS]
+    return {"version": version_view(owner_dir, cur, "../../"), "figures": figures.k2_key_figures(tables, day),
+            "todo": todo, "blocks": blocks}
+
+
+def page_groei(owner_dir: Path, owner: str, products: dict[str, ProductVersions]) -> dict:
+    out: dict = {"k3": None, "k4": None}
+    k3 = products.get("kijkglas-3")
+    if k3 and k3.current:
+        tables = read_tables(k3.current)
+        schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
+        out["k3"] = {"version": version_view(owner_dir, k3.current, "../../"), "schools": schools, "charts": [
+            chart_view(f"k3-{s['brin']}", "bar", f"School {s['brin']}", ["3a instroom", "3a uitstroom",
+                       "3b instroom", "3b uitstroom"], {"Aantal": [s["3a_in"], s["3a_uit"], s["3b_in"], s["3b_uit"]]})
+            for s in schools]}
+    k4 = products.get("kijkglas-4")
+    if k4 and k4.current:
+        rows, totaal = figures.k4_rows(read_tables(k4.current)["k4_sbao"])
+        out["k4"] = {"version": version_view(owner_dir, k4.current, "../../"), "rows": rows, "totaal": totaal,
+                     "chart": chart_view("k4", "bar", "Sbao: 1 oktober en 1 februari per vestiging",
+                                         [r["vestiging"] for r in rows],
+                                         {"1 oktober": [r["oktober"] for r in rows],
+                                          "1 februari": [r["februari"] for r in rows]})}
+    return out
+
+
+def history_context(owner_dir: Path, site: dict[str, dict[str, ProductVersions]]) -> dict:
+    rows = [{"schooljaar": sj, "title": title(pv.product), **version_view(owner_dir, v, "../")}
+            for sj, products in site.items() for pv in products.values() for v in reversed(pv.versions)]
+    return {"rows": rows}
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+def render_page(template: str, **context) -> bytes:
+    env = template_environment(keep_trailing_newline=True)
+    return env.get_template(f"dashboard/{template}").render(**context).encode("utf-8")
+
+
+def owner_pages(outbox: Path, owner: str, naam: str | None) -> dict[str, bytes]:
+    """Every page of an SWV's dashboard: {path relative to the owner's folder: bytes}."""
+    owner_dir = Path(outbox) / owner
+    site = owner_products(outbox, owner)
+    base = {"owner": owner, "naam": naam}
+    newest = next(iter(site.items()), None)
+    top_pages = _rel_pages(newest[1], newest[0], "") if newest else []
+    pages = {INDEX: render_page("overzicht.html", **base, prefix="", assets=f"{ASSETS_DIR}/",
+                            nav=navigation("", "overzicht", top_pages, newest[0] if newest else ""),
+                            **overview_context(outbox, owner, site)),
+             "dashboard/historie.html": render_page("historie.html", **base, prefix="../", assets="assets/",
+                                                nav=navigation("../", "historie"), **history_context(owner_dir, site))}
+    for sj, products in site.items():
+        sj_pages = _rel_pages(products, sj, "../../")
+        for key, _, _ in PAGES:
+            if any(p["key"] == key for p in sj_pages):
+                pages[f"dashboard/{sj}/{key}.html"] = render_page(
+                    f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/",
+                    nav=navigation("../../", key, sj_pages, sj), **_page_context(key, owner_dir, owner, products))
+    return pages
+
+
+def _page_context(key: str, owner_dir: Path, owner: str, products: dict[str, ProductVersions]) -> dict:
+    if key == "1a":
+        return page_1a(owner_dir, products["kijkglas-1"])
+    if key == "1b":
+        return page_1b(owner_dir, products["kijkglas-1"])
+    if key == "2":
+        return page_2(owner_dir, products["kijkglas-2"])
+    return page_groei(owner_dir, owner, products)

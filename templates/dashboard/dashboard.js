@@ -1,0 +1,82 @@
+/* Glue between the pages and the vendored libraries: each <canvas data-chart> is drawn by Chart.js from
+   the JSON beside it; each <table data-datatable> gets sorting, search and paging from simple-datatables,
+   and the filter menus above it (exact match on one column). The tables are plain HTML first, so the
+   numbers are there for screen readers, for copying and without JavaScript. */
+(function () {
+  "use strict";
+  var COLOURS = ["#154273", "#e17000", "#39870c", "#a90061", "#007bc7", "#673327", "#8fcae7"];
+  var LABELS = {
+    placeholder: "Zoeken…", searchTitle: "Zoek in de tabel", searchLabel: "Zoeken",
+    perPage: "rijen per pagina", pageTitle: "Pagina {page}", noRows: "Geen rijen",
+    noResults: "Geen rijen die hieraan voldoen", info: "Rij {start} tot en met {end} van {rows}",
+    sortHint: "Activeer om te sorteren"
+  };
+  var sortHintWritten = false;
+
+  function drawCharts() {
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
+      spec.datasets.forEach(function (d, i) {
+        d.borderColor = COLOURS[i % COLOURS.length];
+        d.backgroundColor = COLOURS[i % COLOURS.length];
+        if (spec.type === "line") { d.fill = false; d.tension = 0; }
+      });
+      new Chart(canvas, {
+        type: spec.type,
+        data: { labels: spec.labels, datasets: spec.datasets },
+        options: {
+          responsive: true, maintainAspectRatio: false, animation: false, locale: "nl-NL",
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+          plugins: { legend: { display: spec.datasets.length > 1 } }
+        }
+      });
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  // simple-datatables refers every sortable header to one #sort-hint: write it once per page
+  function layout(options, dom) {
+    var hint = "";
+    if (options.sortable && !sortHintWritten) { hint = "<p hidden id='sort-hint'>" + options.labels.sortHint + "</p>"; sortHintWritten = true; }
+    return "<div class='" + options.classes.top + "'>" +
+      (options.paging ? "<div class='" + options.classes.dropdown + "'><label><select class='" + options.classes.selector + "' name='per-page'></select> " + options.labels.perPage + "</label></div>" : "") +
+      "<div class='" + options.classes.search + "'><label class='" + options.classes.searchLabel + "'>" + options.labels.searchLabel +
+      " <input class='" + options.classes.input + "' placeholder='" + options.labels.placeholder + "' type='search' name='search' title='" + options.labels.searchTitle + "' aria-controls='" + dom.id + "'></label></div>" +
+      "</div><div class='" + options.classes.container + "'>" + hint + "</div>" +
+      "<div class='" + options.classes.bottom + "'><div class='" + options.classes.info + "'></div><nav class='" + options.classes.pagination + "' aria-label='Pagina’s van " + dom.id + "'></nav></div>";
+  }
+
+  function exactOnFilter(terms, cell, row, column, source) {
+    var text = (cell.text !== undefined ? cell.text : String(cell.data)).trim().toLowerCase()
+      .normalize("NFD").replace(/\p{Diacritic}/gu, "");
+    return source !== "filter" ? terms.some(function (t) { return text.indexOf(t) !== -1; })
+                               : terms.some(function (t) { return text === t; });
+  }
+
+  function enhanceTables() {
+    document.querySelectorAll("table[data-datatable]").forEach(function (table) {
+      var rows = table.tBodies[0] ? table.tBodies[0].rows.length : 0;
+      var dt = new simpleDatatables.DataTable(table, {
+        labels: LABELS, locale: "nl", perPage: 25, perPageSelect: [25, 50, 100, ["alle", -1]],
+        searchMethod: exactOnFilter, ignorePunctuation: false, template: layout, paging: rows > 25
+      });
+      // a wide table scrolls inside its own region, which the keyboard can reach
+      var box = table.closest("." + "datatable-container");
+      if (box) { box.tabIndex = 0; box.setAttribute("role", "region"); box.setAttribute("aria-label", table.caption ? table.caption.textContent : table.id); }
+      var menus = document.querySelector("[data-filters-for='" + table.id + "']");
+      if (!menus) { return; }
+      menus.addEventListener("change", function () {
+        var queries = [];
+        menus.querySelectorAll("select").forEach(function (s) {
+          if (s.value) { queries.push({ terms: [s.value.toLowerCase()], columns: [parseInt(s.dataset.column, 10)] }); }
+        });
+        dt.multiSearch(queries, "filter");
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.Chart) { drawCharts(); }
+    if (window.simpleDatatables) { enhanceTables(); }
+  });
+})();
