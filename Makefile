@@ -19,9 +19,15 @@ lock: setup
 		--python-platform x86_64-unknown-linux-gnu --annotation-style line -o constraints.txt
 
 # System packages, installed when missing (as root, with apt-get): PostgreSQL for the integration
-# tests' Prefect server (required by `make test`); HarfBuzz-Subset (faster PDFs) and poppler-utils
-# (pdftoppm) are optional: the product works without them.
+# tests' Prefect server and Chromium for the dashboard's browser tests (both required by `make test`);
+# HarfBuzz-Subset (faster PDFs) and poppler-utils (pdftoppm) are optional: the product works without them.
 system-packages:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+				|| { echo "could not install chromium (apt-get)"; exit 1; }; \
+		else echo "Chromium is missing: install the chromium package"; exit 1; fi; \
+	fi
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 \

@@ -80,6 +80,7 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
                              description="Reconciliaties: geslaagd")
     kw = production.kwaliteit
     path = steps.write_operator_files(Path(outbox), production, stand_per)
+    steps.note_production(Path(outbox), production, outcomes, stand_per)
     rows = kw.head(200).astype(object).where(kw.head(200).notna(), "").to_dict("records") if len(kw) else []
     create_table_artifact(key=f"kwaliteit-{key}", table=rows or [{"melding": "geen meldingen"}],
                           description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {path})")

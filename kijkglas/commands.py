@@ -198,6 +198,8 @@ def cli_status(args, settings: Settings) -> int:
 
 
 def cli_withdraw(args, settings: Settings) -> int:
+    from outbox.dashboard.operator import write_operator_overview
+    from outbox.dashboard.pages import render_page
     from outbox.publish import withdraw_version
     outbox = Path(args.outbox)
     if not outbox.is_dir():
@@ -220,6 +222,7 @@ def cli_withdraw(args, settings: Settings) -> int:
     if not done:
         print(f"Geen versie {version} van {args.product} {args.schooljaar} gevonden in {outbox}.")
         return 1
+    write_operator_overview(outbox, render_page)
     print(f"{done} versie(s) ingetrokken.")
     return 0
 

@@ -35,6 +35,7 @@ CHANGES_XLSX = "wijzigingen.xlsx"
 INDEX = "index.html"
 STAGING = ".staging"
 LOCKS = ".locks"
+OPERATOR_DIR = ".operator"  # operator-only: validation reports, data-quality lists, the last productions
 REGISTER_FILE = ".register.sqlite"
 MANIFEST_FORMAT = 1
 

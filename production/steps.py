@@ -19,7 +19,9 @@ import pandas as pd
 from core.settings import Settings
 from documents.pdf import render_pdf
 from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
-from outbox.layout import ONGEWIJZIGD, OPENBAAR, OVERGESLAGEN, next_version
+from outbox.dashboard.operator import record_production
+from outbox.dashboard.pages import render_page
+from outbox.layout import ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, timestamp_now
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import current_versions
@@ -29,7 +31,6 @@ from schemas.validate import load_valid_extract
 from tasks.compute import check_swv_codes
 from tasks.model import Production, ProductResult
 
-OPERATOR_DIR = ".operator"  # operator-only part of the outbox (data-quality lists, validation reports)
 
 
 @dataclass
@@ -149,6 +150,12 @@ def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
     return Path(outbox) / OPERATOR_DIR / "validatie" / Path(extract_dir).resolve().name
 
 
+def note_production(outbox: Path, production: Production, outcomes: list[SwvOutcome], stand_per: date) -> None:
+    """The production's outcome on the operator's overview `<outbox>/index.html`."""
+    record_production(Path(outbox), production.product, production.schooljaar, stand_per.isoformat(),
+                      timestamp_now(), [(o.owner, o.outcome) for o in outcomes], render_page)
+
+
 def write_operator_files(outbox: Path, production: Production, stand_per: date) -> Path:
     """The data-quality list goes to the operator's part of the outbox, never to an SWV folder."""
     folder = Path(outbox) / OPERATOR_DIR / "kwaliteit"
@@ -213,4 +220,5 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
                 if progress is not None:
                     progress(future.result(), len(todo))
             outcomes += [f.result() for f in futures]  # in the results' order, as before
+    note_production(outbox, production, outcomes, extract.stand_per)
     return outcomes

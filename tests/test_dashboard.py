@@ -1,0 +1,106 @@
+"""The dashboard's figures, worked by hand on small tables (as published: text). No Prefect, no browser."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from outbox.dashboard import figures
+
+
+def frame(columns: str, *rows: str) -> pd.DataFrame:
+    return pd.DataFrame([r.split("|") for r in rows], columns=columns.split("|"))
+
+
+VSO = "Regel|Laag <8|Laag 8+|Midden <8|Midden 8+|Hoog <8|Hoog 8+|Totaal"
+
+
+def test_kijkglas_1_changes_name_row_column_and_both_values_per_table():
+    old = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|12|0|0|0|0|13", "Totaal|1|12|0|0|0|0|13"),
+           "k1_bao_sbao": frame("Regel|Aantal", "Deelnemende bao|100", "Totaal|100")}
+    new = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|14|0|0|0|0|15", "Totaal|1|14|0|0|0|0|15"),
+           "k1_bao_sbao": frame("Regel|Aantal", "Deelnemende bao|100", "Totaal|100")}
+    assert figures.k1_changes(old, new) == [("k1_vso_totalen", [
+        "Deelnemende (V)SO, Laag 8+: 12 → 14", "Deelnemende (V)SO, Totaal: 13 → 15",
+        "Totaal, Laag 8+: 12 → 14", "Totaal, Totaal: 13 → 15"])]  # bao/sbao unchanged: left out
+
+
+def test_a_row_that_appears_counts_from_zero():
+    old = frame("Regel|Aantal", "Totaal|3")
+    new = frame("Regel|Aantal", "waarvan lwoo|2", "Totaal|3")
+    assert figures.table_changes(old, new) == ["waarvan lwoo, Aantal: 0 → 2"]
+
+
+def test_kijkglas_1_series_takes_the_totaal_of_each_row_per_version():
+    t1 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|2|0|0|0|0|3"), "k1_vo": frame("Regel|Aantal", "Totaal vo|50")}
+    t2 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|3|0|0|0|0|4"), "k1_vo": frame("Regel|Aantal", "Totaal vo|52")}
+    s = figures.k1_series([("v1", date(2024, 8, 6), t1), ("v2", date(2024, 9, 6), t2)])
+    assert s == {"labels": ["v1 (06-08-2024)", "v2 (06-09-2024)"], "vso": {"Deelnemende (V)SO": [3, 4]},
+                 "regulier": {"Totaal vo": [50, 52]}}
+
+
+K2_COMMON = "DUO-nummer leerling|Vestiging|Naam vestiging|Begindatum inschrijving|Begindatum geldigheid gegevens|Einddatum geldigheid gegevens"
+
+
+def test_each_tlv_to_reassess_once_soonest_first():
+    tlv = frame(K2_COMMON + "|TLV nummer|Einddatum TLV|Bekostigingscategorie L/M/H|TLV verloopt",
+                "1|01AA00|A|2024-08-01|2024-08-01|2024-12-31|T2|2025-07-31|L|J",
+                "1|01AA00|A|2024-08-01|2025-01-01|2025-07-31|T2|2025-07-31|M|J",   # same TLV, later period
+                "2|01AA00|A|2024-08-01|2024-08-01|2025-07-31|T1|2025-03-01|L|J",
+                "3|01AA00|A|2024-08-01|2024-08-01|2025-07-31|T3|2027-07-31|H|")
+    due = figures.tlv_to_reassess(tlv)
+    assert due["TLV nummer"].tolist() == ["T1", "T2"]
+    assert due["Bekostigingscategorie L/M/H"].tolist() == ["L", "M"]  # the newest period's category
+
+
+def test_pupils_without_tlv_on_the_stand_per_with_the_first_day_of_that_situation():
+    overig = frame(K2_COMMON + "|Resid. leerling",
+                   "1|01AA00|A|2024-09-01|2024-09-01|2024-10-31|N",
+                   "1|01AA00|A|2024-09-01|2024-11-01|2025-07-31|N",   # still without TLV on 6-12
+                   "2|01AA00|A|2024-08-01|2024-08-01|2024-11-30|N",   # ended before the stand per
+                   "3|01AA00|A|2024-08-01|2024-08-01|2025-07-31|J")   # residential: not tijdelijke plaatsing
+    out = figures.without_tlv(overig, date(2024, 12, 6))
+    assert out[["DUO-nummer leerling", "Zonder TLV sinds"]].values.tolist() == [["1", "2024-09-01"]]
+
+
+def test_key_figures_of_kijkglas_2_count_pupils_once():
+    tlv = frame(K2_COMMON + "|TLV nummer|Einddatum TLV|Bekostigingscategorie L/M/H|TLV verloopt",
+                "1|01AA00|A|2024-08-01|2024-08-01|2024-12-31|T1|2025-07-31|L|J",
+                "1|01AA00|A|2024-08-01|2025-01-01|2025-07-31|T1|2025-07-31|M|J")
+    cvi = frame(K2_COMMON + "|CvI-nummer|Soort indicatie|Bekostigingscategorie L/M/H",
+                "2|01AA00|A|2024-08-01|2024-08-01|2025-07-31|C1|ZMLK|L")
+    overig = frame(K2_COMMON + "|Resid. leerling", "3|01AA00|A|2024-08-01|2024-08-01|2025-07-31|J")
+    k = figures.k2_key_figures({"k2_tlv": tlv, "k2_cvi": cvi, "k2_overig": overig}, date(2024, 12, 6))
+    assert k == {"inschrijvingen": 3, "perioden": 4, "tlv_verloopt": 1, "zonder_tlv": 0, "cvi": 1, "residentieel": 1}
+
+
+K3_VO = "SWV|BRIN (v)so|Instroom L|Instroom M|Instroom H|Instroom Totaal|Uitstroom L|Uitstroom M|Uitstroom H|Uitstroom Totaal"
+
+
+def test_kijkglas_3_per_school_of_the_swvs_own_rows_and_the_school_over_every_swv():
+    k3a = frame(K3_VO, "VO2001|11AA|1|0|0|1|0|0|0|0", "VO2002|11AA|0|2|0|2|1|0|0|1", "VO2001|22BB|0|0|0|0|0|1|0|1")
+    k3b = frame(K3_VO, "VO2001|11AA|0|0|0|0|0|0|1|1")
+    assert figures.k3_per_school(k3a, k3b, "VO2001") == [
+        {"brin": "11AA", "3a_in": 1, "3a_uit": 0, "3b_in": 0, "3b_uit": 1, "saldo": 0},
+        {"brin": "22BB", "3a_in": 0, "3a_uit": 1, "3b_in": 0, "3b_uit": 0, "saldo": -1}]
+    rows = figures.k3_school_rows(k3a, "11AA")
+    assert [(r["swv"], r["Instroom Totaal"], r["Uitstroom Totaal"], r["Saldo"]) for r in rows] == [
+        ("VO2001", 1, 0, 1), ("VO2002", 2, 1, 1)]
+    assert figures.brins([k3a, k3b]) == ["11AA", "22BB"]
+
+
+def test_kijkglas_3_po_adds_the_age_groups_per_category():
+    cols = "SWV|BRIN (v)so|" + "|".join(f"{d} {a} {c}" for d, a in (("Instroom", "<8"), ("Uitstroom", "<8"),
+                                                                      ("Instroom", "8+"), ("Uitstroom", "8+"))
+                                         for c in ("L", "M", "H", "Totaal"))
+    k3a = frame(cols, "PO2001|11AA|1|0|0|1|0|0|0|0|2|0|0|2|0|0|1|1")
+    (row,) = figures.k3_school_rows(k3a, "11AA")
+    assert (row["Instroom L"], row["Instroom Totaal"], row["Uitstroom H"], row["Saldo"]) == (3, 3, 1, 2)
+
+
+def test_kijkglas_4_rows_and_the_totaal_apart():
+    k4 = frame("Vestiging|Naam vestiging|Aantal 1 oktober|Aantal 1 februari|Verschil",
+               "01AA00|A|10|12|2", "Totaal||10|12|2")
+    rows, totaal = figures.k4_rows(k4)
+    assert rows == [{"vestiging": "01AA00", "naam": "A", "oktober": 10, "februari": 12, "verschil": 2}]
+    assert totaal["verschil"] == 2
