@@ -77,7 +77,7 @@ def open_page(browser, path: Path):
 
 def own_pupils(owner_dir: Path) -> set[str]:
     found: set[str] = set()
-    for csv in owner_dir.glob(f"*/*/v*/data/*.csv"):
+    for csv in owner_dir.glob("*/*/v*/data/*.csv"):
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
         if "DUO-nummer leerling" in frame.columns:
             found |= set(frame["DUO-nummer leerling"])
