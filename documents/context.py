@@ -96,23 +96,3 @@ def estimated_width_mm(table: dict) -> float:
 def algemene_gegevens_context(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
     return [[format_euro(v) if isinstance(v, Decimal) else format_nl(cell_value(v, "datum"))
              for v in row] for row in rows]
-
-
-def change_report_context(report: Sequence[dict] | None,
-                          captions: dict[str, str] | None = None) -> list[dict] | None:
-    """The change report for base.html: per table {table, bestand, added, removed, changed,
-    examples}; `table` shown by its caption when known, `bestand` the CSV file name."""
-    if not report:
-        return None
-    out = []
-    for entry in report:
-        stem = str(entry.get("table", ""))
-        out.append({
-            "table": (captions or {}).get(stem, stem),
-            "bestand": f"{stem}.csv" if captions and stem in captions else "",
-            "added": int(entry.get("added", 0) or 0),
-            "removed": int(entry.get("removed", 0) or 0),
-            "changed": int(entry.get("changed", 0) or 0),
-            "examples": [str(e) for e in entry.get("examples", []) or []],
-        })
-    return out

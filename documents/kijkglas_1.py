@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from documents.context import (PORTRAIT_WIDTH_MM, algemene_gegevens_context, change_report_context,
-                               estimated_width_mm, table_context)
+from documents.changes import ChangeWords, changes_context
+from documents.context import PORTRAIT_WIDTH_MM, algemene_gegevens_context, estimated_width_mm, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import GEEN_BEDRAGEN, general_rows, version_footer
+from documents.shared import GEEN_BEDRAGEN, general_rows, report_of, version_footer
 from documents.values import as_date, cell_value, format_euro, format_nl, is_null
 from documents.workbook import Sheet, write_workbook
 from tasks.model import ProductResult
@@ -28,6 +28,14 @@ CAPTIONS = {
                          "het samenwerkingsverband",
 }
 TITLE = "Kijkglas 1 – Onderbouwing bekostiging"
+CHANGES = ChangeWords(
+    names=CAPTIONS,
+    sheets={"k1_vso_totalen": "Tabel (v)so", "k1_bao_sbao": "Tabel bao-sbao", "k1_vo": "Tabel vo",
+            "k1_tlv": "Tabel (v)so TLV", "k1_per_vestiging": "Aantallen per vestiging",
+            "k1_inschrijvingen": "Bestand 2 inschrijvingen"},
+    advice="Wat te doen: controleer de gewijzigde inschrijvingen in bestand 2 voordat de bekostiging op "
+           "de teldatum wordt vastgesteld. Klopt een inschrijving niet, vraag de school dan om die te "
+           "laten corrigeren in het Register Onderwijsdeelnemers.")
 GROEPEN = ("TLV", "RP", "Tijdelijke plaatsing", "CvI")
 
 
@@ -138,9 +146,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
-        "change_report": change_report_context(
-            change_report if change_report is not None else result.extra.get("change_report"),
-            CAPTIONS),
+        **changes_context(report_of(result, change_report), CHANGES),
     }
     return ctx
 

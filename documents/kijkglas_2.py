@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from documents.changes import ChangeWords
 from documents.context import table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
@@ -28,6 +29,11 @@ BLOCKS = {
                   "2.4 RP en zonder TLV"),
 }
 CAPTIONS = {stem: f"Blok {nr} – {caption}" for stem, (nr, caption, _) in BLOCKS.items()}
+CHANGES = ChangeWords(
+    names=CAPTIONS,
+    sheets={stem: sheet for stem, (_, _, sheet) in BLOCKS.items()},
+    advice="Wat te doen: bekijk per leerling de gewijzigde perioden (de kolommen Begindatum en Einddatum "
+           "geldigheid gegevens) en werk uw eigen overzichten bij, zoals de lijst van TLV's die verlopen.")
 VERLOOPT_MAX = 15
 
 def filenames(swv_code: str) -> dict[str, str]:
@@ -120,7 +126,7 @@ def _k2_overview(n: dict) -> dict:
 def pdf_context(result, change_report: list[dict] | None = None) -> dict:
     """Template context (plain types) for templates/kijkglas-2.html."""
     code = result.swv.swv_code if result.swv else "openbaar"
-    ctx = base_context(result, TITLE, "Kijkglas 2", filenames(code), CAPTIONS, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 2", filenames(code), CHANGES, change_report)
     d = schooljaar_dates(result.schooljaar)
     n = _k2_numbers(result)
     ctx.update({

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from documents.changes import ChangeWords
 from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
@@ -28,6 +29,13 @@ CAPTIONS = {
     **{f"k3{p}": f"Kijkglas-3{p}: {DELEN[p]}" for p in "ab"},
 }
 KEY = ["SWV", "BRIN (v)so"]
+_SHORT = {"a": "In-uitstroom (v)so", "b": "Doorstroom (v)so"}  # DELEN, short enough for a tab
+CHANGES = ChangeWords(
+    names=CAPTIONS,
+    sheets={**{f"k3{p}_{s}": f"3{p}-{s} {_SHORT[p]}" for p in "ab" for s in ("po", "vo")},
+            **{f"k3{p}": f"3{p} {_SHORT[p]}" for p in "ab"}},
+    advice="Wat te doen: plak de nieuwe aantallen opnieuw in het tabblad ‘1 februari’ van de "
+           "berekeningsmodule van de PO-Raad en VO-raad; de aantallen van de vorige versie kloppen niet meer.")
 
 def openbaar_filenames() -> dict[str, str]:
     return {**{f"k3{p}_{s}": f"kijkglas-3{p}-{s}.xlsx" for p in "ab" for s in ("po", "vo")},
@@ -139,7 +147,7 @@ def openbaar_pdf_context(result, tables: dict[str, pd.DataFrame],
                                 change_report: list[dict] | None = None) -> dict:
     """Template context for templates/kijkglas-3.html, national version."""
     names = openbaar_filenames()
-    ctx = base_context(result, TITLE, "Kijkglas 3", names, CAPTIONS, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 3", names, CHANGES, change_report)
     d = schooljaar_dates(result.schooljaar)
     delen = []
     for stem, frame in tables.items():
@@ -195,7 +203,7 @@ def pdf_context(result, tables: dict[str, pd.DataFrame],
     code = result.swv.swv_code
     sector = result.swv.sector
     names = filenames(code)
-    ctx = base_context(result, TITLE, "Kijkglas 3", names, CAPTIONS, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 3", names, CHANGES, change_report)
     d = schooljaar_dates(result.schooljaar)
     delen = []
     for stem, frame in tables.items():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from documents.changes import ChangeWords
 from documents.context import table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
@@ -17,6 +18,11 @@ from documents.workbook import Sheet, write_workbook
 
 TITLE = "Kijkglas 4 – Groei speciale school voor basisonderwijs (sbao)"
 CAPTIONS = {"k4_sbao": "Aantallen per vestiging"}
+SHEET = "Groei sbao"
+CHANGES = ChangeWords(
+    names=CAPTIONS, sheets={"k4_sbao": SHEET},
+    advice="Wat te doen: plak de nieuwe aantallen opnieuw in de berekeningsmodule van de PO-Raad en "
+           "verreken het nieuwe verschil per vestiging met de sbao-scholen.")
 
 def filenames(swv_code: str) -> dict[str, str]:
     return {"xlsx": f"kijkglas-4_{swv_code}.xlsx", "pdf": f"kijkglas-4_{swv_code}.pdf"}
@@ -26,7 +32,7 @@ def filenames(swv_code: str) -> dict[str, str]:
 
 def pdf_context(result, change_report: list[dict] | None = None) -> dict:
     code = result.swv.swv_code
-    ctx = base_context(result, TITLE, "Kijkglas 4", filenames(code), CAPTIONS, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 4", filenames(code), CHANGES, change_report)
     d = schooljaar_dates(result.schooljaar)
     t = result.tables.get("k4_sbao")
     if t is None:
@@ -62,7 +68,7 @@ def write_documents(result, version_dir: str | os.PathLike,
     version_dir = prepare_dir(version_dir)
     code = result.swv.swv_code
     names = filenames(code)
-    sheets = [Sheet("Groei sbao", [(CAPTIONS[stem], frame)], detail=True)
+    sheets = [Sheet(SHEET, [(CAPTIONS[stem], frame)], detail=True)
               for stem, frame in result.tables.items()]
     written = [write_workbook(version_dir / names["xlsx"], f"{TITLE} – {code}", general_rows(result),
                               sheets, timestamp=result.aanmaakdatum)]

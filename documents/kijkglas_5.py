@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from documents.changes import ChangeWords
 from documents.context import table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
@@ -23,6 +24,10 @@ CAPTIONS = {
     "k5_uitgaand": "Leerlingen in voorgaand schooljaar overgestapt naar sbao buiten het samenwerkingsverband",
 }
 SHEETS = {"k5_inkomend": "Gestart op sbao uit ander SWV", "k5_uitgaand": "Overgestapt naar sbao elders"}
+CHANGES = ChangeWords(
+    names=CAPTIONS, sheets=SHEETS,
+    advice="Wat te doen: controleer de gewijzigde leerlingen in het grensverkeer en pas de verrekening "
+           "met de andere samenwerkingsverbanden zo nodig aan.")
 
 
 def filenames(swv_code: str) -> dict[str, str]:
@@ -49,7 +54,7 @@ def _k5_block(frame: pd.DataFrame | None, partner_col: str, partner_label: str) 
 
 def pdf_context(result, change_report: list[dict] | None = None) -> dict:
     code = result.swv.swv_code
-    ctx = base_context(result, TITLE, "Kijkglas 5", filenames(code), CAPTIONS, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 5", filenames(code), CHANGES, change_report)
     d = schooljaar_dates(result.schooljaar)
     ctx.update({
         "captions": CAPTIONS,

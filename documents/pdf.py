@@ -25,6 +25,7 @@ class PdfJob:
 def _pdf_defaults(context: dict) -> dict:
     ctx = dict(context)
     ctx.setdefault("change_report", None)
+    ctx.setdefault("wijzigingen_samenvatting", None)
     ctx.setdefault("footer", "")
     ctx.setdefault("document_title", "Kijkglas")
     if "pdf_datum" not in ctx:

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from documents.context import algemene_gegevens_context, change_report_context
+from documents.changes import ChangeWords, changes_context
+from documents.context import algemene_gegevens_context
 from documents.values import cell_value, format_nl
 from tasks import rules
 from tasks.model import ProductResult
@@ -70,8 +71,13 @@ def distinct_of(frame: pd.DataFrame | None, column: str) -> int:
     return int(frame[column].dropna().nunique())
 
 
+def report_of(result, change_report: list[dict] | None) -> list[dict] | None:
+    """The change report handed in, else the one that travels in result.extra (None: first version)."""
+    return change_report if change_report is not None else result.extra.get("change_report")
+
+
 def base_context(result, titel: str, product_kort: str, names: dict[str, str],
-                 captions: dict[str, str], change_report: list[dict] | None) -> dict:
+                 words: ChangeWords, change_report: list[dict] | None) -> dict:
     """What every Kijkglas 2–5 template starts from (see base.html; Kijkglas 1 builds its own)."""
     swv = result.swv
     code = swv.swv_code if swv else "openbaar"
@@ -90,9 +96,7 @@ def base_context(result, titel: str, product_kort: str, names: dict[str, str],
         "bestanden": names,
         "footer": f"{code} · {product_kort} · schooljaar {result.schooljaar} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
-        "change_report": change_report_context(
-            change_report if change_report is not None else result.extra.get("change_report"),
-            captions),
+        **changes_context(report_of(result, change_report), words),
     }
 
 

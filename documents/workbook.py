@@ -35,6 +35,9 @@ class Sheet:
     column_groups: detail sheets only: (label, first column, last column) group labels written on
               the row directly above the header, centred across the group without merging cells.
     algemene_gegevens: head the sheet with the workbook's "Algemene gegevens" block.
+    notes:    (heading, lines) sections of text under the Algemene gegevens, one line a row in
+              column A (it runs on into the empty cells to its right, so it does not widen column A).
+    marked:   cells (data row, column), 0-based within the table, to fill as a changed value.
     """
     name: str
     tables: Sequence[tuple[str | None, pd.DataFrame]]
@@ -42,6 +45,8 @@ class Sheet:
     header_row: int | None = None
     column_groups: Sequence[tuple[str, str, str]] = ()
     algemene_gegevens: bool = True
+    notes: Sequence[tuple[str, Sequence[str]]] = ()
+    marked: frozenset[tuple[int, int]] = frozenset()
 
 
 _DATE_FORMAT = "dd-mm-yyyy"       # shown as dd-mm-jjjj by a Dutch Excel
@@ -49,10 +54,12 @@ _DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
 _EURO_FORMAT = '"€" #,##0.00'
 _HEADER_FILL = "D9D9D9"
 _CAPTION_FILL = "F2F2F2"
+_MARKED_FILL = "FFF2CC"
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-def _sheet_title(name: str) -> str:
+def sheet_title(name: str) -> str:
+    """An Excel-safe tab name: at most 31 characters, none of []:*?/\\."""
     return _SHEET_NAME_BAD.sub("-", name)[:31]
 
 
@@ -139,6 +146,7 @@ def write_workbook(path: str | os.PathLike, title: str,
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
     caption_fill = PatternFill("solid", fgColor=_CAPTION_FILL)
+    marked_fill = PatternFill("solid", fgColor=_MARKED_FILL)
     thin_bottom = Border(bottom=Side(style="thin"))
     title_font = Font(bold=True, size=14)
     section_font = Font(bold=True, size=12)
@@ -151,7 +159,7 @@ def write_workbook(path: str | os.PathLike, title: str,
     used_names: set[str] = set()
 
     for sheet in blocks:
-        name = _sheet_title(sheet.name)
+        name = sheet_title(sheet.name)
         if name in used_names:
             raise ValueError(f"duplicate sheet name {name!r}")
         used_names.add(name)
@@ -179,6 +187,12 @@ def write_workbook(path: str | os.PathLike, title: str,
                         cell.font = bold
                 r += 1
             r += 1  # blank row
+        for heading, lines in sheet.notes:
+            ws.cell(row=r, column=1, value=heading).font = section_font
+            for line in lines:
+                r += 1
+                ws.cell(row=r, column=1, value=line)
+            r += 2  # blank row
 
         if sheet.detail and len(sheet.tables) != 1:
             raise ValueError(f"detail sheet {sheet.name!r} must hold exactly one table")
@@ -237,12 +251,14 @@ def write_workbook(path: str | os.PathLike, title: str,
                             for c in wrap_header_cols)
                 ws.row_dimensions[header_r].height = 15 * lines
             r += 1
-            for row in rows:
+            for i, row in enumerate(rows):
                 is_total = bool(row) and row[0] == "Totaal"
                 for c, v in enumerate(row, start=1):
                     cell = put(r, c, v, measure=False)
                     if is_total and not sheet.detail:
                         cell.font = bold
+                    if (i, c - 1) in sheet.marked:
+                        cell.fill = marked_fill
                 r += 1
             last_col = get_column_letter(max(len(columns), 1))
             if sheet.detail:

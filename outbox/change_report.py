@@ -1,15 +1,18 @@
 """The change report: what a new version changes against the one it replaces, per table (rows
-added, removed and changed, with examples), and its workbook wijzigingen.xlsx. Also the content
-key: the SHA-256 over a version's CSV tables, by which a rerun on the same data is recognised."""
+Nieuw, Vervallen and Gewijzigd, with examples, and the totals before and after; its words are
+documents/changes.py's, its workbook outbox/changes_workbook.py). Also the content key: the
+SHA-256 over a version's CSV tables, by which a rerun on the same data is recognised."""
 from __future__ import annotations
 
 import hashlib
 import io
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from documents.changes import AANTAL_REGELS, GEWIJZIGD, INSTROOM, NIEUW, SALDO, TOTAAL, UITSTROOM, VERVALLEN
 from documents.csv_tables import csv_bytes
 from outbox.layout import PublishError, check_key, comparison_basis, actueel_version, scan_versions
 
@@ -128,9 +131,56 @@ def _fmt_key(key_cols: list[str], key: tuple) -> str:
     return s + (f" (#{occ + 1})" if occ else "")
 
 
+@dataclass
+class TableChanges:
+    """The rows of one table that differ, for wijzigingen.xlsx: `rows` hold {kind, key (values of
+    the key columns), old, new (the whole rows as text, None on the side without one), changed
+    (the columns whose value differs)}; `columns`: the new table's, then those it dropped."""
+    key_columns: list[str]
+    columns: list[str]
+    rows: list[dict] = field(default_factory=list)
+
+
+_WHOLE = re.compile(r"^-?(0|[1-9]\d{0,14})$")
+
+
+def _whole(v: str) -> int | None:
+    return int(v) if _WHOLE.match(v or "") else None
+
+
+def table_totals(cols: list[str], rows: list[dict]) -> dict[str, int]:
+    """What a table adds up to, for the net effect of a change: the numbers of its Totaal row(s)
+    (`Totaal Laag 8+`; one count column: the row's own label), for Kijkglas 3's flows instroom,
+    uitstroom and their saldo, otherwise its number of rows."""
+    first = cols[0] if cols else None
+    out: dict[str, int] = {}
+    for r in rows:
+        label = r.get(first, "") if first else ""
+        if not label.startswith(TOTAAL):
+            continue
+        numbers = {c: _whole(r.get(c, "")) for c in cols[1:]}
+        numbers = {c: n for c, n in numbers.items() if n is not None}
+        for c, n in numbers.items():
+            out[label if len(numbers) == 1 or c == label else f"{label} {c}"] = n
+    if out:
+        return out
+    flows = {k: [c for c in cols if c.startswith(k) and c.endswith(TOTAAL)] for k in (INSTROOM, UITSTROOM)}
+    if flows[INSTROOM] and flows[UITSTROOM]:
+        sums = {k: sum(_whole(r.get(c, "")) or 0 for r in rows for c in cs) for k, cs in flows.items()}
+        return {**sums, SALDO: sums[INSTROOM] - sums[UITSTROOM]}
+    return {AANTAL_REGELS: len(rows)}
+
+
+def _totals(old_cols, old_rows, new_cols, new_rows, old_missing: bool, new_missing: bool) -> list[dict]:
+    old = {} if old_missing else table_totals(old_cols, old_rows)
+    new = {} if new_missing else table_totals(new_cols, new_rows)
+    labels = list(new) + [k for k in old if k not in new]
+    return [{"label": k, "old": old.get(k), "new": new.get(k)} for k in labels]
+
+
 def _diff_table(stem: str, old: pd.DataFrame | None, new: pd.DataFrame | None, compared_to: str
-                ) -> tuple[dict, list[str], list[dict]]:
-    """(summary, key columns, detail rows) of one table."""
+                ) -> tuple[dict, TableChanges]:
+    """(summary, the differing rows) of one table."""
     old_cols, old_rows = _records(old) if old is not None else ([], [])
     new_cols, new_rows = _records(new) if new is not None else ([], [])
     if old is not None and new is not None:
@@ -144,38 +194,32 @@ def _diff_table(stem: str, old: pd.DataFrame | None, new: pd.DataFrame | None, c
     o = _keyed(old_rows, key_cols, all_cols)
     n = _keyed(new_rows, key_cols, all_cols)
 
-    details: list[dict] = []
+    table = TableChanges(key_cols, new_cols + [c for c in old_cols if c not in new_cols])
     changed_ex, added_ex, removed_ex = [], [], []
     added = removed = changed = 0
 
-    def detail(key, kind, col, oldv, newv):
-        d = {c: v for c, v in zip(key_cols, key[0])}
-        d.update({"Wijziging": kind, "Kolom": col, "Oud": oldv, "Nieuw": newv})
-        details.append(d)
-
-    def compact(row):
-        return "; ".join(f"{c}: {row[c]}" for c in row if c not in key_cols and row[c] != "")
+    def detail(key, kind, orow, nrow, cols=()):
+        table.rows.append({"kind": kind, "key": key[0], "old": orow, "new": nrow, "changed": list(cols)})
 
     for key, nr in n.items():
         orow = o.get(key)
         if orow is None:
             added += 1
-            detail(key, "toegevoegd", "(hele rij)", "", compact(nr))
-            added_ex.append(f"toegevoegd: {_fmt_key(key_cols, key)}")
+            detail(key, NIEUW, None, nr)
+            added_ex.append(f"{NIEUW}: {_fmt_key(key_cols, key)}")
             continue
         diffs = [(c, orow.get(c, ""), nr.get(c, "")) for c in common if orow.get(c, "") != nr.get(c, "")]
         if diffs:
             changed += 1
-            for c, a, b in diffs:
-                detail(key, "gewijzigd", c, a, b)
+            detail(key, GEWIJZIGD, orow, nr, [c for c, _, _ in diffs])
             shown = "; ".join(f"{c} {a or '(leeg)'} → {b or '(leeg)'}" for c, a, b in diffs[:3])
             more = f"; … (+{len(diffs) - 3})" if len(diffs) > 3 else ""
-            changed_ex.append(f"gewijzigd: {_fmt_key(key_cols, key)}: {shown}{more}")
+            changed_ex.append(f"{GEWIJZIGD}: {_fmt_key(key_cols, key)}: {shown}{more}")
     for key, orow in o.items():
         if key not in n:
             removed += 1
-            detail(key, "verwijderd", "(hele rij)", compact(orow), "")
-            removed_ex.append(f"verwijderd: {_fmt_key(key_cols, key)}")
+            detail(key, VERVALLEN, orow, None)
+            removed_ex.append(f"{VERVALLEN}: {_fmt_key(key_cols, key)}")
 
     summary = {
         "table": stem,
@@ -186,13 +230,14 @@ def _diff_table(stem: str, old: pd.DataFrame | None, new: pd.DataFrame | None, c
         "key_columns": key_cols,
         "columns_added": [c for c in new_cols if old is not None and c not in old_cols],
         "columns_removed": [c for c in old_cols if new is not None and c not in new_cols],
+        "totals": _totals(old_cols, old_rows, new_cols, new_rows, old is None, new is None),
         "compared_to": compared_to,
     }
     if old is None:
         summary["note"] = "nieuwe tabel"
     elif new is None:
         summary["note"] = "tabel vervallen"
-    return summary, key_cols, details
+    return summary, table
 
 
 def tables_of(data_dir: Path) -> dict[str, pd.DataFrame]:
@@ -200,13 +245,13 @@ def tables_of(data_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def compare_tables(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd.DataFrame],
-                   compared_to: str) -> tuple[list[dict], dict[str, tuple[list[str], list[dict]]]]:
+                   compared_to: str) -> tuple[list[dict], dict[str, TableChanges]]:
+    """(the change report, per table its differing rows)."""
     stems = sorted(set(new_tables) | set(old_tables))  # one order for before-render and publish
     summaries, details = [], {}
     for stem in stems:
-        s, keys, rows = _diff_table(stem, old_tables.get(stem), new_tables.get(stem), compared_to)
+        s, details[stem] = _diff_table(stem, old_tables.get(stem), new_tables.get(stem), compared_to)
         summaries.append(s)
-        details[stem] = (keys, rows)
     return summaries, details
 
 
@@ -216,8 +261,9 @@ def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
 
     Call before rendering (the PDF includes it). None when there is no version to compare with.
     One item per table (sorted by table name; tables new or dropped since the basis included):
-    {table, added, removed, changed, examples: [str, ≤5], key_columns, columns_added,
-    columns_removed, compared_to[, note]}. `publish_version` recomputes it from the staged CSVs under the
+    {table, added (Nieuw), removed (Vervallen), changed (Gewijzigd), examples: [str, ≤5],
+    key_columns, columns_added, columns_removed, totals: [{label, old, new}] (see `table_totals`),
+    compared_to[, note]}. `publish_version` recomputes it from the staged CSVs under the
     lock (so a concurrent publish cannot make wijzigingen.xlsx/manifest wrong) and returns it.
     """
     check_key(owner, schooljaar, product)
@@ -227,59 +273,3 @@ def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
     new = {stem: _frame_as_csv_strings(df) for stem, df in new_tables.items()}
     summaries, _ = compare_tables(tables_of(basis.path / "data"), new, basis.name)
     return summaries
-
-
-def _xlsx_value(v: str):
-    if re.fullmatch(r"-?(0|[1-9]\d{0,14})", v or ""):
-        return int(v)
-    return v
-
-
-def write_changes_workbook(path: Path, summaries: list[dict], details: dict, compared_to: str,
-                        new_version: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    bold = Font(bold=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Samenvatting"
-    ws.append([f"Wijzigingen in versie {new_version} ten opzichte van versie {compared_to}"])
-    ws["A1"].font = Font(bold=True, size=12)
-    ws.append([])
-    ws.append(["Tabel", "Toegevoegd", "Verwijderd", "Gewijzigd", "Sleutel"])
-    for c in ws[3]:
-        c.font = bold
-    for s in summaries:
-        ws.append([s["table"], s["added"], s["removed"], s["changed"], " + ".join(s["key_columns"])])
-    ws.auto_filter.ref = f"A3:E{3 + len(summaries)}"
-    ws.freeze_panes = "A4"
-    for col, width in zip("ABCDE", (28, 12, 12, 12, 60)):
-        ws.column_dimensions[col].width = width
-
-    used = {"Samenvatting"}
-    for s in summaries:
-        keys, rows = details[s["table"]]
-        title = re.sub(r"[\[\]:*?/\\]", "_", s["table"])[:31] or "tabel"
-        base, i = title, 2
-        while title in used:
-            title = f"{base[:28]}_{i}"
-            i += 1
-        used.add(title)
-        sh = wb.create_sheet(title)
-        header = list(keys) + ["Wijziging", "Kolom", "Oud", "Nieuw"]
-        sh.append(header)
-        for c in sh[1]:
-            c.font = bold
-        for r in rows:
-            sh.append([r.get(k, "") for k in keys] + [r["Wijziging"], r["Kolom"],
-                                                       _xlsx_value(r["Oud"]), _xlsx_value(r["Nieuw"])])
-        sh.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
-        sh.freeze_panes = "A2"
-        for j, h in enumerate(header, start=1):
-            sh.column_dimensions[get_column_letter(j)].width = max(12, min(60, len(h) + 4))
-        sh.column_dimensions[get_column_letter(len(header) - 1)].width = 40
-        sh.column_dimensions[get_column_letter(len(header))].width = 40
-    wb.save(path)
-

@@ -57,7 +57,10 @@ from pathlib import Path
 from typing import Callable
 
 from core.files import fsync_dir, fsync_tree
-from outbox.change_report import compare_tables, content_key, tables_of, write_changes_workbook
+from documents.changes import change_summary
+from documents.values import as_date
+from outbox.change_report import compare_tables, content_key, tables_of
+from outbox.changes_workbook import general_rows, words_of, write_changes_workbook
 from outbox.index_page import write_index
 from outbox.layout import (ACTUEEL, CHANGES_XLSX, GEPUBLICEERD, INGETROKKEN, MANIFEST, MANIFEST_FORMAT, ONGEWIJZIGD,
                            STAGING, VERVANGEN, PublishError, Version, check_key, comparison_basis, actueel_version, dump_json,
@@ -101,7 +104,11 @@ _META_KNOWN = ("period", "stand_per", "aanmaakdatum", "extract", "counts", "swv_
 
 
 def manifest_for(owner: str, schooljaar: str, product: str, version: str, meta: dict, ckey: str,
-                  now: str, previous: str | None, changes: dict | None) -> dict:
+                  now: str, previous: str | None, changes: dict | None, summary: list[str] | None = None) -> dict:
+    """The new version's manifest. `changes` (key "wijzigingen"): {vergeleken_met, bestand,
+    tabellen (the change report), vorige_versie, vorige_stand_per, nieuwe_versie, nieuwe_stand_per};
+    `summary` (key "wijzigingen_samenvatting"): the report in words, as the PDF and
+    wijzigingen.xlsx say it. Both None for a first version."""
     meta = dict(meta or {})
     missing = [k for k in ("period", "stand_per", "aanmaakdatum") if meta.get(k) in (None, "")]
     if missing:
@@ -126,12 +133,30 @@ def manifest_for(owner: str, schooljaar: str, product: str, version: str, meta: 
         "status_changed_at": now,
         "content_key": ckey,
         "wijzigingen": changes,
+        "wijzigingen_samenvatting": summary,
     }
     if meta.get("swv_naam"):
         m["swv_naam"] = str(meta["swv_naam"])
     if extra:
         m["extra"] = jsonable(extra)
     return m
+
+
+def write_changes(stage: Path, basis: Version, name: str, owner: str, product: str,
+                  meta: dict) -> tuple[list[dict], dict, list[str]]:
+    """Compare the staged CSVs with `basis` and write wijzigingen.xlsx into the stage:
+    (the change report, manifest["wijzigingen"], the report in words)."""
+    meta = meta or {}
+    report, details = compare_tables(tables_of(basis.path / "data"), tables_of(stage / "data"), basis.name)
+    changes = {"vergeleken_met": basis.name, "bestand": CHANGES_XLSX, "tabellen": report,
+               "vorige_versie": basis.name, "vorige_stand_per": (basis.manifest or {}).get("stand_per"),
+               "nieuwe_versie": name, "nieuwe_stand_per": iso(meta.get("stand_per"))}
+    summary = change_summary(report, words_of(product))
+    general = general_rows(product, owner, meta.get("swv_naam"), (basis.name, changes["vorige_stand_per"]),
+                           (name, changes["nieuwe_stand_per"]))
+    write_changes_workbook(stage / CHANGES_XLSX, report, details, product=product, general=general,
+                           summary=summary, timestamp=as_date(meta.get("aanmaakdatum")))
+    return report, changes, summary
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,15 +218,12 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                     raise PublishError(f"{owner}/{schooljaar}/{product}: the documents name {expected_version}, "
                                        f"but the next version is now {name}")
                 basis = comparison_basis(versions)
-                report = changes = None
+                report = changes = summary = None
                 if basis is not None:
-                    report, details = compare_tables(tables_of(basis.path / "data"),
-                                                     tables_of(stage / "data"), basis.name)
-                    write_changes_workbook(stage / CHANGES_XLSX, report, details, basis.name, name)
-                    changes = {"vergeleken_met": basis.name, "bestand": CHANGES_XLSX, "tabellen": report}
+                    report, changes, summary = write_changes(stage, basis, name, owner, product, meta)
                 now = timestamp_now()
                 manifest = manifest_for(owner, schooljaar, product, name, meta, ckey, now,
-                                         current.name if current else None, changes)
+                                         current.name if current else None, changes, summary)
                 manifest["files"] = file_entries(stage)
                 (stage / MANIFEST).write_bytes(dump_json(manifest))
                 fsync_tree(stage)

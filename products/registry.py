@@ -6,7 +6,7 @@ products one by one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from documents import kijkglas_1 as documents_1
@@ -14,6 +14,7 @@ from documents import kijkglas_2 as documents_2
 from documents import kijkglas_3 as documents_3
 from documents import kijkglas_4 as documents_4
 from documents import kijkglas_5 as documents_5
+from documents.changes import ChangeWords
 from tasks import compute
 from tasks.model import ProductResult
 
@@ -36,6 +37,8 @@ class Product:
     write_openbaar_documents: Callable | None = None
     tables: tuple[str, ...] = ()   # the data/<stem>.csv tables a version may hold
     sectoren: tuple[str, ...] = ("PO", "VO")  # the SWVs it is made for (sbao: PO only)
+    # how its change report reads: table names, wijzigingen.xlsx tabs, what to do (its documents module)
+    changes: ChangeWords = field(default_factory=ChangeWords)
 
     @property
     def description(self) -> str:
@@ -53,17 +56,20 @@ class Product:
 PRODUCTS: tuple[Product, ...] = (
     Product("kijkglas-1", documents_1.TITLE, "Kijkglas 1 – onderbouwing bekostiging", "teldatum 1 oktober",
             TELDATUM, compute.kijkglas_1, documents_1.write_documents,
-            tables=("k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv", "k1_per_vestiging", "k1_inschrijvingen")),
+            tables=("k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv", "k1_per_vestiging", "k1_inschrijvingen"),
+            changes=documents_1.CHANGES),
     Product("kijkglas-2", documents_2.TITLE, "Kijkglas 2 – inschrijvingen (v)so", "in geldigheidsperioden",
-            SCHOOLJAAR, compute.kijkglas_2, documents_2.write_documents, tables=("k2_tlv", "k2_cvi", "k2_overig")),
+            SCHOOLJAAR, compute.kijkglas_2, documents_2.write_documents, tables=("k2_tlv", "k2_cvi", "k2_overig"),
+            changes=documents_2.CHANGES),
     Product("kijkglas-3", documents_3.TITLE, "Kijkglas 3 – groei (v)so", "landelijk, openbaar, en per SWV",
             SCHOOLJAAR, compute.kijkglas_3, documents_3.write_documents, documents_3.write_openbaar_documents,
-            tables=("k3a", "k3b", "k3a_po", "k3a_vo", "k3b_po", "k3b_vo")),
+            tables=("k3a", "k3b", "k3a_po", "k3a_vo", "k3b_po", "k3b_vo"), changes=documents_3.CHANGES),
     Product("kijkglas-4", documents_4.TITLE, "Kijkglas 4 – groei sbao", "",
-            SCHOOLJAAR, compute.kijkglas_4, documents_4.write_documents, tables=("k4_sbao",), sectoren=("PO",)),
+            SCHOOLJAAR, compute.kijkglas_4, documents_4.write_documents, tables=("k4_sbao",), sectoren=("PO",),
+            changes=documents_4.CHANGES),
     Product("kijkglas-5", documents_5.TITLE, "Kijkglas 5 – grensverkeer sbao", "over het vorige schooljaar",
             VORIG_SCHOOLJAAR, compute.kijkglas_5, documents_5.write_documents, tables=("k5_inkomend", "k5_uitgaand"),
-            sectoren=("PO",)),
+            sectoren=("PO",), changes=documents_5.CHANGES),
 )
 NAMES: tuple[str, ...] = tuple(p.name for p in PRODUCTS)
 _BY_NAME = {p.name: p for p in PRODUCTS}

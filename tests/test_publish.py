@@ -187,10 +187,10 @@ def test_changed_content_publishes_v2_and_replaces_v1(tmp_path):
     assert any("1004" in e for e in ins["examples"]) and any("1002" in e for e in ins["examples"])
 
     wb = load_workbook(o.path / "wijzigingen.xlsx")
-    assert wb.sheetnames == ["Samenvatting", "k1_inschrijvingen", "k1_vso_totalen"]
-    cells = [[c.value for c in row] for row in wb["k1_vso_totalen"].iter_rows()]
-    assert cells[0] == ["Regel", "Wijziging", "Kolom", "Oud", "Nieuw"]
-    assert ["Totaal", "gewijzigd", "Laag <8", 4, 5] in cells
+    assert wb.sheetnames == ["Samenvatting", "Tabel (v)so", "Bestand 2 inschrijvingen"]
+    cells = [[c.value for c in row] for row in wb["Tabel (v)so"].iter_rows(min_row=4)]
+    assert cells[0] == ["Wijziging", "Regel", "Laag <8 (oud)", "Laag <8 (nieuw)", "Totaal (oud)", "Totaal (nieuw)"]
+    assert ["Gewijzigd", "Totaal", 4, 5, 4, 5] in cells
     assert "wijzigingen.xlsx" in [f["path"] for f in m2["files"]]
 
     html = (outbox / OWNER / "index.html").read_text()
