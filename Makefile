@@ -35,7 +35,7 @@ system-packages:
 			service postgresql stop >/dev/null 2>&1 || true; \
 		else echo "PostgreSQL (initdb) is missing: install the postgresql package"; exit 1; fi; \
 	fi
-	-@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && ! ldconfig -p | grep -q libharfbuzz-subset \
+	-@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && { ! ldconfig -p | grep -q libharfbuzz-subset || ! command -v pdftoppm >/dev/null; } \
 		&& (apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq libharfbuzz-subset0 poppler-utils >/dev/null 2>&1) || true
 
 setup: system-packages $(BIN)/kijkglas

@@ -74,25 +74,6 @@ def table_context(frame: pd.DataFrame, caption: str | None = None) -> dict:
     }
 
 
-# Rough text widths of the small table font (DejaVu Sans 6.5pt), for choosing between
-# a portrait and a landscape page; see templates/style.css `table.data.breed`.
-_BREED_DIGIT_MM = 1.5
-_BREED_TEXT_MM = 1.3
-_BREED_CELL_PAD_MM = 1.8
-PORTRAIT_WIDTH_MM = 172.0   # A4 minus the page margins of style.css (178 mm), less a safety margin
-
-
-def estimated_width_mm(table: dict) -> float:
-    """Estimated width of a `table_context` table set in the small font."""
-    total = 0.0
-    for i, numeric in enumerate(table["numeric"]):
-        cells = [row["cells"][i] for row in table["rows"]]
-        per_char = _BREED_DIGIT_MM if numeric else _BREED_TEXT_MM
-        longest = max(max((len(c) for c in cells), default=0), 2)  # 2: the `<8`/`8+` headers
-        total += longest * per_char + _BREED_CELL_PAD_MM
-    return total
-
-
 def algemene_gegevens_context(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
     return [[format_euro(v) if isinstance(v, Decimal) else format_nl(cell_value(v, "datum"))
              for v in row] for row in rows]

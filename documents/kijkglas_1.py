@@ -10,12 +10,13 @@ from typing import Any
 import pandas as pd
 
 from documents.changes import ChangeWords, changes_context
-from documents.context import PORTRAIT_WIDTH_MM, algemene_gegevens_context, estimated_width_mm, table_context
+from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
 from documents.shared import GEEN_BEDRAGEN, general_rows, report_of, version_footer
 from documents.values import as_date, cell_value, format_euro, format_nl, is_null
 from documents.workbook import Sheet, write_workbook
+from tasks import rules
 from tasks.model import ProductResult
 
 CAPTIONS = {
@@ -37,6 +38,14 @@ CHANGES = ChangeWords(
            "de teldatum wordt vastgesteld. Klopt een inschrijving niet, vraag de school dan om die te "
            "laten corrigeren in het Register Onderwijsdeelnemers.")
 GROEPEN = ("TLV", "RP", "Tijdelijke plaatsing", "CvI")
+# The handleiding heads the first column of each totals table by what its rows are; the CSV keeps
+# the contract's `Regel` (outputs.md), so only the workbook and the PDF show these.
+FIRST_COLUMN = {"k1_vso_totalen": "(V)SO", "k1_bao_sbao": "bao / sbao", "k1_vo": "vo", "k1_tlv": "(V)SO"}
+
+
+def shown(stem: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as the workbook and the PDF show it (first column headed as in the handleiding)."""
+    return frame.rename(columns={"Regel": FIRST_COLUMN[stem]}) if stem in FIRST_COLUMN else frame
 
 
 def filenames(swv_code: str) -> dict[str, str]:
@@ -63,10 +72,13 @@ def bekostiging_rows(bekostiging: pd.DataFrame | None) -> list[dict]:
     return out
 
 
-def _bekostiging_ag_rows(bek: list[dict]) -> list[tuple]:
+def _bekostiging_ag_rows(bek: list[dict], schooljaar: str) -> list[tuple]:
+    """The funding lines of Algemene gegevens, preceded by the schooljaar this count funds (the
+    extract's funding rows carry no year of their own: they are the most recent fixing)."""
+    rows: list[tuple] = [("Bekostiging op deze telling", f"schooljaar {rules.bekostigd_schooljaar(schooljaar)}")]
     if not bek:
-        return [("Vastgestelde bekostiging", GEEN_BEDRAGEN)]
-    rows: list[tuple] = [("Vastgestelde bekostiging", "Bedrag", "Vastgesteld op")]
+        return rows + [("Vastgestelde bekostiging", GEEN_BEDRAGEN)]
+    rows.append(("Vastgestelde bekostiging (laatste vaststelling)", "Bedrag", "Vastgesteld op"))
     rows += [(b["onderdeel"], b["bedrag"], b["vastgesteld_op"]) for b in bek]
     return rows
 
@@ -138,10 +150,9 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
                          "vastgesteld_op": format_nl(b["vastgesteld_op"])}
                         for b in bekostiging_rows(result.bekostiging)],
         "geen_bedragen": GEEN_BEDRAGEN,
-        "tables": {stem: table_context(frame, CAPTIONS.get(stem))
+        "bekostigd_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
+        "tables": {stem: table_context(shown(stem, frame), CAPTIONS.get(stem))
                    for stem, frame in tables.items() if stem != "k1_inschrijvingen"},
-        "per_vestiging_liggend": ("k1_per_vestiging" in tables and estimated_width_mm(
-            table_context(tables["k1_per_vestiging"])) > PORTRAIT_WIDTH_MM),
         "n": _k1_numbers(tables),
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
@@ -170,7 +181,7 @@ def write_documents(result: ProductResult, version_dir: str | os.PathLike,
     written: list[Path] = []
 
     totals_stems = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
-    totals = [(CAPTIONS[s], tables[s]) for s in totals_stems if s in tables]
+    totals = [(CAPTIONS[s], shown(s, tables[s])) for s in totals_stems if s in tables]
     sheets_1 = [Sheet("Totalen", totals)]
     if "k1_per_vestiging" in tables:
         sheets_1.append(Sheet("Aantallen per vestiging",
@@ -179,7 +190,7 @@ def write_documents(result: ProductResult, version_dir: str | os.PathLike,
     written.append(write_workbook(
         version_dir / names["bestand_1"],
         f"{TITLE} – bestand 1: verklaring van de aantallen",
-        general + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging)),
+        general + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging), result.schooljaar),
         sheets_1, timestamp=result.aanmaakdatum))
 
     ins = tables.get("k1_inschrijvingen")

@@ -100,24 +100,37 @@ def k3_algemene_gegevens(result) -> list[tuple[str, Any]]:
             ("Bijgewerkt tot", result.stand_per), ("Aanmaakdatum", result.aanmaakdatum)]
 
 
+def k3_headers(part: str, sector: str) -> dict[str, str]:
+    """The workbook and PDF header of each count column: in 3b the handleiding's "Instroom van
+    andere (v)so …" / "Uitstroom naar andere (v)so …"; the CSV keeps the contract's short names."""
+    if part != "b":
+        return {}
+    return {c: c.replace("Instroom", DOORSTROOM_IN, 1) if c.startswith("Instroom")
+            else c.replace("Uitstroom", DOORSTROOM_UIT, 1) for c in k3_count_columns(sector)}
+
+
 def _k3_sheet(name: str, frame: pd.DataFrame, part: str, sector: str) -> Sheet:
-    return Sheet(name, [(None, frame)], detail=True, header_row=K3_HEADER_ROW,
-                 column_groups=k3_column_groups(part, sector))
+    headers = k3_headers(part, sector)
+    groups = [(label, headers.get(first, first), headers.get(last, last))
+              for label, first, last in k3_column_groups(part, sector)]
+    return Sheet(name, [(None, frame.rename(columns=headers))], detail=True, header_row=K3_HEADER_ROW,
+                 column_groups=groups)
 
 
 def _k3_sector_title(part: str, sector: str) -> str:
     return f"Kijkglas-3{part}-{sector.lower()}: {DELEN[part]} ({'so' if sector == 'PO' else 'vso'})"
 
 
-def _k3_totals(frame: pd.DataFrame, sector: str) -> dict:
+def _k3_totals(frame: pd.DataFrame, part: str, sector: str) -> dict:
     """Sums per group and category: a small table, the in/out totals and the number of rows."""
     ages = ["<8", "8+"] if sector == "PO" else [""]
+    words = {"Instroom": DOORSTROOM_IN, "Uitstroom": DOORSTROOM_UIT} if part == "b" else {}
     rows, tot = [], {"Instroom": 0, "Uitstroom": 0}
     for age in ages:
         for r in ("Instroom", "Uitstroom"):
             prefix = f"{r} {age} " if age else f"{r} "
             vals = [int(frame[prefix + c].sum()) if len(frame) else 0 for c in ("L", "M", "H", "Totaal")]
-            rows.append([f"{r} {age}".strip()] + vals)
+            rows.append([f"{words.get(r, r)} {age}".strip()] + vals)
             tot[r] += vals[3]
     return {
         "tabel": table_context(frame_of(rows, ["Groep", "L", "M", "H", "Totaal"])),
@@ -129,7 +142,7 @@ def _k3_totals(frame: pd.DataFrame, sector: str) -> dict:
     }
 
 
-def _k3_per_school(frame: pd.DataFrame, sector: str) -> dict:
+def _k3_per_school(frame: pd.DataFrame, part: str, sector: str) -> dict:
     """Per BRIN: the Totaal columns and the saldo (instroom minus uitstroom), with a Totaal row."""
     tot_cols = [c for c in k3_count_columns(sector) if c.endswith("Totaal")]
     t = frame.groupby("BRIN (v)so", sort=True)[tot_cols].sum().reset_index() if len(frame) \
@@ -139,7 +152,8 @@ def _k3_per_school(frame: pd.DataFrame, sector: str) -> dict:
     t["Saldo"] = t[ins].sum(axis=1) - t[uit].sum(axis=1) if len(t) else pd.Series(dtype="int64")
     total = ["Totaal"] + [int(t[c].sum()) if len(t) else 0 for c in tot_cols + ["Saldo"]]
     t = pd.concat([t, frame_of([total], ["BRIN (v)so"] + tot_cols + ["Saldo"])], ignore_index=True)
-    t = t.rename(columns={c: c.replace(" Totaal", "") for c in tot_cols})
+    headers = k3_headers(part, sector)
+    t = t.rename(columns={c: headers.get(c, c).replace(" Totaal", "") for c in tot_cols})
     return table_context(t)
 
 
@@ -155,7 +169,7 @@ def openbaar_pdf_context(result, tables: dict[str, pd.DataFrame],
         delen.append({"stem": stem, "deel": part, "sector": sector, "titel": _k3_sector_title(part, sector),
                       "bestand": names.get(stem, ""), "csv": f"{stem}.csv",
                       "laatste_kolom": "R" if sector == "PO" else "J",
-                      **_k3_totals(frame, sector)})
+                      **_k3_totals(frame, part, sector)})
     ctx.update({
         "openbaar": True,
         "document_title": f"{TITLE} – landelijk overzicht",
@@ -211,8 +225,9 @@ def pdf_context(result, tables: dict[str, pd.DataFrame],
         delen.append({"stem": stem, "deel": part, "sector": sector, "titel": f"Kijkglas-3{part}: {DELEN[part]}",
                       "tabblad": f"3{part}", "csv": f"{stem}.csv",
                       "laatste_kolom": "R" if sector == "PO" else "J",
-                      "per_school": _k3_per_school(frame, sector),
-                      **_k3_totals(frame, sector)})
+                      "per_school": _k3_per_school(frame, part, sector),
+                      "scholen_brin": sorted(str(b) for b in frame["BRIN (v)so"].dropna().unique()),
+                      **_k3_totals(frame, part, sector)})
     ctx.update({
         "openbaar": False,
         "delen": delen,

@@ -14,6 +14,12 @@ from documents.templates import TEMPLATES_DIR, template_environment
 from documents.values import as_date
 
 
+# Tagged for screen readers (structure tree with headings and table headers, language, title shown
+# in the title bar), as the accessibility rules for government publications ask. WeasyPrint writes one
+# variant per file; PDF/UA is the one about accessibility (PDF/A-2a would tag too, for archiving).
+PDF_VARIANT = "pdf/ua-1"
+
+
 @dataclass(frozen=True)
 class PdfJob:
     """One PDF to render: picklable (the context holds plain Python types only)."""
@@ -86,7 +92,7 @@ def render_pdf(template_name: str, context: dict, path: str | os.PathLike) -> Pa
     buf = io.BytesIO()
     with _source_date_epoch():
         doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render()
-        doc.write_pdf(buf)
+        doc.write_pdf(buf, pdf_variant=PDF_VARIANT)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, buf.getvalue())

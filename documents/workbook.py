@@ -251,18 +251,21 @@ def write_workbook(path: str | os.PathLike, title: str,
                             for c in wrap_header_cols)
                 ws.row_dimensions[header_r].height = 15 * lines
             r += 1
+            # a closing Totaal row stays out of the filter range, so sorting never moves it
+            # among the data
+            n_data = len(rows) - (1 if rows and rows[-1] and rows[-1][0] == "Totaal" else 0)
             for i, row in enumerate(rows):
-                is_total = bool(row) and row[0] == "Totaal"
+                is_total = bool(row) and row[0] == "Totaal" and (i >= n_data or not sheet.detail)
                 for c, v in enumerate(row, start=1):
                     cell = put(r, c, v, measure=False)
-                    if is_total and not sheet.detail:
+                    if is_total:
                         cell.font = bold
                     if (i, c - 1) in sheet.marked:
                         cell.fill = marked_fill
                 r += 1
             last_col = get_column_letter(max(len(columns), 1))
             if sheet.detail:
-                ws.auto_filter.ref = f"A{header_r}:{last_col}{max(r - 1, header_r)}"
+                ws.auto_filter.ref = f"A{header_r}:{last_col}{header_r + n_data}"
                 ws.freeze_panes = f"A{header_r + 1}"
                 ws.print_title_rows = f"{header_r}:{header_r}"
             r += 1  # blank row between tables

@@ -23,17 +23,6 @@ from production.steps import results_to_publish
 from products import registry
 
 
-def resolve_extract(extract: str, datum: date) -> str:
-    """An extract folder as given, or the newest extract on or before `datum` in a folder of extracts."""
-    p = Path(extract)
-    if (p / "extract.json").exists():
-        return str(p)
-    found = kalender.newest_extract_on(p, datum)
-    if found is None:
-        raise FileNotFoundError(f"no extract with stand per on or before {datum} in {p}")
-    return str(found)
-
-
 def _schooljaar(product: str, schooljaar: str | None, productiedatum) -> str:
     """The schooljaar as given, or as the calendar says for the production date (default today)."""
     if schooljaar:
@@ -80,7 +69,7 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
     settings = load_settings()  # once per production; every step gets it passed
     datum = productiedatum or date.today()
     schooljaar = _schooljaar(product, schooljaar, datum)
-    extract_dir = resolve_extract(extract, datum)
+    extract_dir = kalender.resolve_extract(extract, datum)
     log.info("%s %s op extract %s (productiedatum %s)", product, schooljaar, extract_dir, datum)
     ex = validate_extract(extract_dir, outbox)
     production = compute_product(product, ex, schooljaar, datum, swv, settings)

@@ -69,10 +69,14 @@ def cli_produce(args, settings: Settings) -> int:
     if args.no_prefect:
         from kijkglas.progress import owners_progress
         from production.steps import run_production
+        from production.kalender import resolve_extract
+
+        def produce(progress):
+            datum = _date(args.productiedatum, "--productiedatum")
+            return run_production(args.product, resolve_extract(args.extract, datum), args.outbox, args.schooljaar,
+                                  datum, args.swv, settings=settings, progress=progress)
         with owners_progress(args.product) as progress:
-            outcomes = _guarded(lambda: run_production(args.product, args.extract, args.outbox, args.schooljaar,
-                                                       _date(args.productiedatum, "--productiedatum"), args.swv,
-                                                       settings=settings, progress=progress))
+            outcomes = _guarded(lambda: produce(progress))
     else:
         from flows.kijkglazen import product_runner
         quiet_user_errors()

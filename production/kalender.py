@@ -98,6 +98,17 @@ def newest_extract_on(folder: Path, d: date) -> Path | None:
     return eligible[-1] if eligible else None
 
 
+def resolve_extract(extract: str | Path, datum: date) -> str:
+    """An extract folder as given, or the newest extract on or before `datum` in a folder of extracts."""
+    p = Path(extract)
+    if (p / "extract.json").exists():
+        return str(p)
+    found = newest_extract_on(p, datum)
+    if found is None:
+        raise FileNotFoundError(f"geen extract met stand per op of vóór {datum.isoformat()} in {p}")
+    return str(found)
+
+
 def with_extracts(productions: list[Productie], extracts: Path) -> list[Productie]:
     """The productions that have an extract to run on (stand per on or before their date)."""
     return [p for p in productions if newest_extract_on(Path(extracts), p.datum) is not None]

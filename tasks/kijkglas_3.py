@@ -132,5 +132,5 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
             aanmaakdatum=aanmaakdatum, tables=tables,
             algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar), ("Peildatum", format_datum(peil))],
-                                                extract.stand_per, aanmaakdatum)))
+                                                extract.stand_per, aanmaakdatum, stand_per_label="Bijgewerkt tot")))
     return openbaar, per_swv, flows, kwaliteit_k3(p0, p1)

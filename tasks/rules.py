@@ -47,6 +47,13 @@ def teldatum(schooljaar: str) -> pd.Timestamp:
     return pd.Timestamp(schooljaar_start_year(schooljaar), 10, 1)
 
 
+def bekostigd_schooljaar(schooljaar: str) -> str:
+    """The schooljaar whose funding the counts of this schooljaar's teldatum determine: the next
+    one (funding follows the count of 1 October of the year before, the t-1 rule)."""
+    t = schooljaar_start_year(schooljaar)
+    return f"{t + 1}-{t + 2}"
+
+
 def peildatum_groei(schooljaar: str) -> pd.Timestamp:
     """1 February after the schooljaar's 1 October."""
     return pd.Timestamp(schooljaar_start_year(schooljaar) + 1, 2, 1)

@@ -19,6 +19,7 @@ from documents import shared
 from documents import values
 from documents import workbook
 from production.steps import render_documents, render_pool
+from tasks import common, rules
 from tasks.model import ProductResult, SwvInfo
 from tests.readback import excel_text, read_csv_rows
 
@@ -148,7 +149,8 @@ def assert_detail_sheet_equals_csv(ws, csv_path: Path):
     assert body == rows[1:], "no blank rows inside, same values as the CSV"
     from openpyxl.utils import get_column_letter
     last = get_column_letter(len(header))
-    assert ws.auto_filter.ref == f"A{hr}:{last}{hr + len(rows) - 1}"
+    closing_total = 1 if len(rows) > 1 and rows[-1][0] == "Totaal" else 0  # stays out of the filter
+    assert ws.auto_filter.ref == f"A{hr}:{last}{hr + len(rows) - 1 - closing_total}"
     assert ws.freeze_panes == f"A{hr + 1}"
     assert not ws.merged_cells.ranges
     assert all(ws.cell(hr, c).font.b for c in range(1, len(header) + 1))
@@ -265,7 +267,10 @@ def test_totals_sheet_equals_csv(rendered, sector):
     assert list(tables) == [d1.CAPTIONS[s] for s in stems]
     for stem in stems:
         got = [[excel_text(v) for v in row] for row in tables[d1.CAPTIONS[stem]]]
-        assert got == read_csv_rows(d / "data" / f"{stem}.csv")
+        csv = read_csv_rows(d / "data" / f"{stem}.csv")
+        # the first column is headed as in the handleiding; the CSV keeps the contract's `Regel`
+        assert got[0][0] == d1.FIRST_COLUMN[stem] and csv[0][0] == "Regel"
+        assert got[0][1:] == csv[0][1:] and got[1:] == csv[1:]
     assert not ws.merged_cells.ranges
 
 
@@ -282,6 +287,8 @@ def test_bekostiging_rows_or_sentence(rendered):
             assert shared.GEEN_BEDRAGEN not in str(cells)
         else:
             assert cells["Vastgestelde bekostiging"][0] == shared.GEEN_BEDRAGEN
+        # the block names the schooljaar this count funds (t-1: the next one)
+        assert cells["Bekostiging op deze telling"][0] == f"schooljaar {rules.bekostigd_schooljaar(result.schooljaar)}"
         # bestand 2 carries no funding
         ws2 = openpyxl.load_workbook(
             d / f"kijkglas-1_bestand-2_{result.swv.swv_code}.xlsx").worksheets[0]
@@ -421,15 +428,6 @@ def test_format_euro():
     assert values.format_euro(None) == ""
 
 
-def test_wide_per_vestiging_goes_landscape():
-    result = make_result("PO")
-    assert d1.pdf_context(result)["per_vestiging_liggend"] is False
-    big = per_vestiging()
-    big.iloc[:, 1:] = 12345  # five digits in every count column do not fit portrait
-    result.tables["k1_per_vestiging"] = big
-    assert d1.pdf_context(result)["per_vestiging_liggend"] is True
-
-
 def test_algemene_gegevens_iso_text_becomes_date(tmp_path):
     p = workbook.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", "2024-10-01")],
                               [workbook.Sheet("Blad", [("x", pd.DataFrame({"A": [1]}))])])
@@ -438,3 +436,47 @@ def test_algemene_gegevens_iso_text_becomes_date(tmp_path):
     ctx = d1.pdf_context(make_result("VO", bekostiging=False))
     assert ["Teldatum", "01-10-2024"] in ctx["algemene_gegevens"]
     assert ctx["bekostiging"] == []
+
+
+def test_pdf_is_tagged_for_screen_readers(rendered):
+    """PDF/UA-1: a structure tree (headings, table headers), marked content, language and title."""
+    result, _, paths = rendered["PO"]
+    reader = PdfReader(str(next(p for p in paths if p.suffix == ".pdf")))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    assert root["/Lang"] == "nl" and bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == f"Kijkglas 1 – Onderbouwing bekostiging – {result.swv.swv_code}"
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    kinds = set()
+
+    def walk(node):
+        node = node.get_object()
+        if hasattr(node, "get") and node.get("/S"):
+            kinds.add(node["/S"])
+        kids = node.get("/K") if hasattr(node, "get") else None
+        for kid in (kids if isinstance(kids, list) else [kids] if kids is not None else []):
+            if hasattr(kid.get_object(), "get"):
+                walk(kid)
+    walk(root["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD"} <= kinds
+
+
+def test_per_vestiging_on_a_landscape_page_and_small_tables_whole(rendered):
+    for sector in ("PO", "VO"):
+        _, _, paths = rendered[sector]
+        pages = PdfReader(str(next(p for p in paths if p.suffix == ".pdf"))).pages
+        landscape = [i for i, p in enumerate(pages) if p.mediabox.width > p.mediabox.height]
+        texts = [p.extract_text() for p in pages]
+        assert [i for i, t in enumerate(texts) if "5. Aantallen per vestiging" in t] == landscape
+        assert "6. Individuele inschrijvingen" not in texts[landscape[0]], "portrait again after it"
+        # table 4.2 (a few rows) on one page, with its heading
+        first, last = ("Deelnemende bao", "Totaal") if sector == "PO" else ("Totaal vo", "waarvan pro")
+        assert any("4.2 Tabel" in t and first in t and last in t for t in texts)
+
+
+def test_unknown_address_reads_onbekend():
+    swv = SwvInfo("PO9999", "Samenwerkingsverband zonder adres", "PO")
+    rows = dict(common.algemene_gegevens(swv, [], date(2024, 12, 6), date(2024, 12, 10)))
+    assert rows["Adres"] == "onbekend" and rows["Postcode en plaats"] == "onbekend"
+    k3 = dict(common.algemene_gegevens(swv, [], date(2025, 4, 6), date(2025, 4, 10), stand_per_label="Bijgewerkt tot"))
+    assert k3["Bijgewerkt tot"] == "06-04-2025" and "Stand per" not in k3

@@ -53,14 +53,18 @@ def filter_range(ws) -> tuple[int, int, int]:
     return int(first[1:]), int(last[len(col):]), column_index_from_string(col)
 
 
-def assert_sheet_equals_csv(ws, csv_path: Path) -> int:
-    """The autofiltered table of `ws` is exactly the CSV (header, values, dates as real dates,
-    counts as numbers, frozen below the header); returns the header row."""
+def assert_sheet_equals_csv(ws, csv_path: Path, headers: dict[str, str] | None = None) -> int:
+    """The autofiltered table of `ws`, with a closing Totaal row just below the filter range, is
+    exactly the CSV (header as `headers` renames it, values, dates as real dates, counts as
+    numbers, frozen below the header); returns the header row."""
     rows = read_csv_rows(csv_path)
     hr, last_row, last_col = filter_range(ws)
+    if len(rows) > 1 and rows[-1][0] == "Totaal":
+        assert ws.cell(last_row + 1, 1).value == "Totaal", "the Totaal row stays out of the filter"
+        last_row += 1
     assert last_col == len(rows[0])
     assert last_row == hr + max(len(rows) - 1, 0)
-    assert [ws.cell(hr, c).value for c in range(1, last_col + 1)] == rows[0]
+    assert [ws.cell(hr, c).value for c in range(1, last_col + 1)] == [(headers or {}).get(c, c) for c in rows[0]]
     assert ws.max_row == last_row and ws.max_column == last_col
     body = []
     for r in range(hr + 1, last_row + 1):
@@ -224,10 +228,14 @@ def test_k2_pdf_before_1_february_says_when_marks_appear(tmp_path):
 # Kijkglas 3: the berekeningsmodule layout
 # ------------------------------------------------------------------------------------------
 
-def assert_k3_layout(ws, columns: list[str], csv_path: Path, code: str | None = None):
+def assert_k3_layout(ws, columns: list[str], csv_path: Path, code: str | None = None, part: str = "a"):
     last = "R" if len(columns) == 18 else "J"
+    # 3b: the handleiding's "Instroom van andere (v)so …" on the same columns as the CSV's "Instroom …"
+    headers = d3.k3_headers(part, "PO" if last == "R" else "VO")
     assert ws["A10"].value == "SWV" and ws["B10"].value == "BRIN (v)so"
-    assert [ws.cell(10, c).value for c in range(1, len(columns) + 1)] == columns
+    assert [ws.cell(10, c).value for c in range(1, len(columns) + 1)] == [headers.get(c, c) for c in columns]
+    if part == "b":
+        assert ws["C10"].value.startswith("Instroom van andere (v)so ")
     assert get_column_letter(len(columns)) == last
     assert ws.auto_filter.ref.startswith("A10:" + last)
     assert ws.freeze_panes == "A11"
@@ -246,7 +254,7 @@ def assert_k3_layout(ws, columns: list[str], csv_path: Path, code: str | None = 
             assert r[total] == r[total - 3] + r[total - 2] + r[total - 1]
         if code:
             assert r[0] == code
-    assert_sheet_equals_csv(ws, csv_path)
+    assert_sheet_equals_csv(ws, csv_path, headers)
     return rows
 
 
@@ -272,7 +280,7 @@ def test_k3_openbaar_layout(k3_openbaar_rendered, part, sector):
     assert len(wb.sheetnames) == 1
     ws = wb.active
     columns = K3_PO if sector == "po" else K3_VO
-    rows = assert_k3_layout(ws, columns, d / "data" / f"k3{part}_{sector}.csv")
+    rows = assert_k3_layout(ws, columns, d / "data" / f"k3{part}_{sector}.csv", part=part)
     assert rows == openbaar.tables[f"k3{part}_{sector}"].values.tolist()
     if part == "a":
         assert ws["C9"].value == "In-uitstroom in het (v)so" + (" <8" if sector == "po" else "")
@@ -315,7 +323,7 @@ def test_k3_per_swv(k3_results, tmp_path):
         wb = openpyxl.load_workbook(d / f"kijkglas-3_{code}.xlsx")
         assert wb.sheetnames == ["3a", "3b"]
         for part in "ab":
-            rows = assert_k3_layout(wb[f"3{part}"], columns, d / "data" / f"k3{part}.csv", code)
+            rows = assert_k3_layout(wb[f"3{part}"], columns, d / "data" / f"k3{part}.csv", code, part)
             assert rows == per_swv[code].tables[f"k3{part}"].values.tolist()
         text = pdf_text(pdf)
         assert code in text and "Kijkglas 3" in text
@@ -324,6 +332,11 @@ def test_k3_per_swv(k3_results, tmp_path):
             assert "2 scholen. Instroom 1, uitstroom 1, saldo 0" in text
         if code == OTHER:
             assert "geen in- of uitstroom" in text
+        # the handleiding's label, as in the workbook; the absolute growth is on the school pages
+        assert "Bijgewerkt tot" in text and "Stand per " not in text.split("Controle en absolute groei")[0]
+        assert "openbaar/scholen/<BRIN>.html" in text
+        if code == S:
+            assert "Instroom van andere (v)so" in text and "10AA.html" in text
 
 
 def test_k3_rejects_a_total_that_is_not_the_sum(k3_results, tmp_path):
@@ -372,6 +385,8 @@ def test_k4(k4_results, tmp_path):
     assert t45.S in text and "Kijkglas 4" in text
     assert "Totaal 5 7 2" in text and "5 op 1 oktober, 7 op 1 februari, verschil 2" in text
     assert "1 vestiging met groei, samen 4 leerlingen" in text
+    assert "(2 vestigingen)" in text and "Bij 1 vestiging is er geen groei: 0 met een gelijk aantal" in text
+    assert "(1)" not in text and "(0)" not in text
     assert "Wijzigingen ten opzichte van de vorige versie" in text and "10SB00: 6 → 7" in text
 
 

@@ -176,3 +176,9 @@ def test_verantwoordelijk_swv_order():
 
 def test_deelnemend():
     assert rules.deelnemend(pd.Series(["PO01", "PO02"]), "PO01").tolist() == [True, False]
+
+
+def test_bekostigd_schooljaar_is_the_next_one():
+    """t-1: the count of 1 October 2024 funds schooljaar 2025-2026."""
+    assert rules.bekostigd_schooljaar("2024-2025") == "2025-2026"
+    assert rules.bekostigd_schooljaar("2014-2015") == "2015-2016"
