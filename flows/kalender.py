@@ -6,6 +6,8 @@ the demo) they run the productions here, in date order; the outbox comes out the
 """
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -13,7 +15,7 @@ from prefect import flow, get_run_logger
 from flows import dispatch
 from flows.kijkglazen import product_runner
 from flows.parameters import DaskAddress, Datum, Extracts, Outbox, Producten, Schooljaar, Swv
-from production import kalender
+from production import kalender, steps
 from production.refusals import ProductionsFailed
 
 
@@ -38,10 +40,20 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         return []
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
+    def produce(p: kalender.Productie):
+        return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
+                                            return_state=True)
+
+    # Side by side (one validation, one render pool; they compute one at a time): the next product
+    # computes while the documents of the one before are rendered. On a Dask cluster, one by one.
+    side_by_side = 1 if dask_address else max(1, len(plan))
+    with ThreadPoolExecutor(side_by_side) as threads:
+        # each thread runs in a copy of this flow's context, so the products stay its subflows
+        futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
+        states = [f.result() for f in futures]
+    steps.release_memory()
     outcomes, failed = [], []
-    for p in plan:  # a product that fails does not stop the day's other products
-        state = product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
-                                             return_state=True)
+    for p, state in zip(plan, states):  # a product that fails does not stop the day's other products
         result = state.result(raise_on_failure=False)
         if state.is_completed():
             outcomes += result

@@ -26,11 +26,12 @@ def _naam(owner_dir: Path) -> str | None:
     return None
 
 
-def pages_of(outbox: Path, owner: str) -> dict[str, bytes]:
-    """Every page of an owner's folder: {path relative to the folder: bytes}."""
+def pages_of(outbox: Path, owner: str, changed: tuple[str, str] | None = None) -> dict[str, bytes]:
+    """The pages of an owner's folder: {path relative to the folder: bytes}; every page, or those a
+    publication of `changed` = (schooljaar, product) can change."""
     if owner == OPENBAAR:
         return openbaar_pages(outbox, render_page)
-    return owner_pages(outbox, owner, _naam(Path(outbox) / owner))
+    return owner_pages(outbox, owner, _naam(Path(outbox) / owner), changed)
 
 
 def render_index(outbox: Path, owner: str) -> str:
@@ -54,8 +55,9 @@ def write_pages(owner_dir: Path, pages: dict[str, bytes], made_here: list[str]) 
     return changed
 
 
-def write_index(outbox: Path, owner: str) -> bool:
-    """(Re)write the pages of `<outbox>/<owner>/` under the owner's lock. True when any changed."""
+def write_index(outbox: Path, owner: str, changed: tuple[str, str] | None = None) -> bool:
+    """(Re)write the pages of `<outbox>/<owner>/` under the owner's lock; after a publication of
+    `changed` = (schooljaar, product), only those it can change. True when any changed."""
     outbox = Path(outbox)
     check_name("owner", owner)
     owner_dir = outbox / owner
@@ -64,9 +66,10 @@ def write_index(outbox: Path, owner: str) -> bool:
     with index_lock(outbox, owner):
         for tmp in owner_dir.glob(f".{INDEX}.*.tmp"):
             tmp.unlink(missing_ok=True)
-        made_here = ["scholen/*.html"] if owner == OPENBAAR else ["dashboard/*/*.html"]
+        # a page no longer made is removed only when every page is made
+        made_here = ["scholen/*.html"] if owner == OPENBAAR else [] if changed else ["dashboard/*/*.html"]
         try:
-            pages = pages_of(outbox, owner)
+            pages = pages_of(outbox, owner, changed)
         except Exception:  # the version is published; a page that cannot be made must not undo that
             log.exception("de pagina's van %s konden niet worden gemaakt; `kijkglas status` meldt ze als verouderd", owner)
             return False

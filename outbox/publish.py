@@ -208,7 +208,7 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                 current = actueel_version(versions)
                 if current is not None and current.manifest["content_key"] == ckey:
                     discard_version(stage)
-                    write_index(outbox, owner)
+                    write_index(outbox, owner, (schooljaar, product))
                     return PublishOutcome(ONGEWIJZIGD, owner, schooljaar, product, current.name,
                                           current.path, None, ckey, None, current.manifest)
 
@@ -257,7 +257,7 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                     if current is not None:
                         reg.upsert(row_from_manifest(outbox, current))
                 checkpoint("after_register")
-            write_index(outbox, owner)
+            write_index(outbox, owner, (schooljaar, product))
         return PublishOutcome(GEPUBLICEERD, owner, schooljaar, product, name, final,
                               current.name if current else None, ckey, report, manifest)
     except BaseException:

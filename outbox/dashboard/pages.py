@@ -11,6 +11,7 @@
 Everything is read from the owner's own versions, so a page can hold no other SWV's pupil."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,8 @@ from documents.kijkglas_1 import CAPTIONS as K1_CAPTIONS
 from documents.templates import template_environment
 from outbox.dashboard import figures
 from outbox.dashboard.assets import ASSETS_DIR
-from outbox.dashboard.views import ProductVersions, owner_products, read_tables, stand_per, title, version_view
+from outbox.dashboard.views import (ProductVersions, owner_products, read_tables, read_tables_at, stand_per, title,
+                                   version_view)
 from outbox.layout import INDEX
 
 DATE_COLUMNS = {"Begindatum inschrijving", "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV",
@@ -80,18 +82,25 @@ def key_figures(pv: ProductVersions, owner: str) -> dict | None:
     cur = pv.current
     if cur is None:
         return None
-    tables = read_tables(cur)
-    if pv.product == "kijkglas-1":
+    return _key_figures(pv.product, str(cur.path), cur.manifest.get("content_key", ""), owner, stand_per(cur))
+
+
+# A published version's CSVs never change (its content key names them), and the overview is made
+# again after every publication of any product: its figures are worked out once per version.
+@lru_cache(maxsize=1024)
+def _key_figures(product: str, version_dir: str, content_key: str, owner: str, day) -> dict | None:
+    tables = read_tables_at(Path(version_dir))
+    if product == "kijkglas-1":
         return figures.k1_key_figures(tables)
-    if pv.product == "kijkglas-2":
-        return figures.k2_key_figures(tables, stand_per(cur))
-    if pv.product == "kijkglas-3":
+    if product == "kijkglas-2":
+        return figures.k2_key_figures(tables, day)
+    if product == "kijkglas-3":
         schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
         return {"scholen": schools, "saldo": sum(s["saldo"] for s in schools)}
-    if pv.product == "kijkglas-4":
+    if product == "kijkglas-4":
         rows, totaal = figures.k4_rows(tables["k4_sbao"])
         return {"vestigingen": len(rows), "totaal": totaal}
-    if pv.product == "kijkglas-5":
+    if product == "kijkglas-5":
         return {"inkomend": len(tables["k5_inkomend"]), "uitgaand": len(tables["k5_uitgaand"])}
     return None
 
@@ -183,8 +192,24 @@ def render_page(template: str, **context) -> bytes:
     return env.get_template(f"dashboard/{template}").render(**context).encode("utf-8")
 
 
-def owner_pages(outbox: Path, owner: str, naam: str | None) -> dict[str, bytes]:
-    """Every page of an SWV's dashboard: {path relative to the owner's folder: bytes}."""
+def pages_to_make(sj_pages: list[dict], owner_dir: Path, schooljaar: str,
+                  changed: tuple[str, str] | None) -> list[str]:
+    """The schooljaar pages to (re)make: all of them, unless only `changed` = (schooljaar, product)
+    was published and every page of the schooljaar exists already (the navigation of the others
+    then stays as it is): then only the product's own pages."""
+    keys = [p["key"] for p in sj_pages]
+    if changed is None or any(not (owner_dir / "dashboard" / schooljaar / f"{k}.html").exists() for k in keys):
+        return keys
+    if changed[0] != schooljaar:
+        return []
+    return [key for key, _, products in PAGES if key in keys and changed[1] in products]
+
+
+def owner_pages(outbox: Path, owner: str, naam: str | None,
+                changed: tuple[str, str] | None = None) -> dict[str, bytes]:
+    """The pages of an SWV's dashboard: {path relative to the owner's folder: bytes}. All of them,
+    or, after a publication of `changed` = (schooljaar, product), the overview, the history and the
+    pages that show that product (a page of another product would come out the same)."""
     owner_dir = Path(outbox) / owner
     site = owner_products(outbox, owner)
     base = {"owner": owner, "naam": naam}
@@ -197,11 +222,10 @@ def owner_pages(outbox: Path, owner: str, naam: str | None) -> dict[str, bytes]:
                                                 nav=navigation("../", "historie"), **history_context(owner_dir, site))}
     for sj, products in site.items():
         sj_pages = _rel_pages(products, sj, "../../")
-        for key, _, _ in PAGES:
-            if any(p["key"] == key for p in sj_pages):
-                pages[f"dashboard/{sj}/{key}.html"] = render_page(
-                    f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/",
-                    nav=navigation("../../", key, sj_pages, sj), **_page_context(key, owner_dir, owner, products))
+        for key in pages_to_make(sj_pages, owner_dir, sj, changed):
+            pages[f"dashboard/{sj}/{key}.html"] = render_page(
+                f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/",
+                nav=navigation("../../", key, sj_pages, sj), **_page_context(key, owner_dir, owner, products))
     return pages
 
 

@@ -53,8 +53,12 @@ def owner_products(outbox: Path, owner: str) -> dict[str, dict[str, ProductVersi
 
 def read_tables(version: Version) -> dict[str, pd.DataFrame]:
     """A version's data/*.csv as text frames, exactly as published ('' for empty)."""
+    return read_tables_at(version.path)
+
+
+def read_tables_at(version_dir: Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
-            for p in sorted((version.path / "data").glob("*.csv"))}
+            for p in sorted((Path(version_dir) / "data").glob("*.csv"))}
 
 
 def stand_per(version: Version) -> date:
