@@ -44,13 +44,15 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
                                             return_state=True)
 
-    # Side by side (one validation, one render pool; they compute one at a time): the next product
-    # computes while the documents of the one before are rendered. On a Dask cluster, one by one.
-    side_by_side = 1 if dask_address else max(1, len(plan))
-    with ThreadPoolExecutor(side_by_side) as threads:
-        # each thread runs in a copy of this flow's context, so the products stay its subflows
-        futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
-        states = [f.result() for f in futures]
+    if dask_address:  # on a Dask cluster the products go one by one (its client lives in this thread)
+        states = [produce(p) for p in plan]
+    else:
+        # Side by side (one validation, one render pool; they compute one at a time): the next product
+        # computes while the documents of the one before are rendered. Each thread runs in a copy of
+        # this flow's context, so the products stay its subflows.
+        with ThreadPoolExecutor(max(1, len(plan))) as threads:
+            futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
+            states = [f.result() for f in futures]
     steps.release_memory()
     outcomes, failed = [], []
     for p, state in zip(plan, states):  # a product that fails does not stop the day's other products

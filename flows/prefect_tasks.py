@@ -8,8 +8,6 @@ reconciliations are deterministic, so a retry could never help them.
 """
 from __future__ import annotations
 
-import atexit
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -23,24 +21,12 @@ from core.settings import Settings
 from production import steps
 from tasks.model import Production
 
-_POOL: ProcessPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-# The products of a production day run side by side (flows/kalender.py) but compute one at a time:
-# a computation holds national frames in memory, and while one product computes, the documents of
-# the product before it keep the render pool busy.
-_COMPUTE_SLOT = threading.Lock()
-
-
 def render_pool() -> ProcessPoolExecutor:
     """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound),
     shared by the day's products, started at the beginning of a production so its workers warm up
-    during validation."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = steps.render_pool()
-            atexit.register(_POOL.shutdown)
-        return _POOL
+    during validation. (The pool and its lock live in production.steps: a task sent to a Dask
+    worker is pickled with what its functions refer to, and a lock cannot be pickled.)"""
+    return steps.shared_render_pool()
 
 
 @task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)
@@ -55,7 +41,7 @@ def validate_extract(extract_dir: str, outbox: str):
 def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None,
             settings: Settings) -> Production:
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
-    with _COMPUTE_SLOT:
+    with steps.COMPUTE_SLOT:
         return steps.compute(product, extract, schooljaar, aanmaakdatum, settings, swv)
 
 

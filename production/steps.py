@@ -6,6 +6,7 @@ change report → staging → documents (xlsx, csv, pdf) → atomic publish.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import multiprocessing
@@ -214,6 +215,24 @@ def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
     for _ in range(procs):
         pool.submit(_warm)
     return pool
+
+
+_SHARED_POOL: ProcessPoolExecutor | None = None
+_SHARED_POOL_LOCK = threading.Lock()
+# The products of a production day run side by side (flows/kalender.py) but compute one at a time:
+# a computation holds national frames in memory, and while one product computes, the documents of
+# the product before it keep the render pool busy.
+COMPUTE_SLOT = threading.Lock()
+
+
+def shared_render_pool() -> ProcessPoolExecutor:
+    """The render pool of this process, made on first use and shut down at exit."""
+    global _SHARED_POOL
+    with _SHARED_POOL_LOCK:
+        if _SHARED_POOL is None:
+            _SHARED_POOL = render_pool()
+            atexit.register(_SHARED_POOL.shutdown)
+        return _SHARED_POOL
 
 
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
