@@ -108,8 +108,10 @@ def measure(label: str, cmd: list[str], logs: Path, env: dict | None = None, qui
         print(f"  {label:<28} {m.wall:7.1f} s   {m.peak_text()}", flush=True)
         print(f"  {'':<28} cpu {m.own_cpu:6.1f} s of the tree; others on the machine {m.other_cores:.2f} cores")
         print(f"  {'':<28} largest processes (GB, each its own peak): {m.top_text()}")
+    if m.leftovers:
+        print(f"  !! still running after the command ended, ended by the bench: {'; '.join(m.leftovers)}")
     if m.rc != 0:
-        print(f"  !! exit code {m.rc}: {' '.join(cmd)}")
+        print(f"  !! exit code {m.rc}{' (killed: SIGKILL, from outside)' if m.rc == -9 else ''}: {' '.join(cmd)}")
         print("     " + "\n     ".join(m.log.read_text(errors="replace").splitlines()[-25:]))
     return m
 
@@ -150,6 +152,7 @@ class DayResult:
     compute: dict | None
     floor: float | None
     floor_check: dict | None
+    floor_text: float | None = None
 
 
 def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile: str, product: Path) -> DayResult:
@@ -186,19 +189,24 @@ def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile
         print(f"    total                      {total:7.1f} s   (compute alone {result['compute']:.1f} s)")
 
     floor = check = None
+    seconds: dict = {}
     if run.rc == 0:
         t = time.perf_counter()
         docs = render_floor.prepare(outbox, out / f"{profile}-day-{name}" / "floor")
         prep = time.perf_counter() - t
-        floor = render_floor.render(docs)
+        seconds = render_floor.render(docs)
         check = render_floor.check(docs)
-        print(f"  render floor                 {floor:7.1f} s   ({render_floor.PROCESSES} processes; preparation {prep:.1f} s untimed)")
+        floor = seconds["tables"]
+        print(f"  render floor                 {floor:7.1f} s   ({render_floor.PROCESSES} processes; preparation {prep:.1f} s untimed; "
+              f"PDFs as text + tables; as preformatted text only: {seconds['text']:.1f} s)")
         print(f"    {check['workbooks']} workbooks, {check['sheets']} sheets, {check['cells']:,} cells; "
-              f"{check['pdfs']} PDFs, {check['pages']} pages ({check['pdf_chars']:,} characters) → floor {check['floor_pages']} pages")
-        print(f"    every floor PDF has as many pages or more: {'yes' if not check['short'] else 'NO'}")
-        for s in check["short"][:5]:
+              f"{check['pdfs']} PDFs, {check['pages']} pages ({check['pdf_chars']:,} characters) → floor "
+              + ", ".join(f"{n} pages ({mode})" for mode, n in check["floor_pages"].items()))
+        short = [s for v in check["short"].values() for s in v]
+        print(f"    every floor PDF has as many pages as its original or more: {'yes' if not short else 'NO'}")
+        for s in short[:5]:
             print(f"      short: {s}")
-    return DayResult(name, day, run, result, floor, check)
+    return DayResult(name, day, run, result, floor, check, seconds.get("text") if run.rc == 0 else None)
 
 
 def day_line(r: DayResult) -> str:
@@ -206,14 +214,15 @@ def day_line(r: DayResult) -> str:
     if r.floor:
         ratio = r.run.wall / r.floor
         floor = f"{r.floor:6.1f} s   {ratio:5.2f}× ({'≤' if ratio <= GOAL_RATIO else '>'} {GOAL_RATIO})"
+        text = f"   [text-only floor {r.floor_text:.1f} s: {r.run.wall / r.floor_text:.2f}×]"
     else:
-        floor = "   n/a"
+        floor, text = "   n/a", ""
     april = ""
     if r.name == "april":
         april = f"   ≤ {GOAL_APRIL_S:.0f} s: {'yes' if r.run.wall <= GOAL_APRIL_S else 'no'}"
     fail = "" if r.run.rc == 0 else f"   FAILED (exit {r.run.rc})"
     return (f"  {r.name:<9} {r.run.wall:6.1f} s   {gb(r.run.peak_sum):4.2f} / {gb(r.run.peak_single):4.2f} GB"
-            f"   {comp}   {floor}{april}{fail}")
+            f"   {comp}   {floor}{april}{text}{fail}")
 
 
 def bench_backfill(series: Path, out: Path, logs: Path, profile: str) -> None:

@@ -35,6 +35,7 @@ class Measurement:
     other_cores: float = 0.0       # average cores used by other processes of the machine meanwhile
     log: Path | None = None
     per_process: list[tuple[int, str]] = field(default_factory=list)  # (peak RSS, name), largest first
+    leftovers: list[str] = field(default_factory=list)  # descendants still running after the command ended (ended here)
 
     def top_text(self, n: int = 4) -> str:
         return "; ".join(f"{gb(r):.2f} {name}" for r, name in self.per_process[:n])
@@ -123,6 +124,7 @@ def run_measured(label: str, cmd: list[str], *, cwd: Path, env: dict, log: Path,
             finished.wait(interval)
         rc = proc.wait()
         wall = ended[0] - t0
+    leftovers = _end_leftovers(seen)
     busy = _busy_seconds() - busy0
     own = sum(cpu.values())
     sampler = sum(me.cpu_times()[:2]) - mine0
@@ -130,7 +132,33 @@ def run_measured(label: str, cmd: list[str], *, cwd: Path, env: dict, log: Path,
     return Measurement(label=label, rc=rc, wall=wall, peak_sum=peak_sum, peak_single=peak_single,
                        peak_single_name=peak_single_name, processes=len(seen), samples=samples,
                        own_cpu=own, other_cores=other, log=log,
-                       per_process=sorted(((r, seen[k]) for k, r in peak_of.items()), reverse=True))
+                       per_process=sorted(((r, seen[k]) for k, r in peak_of.items()), reverse=True),
+                       leftovers=leftovers)
+
+
+def _end_leftovers(seen: dict[tuple[int, float], str]) -> list[str]:
+    """Descendants of the command that outlived it (e.g. an ephemeral Prefect server whose parent was
+    killed): end exactly those processes — same pid and start time as seen in the tree."""
+    alive = []
+    for (pid, created), name in seen.items():
+        try:
+            p = psutil.Process(pid)
+            if p.create_time() == created:
+                alive.append((p, name))
+        except psutil.Error:
+            continue
+    for p, _ in alive:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _, still = psutil.wait_procs([p for p, _ in alive], timeout=10)
+    for p in still:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    return [f"{p.pid} {name}" for p, name in alive]
 
 
 _STAMP = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \| ")
