@@ -3,7 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages bench bench-workers lock
+.PHONY: demo test setup system-packages bench bench-products bench-workers lock
 
 # Every package at the version in constraints.txt: the set the suite was run with.
 $(BIN)/kijkglas: pyproject.toml constraints.txt
@@ -47,7 +47,13 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# The production days and the national backfill (issue 11): wall, peak memory, compute only, render floor.
+# Takes ~40 minutes; a quicker run: $(BIN)/python bench/bench_day.py --days april --skip-backfill
 bench: setup
+	$(BIN)/python bench/bench_day.py
+
+# The foundation (generate, validate) and the products one by one.
+bench-products: setup
 	$(BIN)/python bench/bench_foundation.py
 	$(BIN)/python bench/bench_kijkglas.py
 
