@@ -41,8 +41,11 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
     def produce(p: kalender.Productie):
-        return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
-                                            return_state=True)
+        try:
+            return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
+                                                return_state=True)
+        finally:
+            steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
 
     if dask_address:  # on a Dask cluster the products go one by one (its client lives in this thread)
         states = [produce(p) for p in plan]
@@ -50,6 +53,7 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         # Side by side (one validation, one render pool; they compute one at a time): the next product
         # computes while the documents of the one before are rendered. Each thread runs in a copy of
         # this flow's context, so the products stay its subflows.
+        steps.COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in plan])
         with ThreadPoolExecutor(max(1, len(plan))) as threads:
             futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
             states = [f.result() for f in futures]

@@ -41,7 +41,7 @@ def validate_extract(extract_dir: str, outbox: str):
 def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None,
             settings: Settings) -> Production:
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
-    with steps.COMPUTE_SLOT:
+    with steps.COMPUTE_TURNS.turn((product, schooljaar)):
         return steps.compute(product, extract, schooljaar, aanmaakdatum, settings, swv)
 
 

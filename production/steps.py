@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import threading
+from contextlib import contextmanager
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -219,10 +220,44 @@ def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
 
 _SHARED_POOL: ProcessPoolExecutor | None = None
 _SHARED_POOL_LOCK = threading.Lock()
-# The products of a production day run side by side (flows/kalender.py) but compute one at a time:
-# a computation holds national frames in memory, and while one product computes, the documents of
-# the product before it keep the render pool busy.
-COMPUTE_SLOT = threading.Lock()
+class ComputeTurns:
+    """The products of a production day run side by side (flows/kalender.py) but compute one at a
+    time, in the day's order: a computation holds national frames in memory, and while one product
+    computes, the documents of the one before keep the render pool busy (the first in the calendar,
+    Kijkglas 1 or 2, has the most). A product outside the order computes when the slot is free;
+    `done` takes a product out of the order whether or not it came to compute (a refusal), so no
+    product waits for one that will never come."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._order: list[tuple[str, str]] = []
+        self._busy = False
+
+    def plan(self, keys: list[tuple[str, str]]) -> None:
+        with self._cond:
+            self._order = list(keys)
+            self._cond.notify_all()
+
+    def done(self, key: tuple[str, str]) -> None:
+        with self._cond:
+            if key in self._order:
+                self._order.remove(key)
+            self._cond.notify_all()
+
+    @contextmanager
+    def turn(self, key: tuple[str, str]):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._busy and (key not in self._order or self._order[0] == key))
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+            self.done(key)
+
+
+COMPUTE_TURNS = ComputeTurns()
 
 
 def shared_render_pool() -> ProcessPoolExecutor:
