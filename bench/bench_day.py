@@ -1,7 +1,7 @@
 """Benchmark of the production days and the backfill (issue 11). Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_day.py [--profile small|national] [--days april,october,december]
-                                        [--skip-backfill] [--only-backfill] [--out DIR]
+                                        [--skip-backfill] [--only-backfill] [--out DIR] [--product DIR]
 
 1. The monthly series of schooljaar 2024-2025 (`kijkglas generate --series`, with the real
    regio-indeling of ../shared/data), generated once into <out>/<profile>-series and reused after.
@@ -278,7 +278,11 @@ def main() -> None:
     ap.add_argument("--skip-backfill", action="store_true")
     ap.add_argument("--only-backfill", action="store_true", help="the backfill alone (same as --days '')")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--product", type=Path, help="run the product from this checkout (first on PYTHONPATH) instead of "
+                    "the one installed in the venv, e.g. a git worktree at the commit to measure")
     args = ap.parse_args()
+    if args.product:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(args.product.resolve())] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     days = [] if args.only_backfill else [d for d in args.days.split(",") if d]
     unknown = [d for d in days if d not in DAYS]
     if unknown:
@@ -289,6 +293,8 @@ def main() -> None:
 
     started = time.perf_counter()
     product = product_root(out)
+    if args.product and product != args.product.resolve():
+        raise SystemExit(f"--product {args.product}: the venv still imports the product from {product}")
     print(f"bench_day: profile {args.profile}; {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(f"bench: {ROOT} at {git_line(ROOT)}")
     if product != ROOT:

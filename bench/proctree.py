@@ -147,6 +147,8 @@ def _end_leftovers(seen: dict[tuple[int, float], str]) -> list[str]:
                 alive.append((p, name))
         except psutil.Error:
             continue
+    _, lingering = psutil.wait_procs([p for p, _ in alive], timeout=5)  # e.g. a resource tracker on its way out
+    alive = [(p, name) for p, name in alive if p in lingering]
     for p, _ in alive:
         try:
             p.terminate()
