@@ -40,6 +40,7 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         return []
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
+
     def produce(p: kalender.Productie):
         try:
             return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
