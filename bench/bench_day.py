@@ -198,7 +198,9 @@ def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile
         check = render_floor.check(docs)
         floor = seconds["tables"]
         print(f"  render floor                 {floor:7.1f} s   ({render_floor.PROCESSES} processes; preparation {prep:.1f} s untimed; "
-              f"PDFs as text + tables; as preformatted text only: {seconds['text']:.1f} s)")
+              f"PDFs as text + tables; others on the machine {seconds['tables_others']:.2f} cores)")
+        print(f"    the same with the PDFs as preformatted text only: {seconds['text']:.1f} s "
+              f"(others {seconds['text_others']:.2f} cores)")
         print(f"    {check['workbooks']} workbooks, {check['sheets']} sheets, {check['cells']:,} cells; "
               f"{check['pdfs']} PDFs, {check['pages']} pages ({check['pdf_chars']:,} characters) → floor "
               + ", ".join(f"{n} pages ({mode})" for mode, n in check["floor_pages"].items()))
@@ -298,7 +300,7 @@ def main() -> None:
     print(f"bench_day: profile {args.profile}; {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(f"bench: {ROOT} at {git_line(ROOT)}")
     if product != ROOT:
-        print(f"product (the venv's kijkglas): {product} at {git_line(product)}")
+        print(f"product ({'--product' if args.product else 'the venv imports it'}): {product} at {git_line(product)}")
     print(f"machine at start: {proctree.machine_line()}")
     series = series_of(args.profile, out, logs)
 

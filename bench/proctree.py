@@ -48,7 +48,7 @@ def gb(n: int) -> float:
     return n / 1e9
 
 
-def _busy_seconds() -> float:
+def busy_seconds() -> float:
     t = psutil.cpu_times()
     return sum(t) - t.idle - getattr(t, "iowait", 0.0) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
 
@@ -75,7 +75,7 @@ def run_measured(label: str, cmd: list[str], *, cwd: Path, env: dict, log: Path,
     """Run `cmd` (stdout and stderr into `log`), sampling its process tree every `interval` s."""
     log.parent.mkdir(parents=True, exist_ok=True)
     me = psutil.Process()
-    busy0, mine0 = _busy_seconds(), sum(me.cpu_times()[:2])
+    busy0, mine0 = busy_seconds(), sum(me.cpu_times()[:2])
     cpu: dict[tuple[int, float], float] = {}
     seen: dict[tuple[int, float], str] = {}
     peak_of: dict[tuple[int, float], int] = {}
@@ -125,7 +125,7 @@ def run_measured(label: str, cmd: list[str], *, cwd: Path, env: dict, log: Path,
         rc = proc.wait()
         wall = ended[0] - t0
     leftovers = _end_leftovers(seen)
-    busy = _busy_seconds() - busy0
+    busy = busy_seconds() - busy0
     own = sum(cpu.values())
     sampler = sum(me.cpu_times()[:2]) - mine0
     other = max(0.0, busy - own - sampler) / wall if wall > 0 else 0.0

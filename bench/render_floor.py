@@ -30,6 +30,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
+from proctree import busy_seconds
+
 PROCESSES = 2
 # text: each page's text as it is laid out, preformatted; tables: the page's paragraphs as text and
 # its tables (runs of lines that split into columns) as HTML tables
@@ -209,14 +213,22 @@ def render(docs: list[Doc], processes: int = PROCESSES, modes: tuple[str, ...] =
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm) as pool:
         for f in [pool.submit(_noop) for _ in range(processes)]:
             f.result()
+        ours = [psutil.Process()] + [psutil.Process(pid) for pid in pool._processes]
         seconds = {}
         for mode in modes:
+            busy0, cpu0 = busy_seconds(), _cpu(ours)
             t0 = time.perf_counter()
             futures = [pool.submit(render_one, d, mode) for d in sorted(docs, key=lambda d: -d.cost)]
             for f in futures:
                 f.result()
             seconds[mode] = time.perf_counter() - t0
+            others = max(0.0, (busy_seconds() - busy0) - (_cpu(ours) - cpu0)) / seconds[mode]
+            seconds[f"{mode}_others"] = others
         return seconds
+
+
+def _cpu(procs: list) -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
 
 
 def check(docs: list[Doc], modes: tuple[str, ...] = MODES) -> dict:
