@@ -108,6 +108,7 @@ def measure(label: str, cmd: list[str], logs: Path, env: dict | None = None, qui
         print(f"  {label:<28} {m.wall:7.1f} s   {m.peak_text()}", flush=True)
         print(f"  {'':<28} cpu {m.own_cpu:6.1f} s of the tree; others on the machine {m.other_cores:.2f} cores")
         print(f"  {'':<28} largest processes (GB, each its own peak): {m.top_text()}")
+        print(f"  {'':<28} CPU per process (s): {m.cpu_text()}")
     if m.leftovers:
         print(f"  !! still running after the command ended, ended by the bench: {'; '.join(m.leftovers)}")
     if m.rc != 0:
@@ -253,18 +254,23 @@ def bench_backfill(series: Path, out: Path, logs: Path, profile: str) -> None:
           + ("" if m.rc == 0 else f", FAILED (exit {m.rc})"))
 
 
+def shown(path: Path) -> str:
+    """A path as the operator reads it: relative to the project when it lies inside."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def series_of(profile: str, out: Path, logs: Path) -> Path:
     series = out / f"{profile}-series"
     if (series / "series.json").exists():
-        print(f"series: {series.relative_to(ROOT)} reused (generated earlier)")
+        print(f"series: {shown(series)} reused (generated earlier)")
     else:
         fresh_dir(series)
         m = measure(f"generate {profile} series", [KIJKGLAS, "generate", "--profile", profile, "--series", SCHOOLJAAR,
-                                                   "--out", str(series.relative_to(ROOT)), "--regio-indeling", REGIO],
+                                                   "--out", str(series), "--regio-indeling", REGIO],
                     logs, quiet=True)
         if m.rc != 0:
             raise SystemExit(f"generate failed, see {m.log}")
-        print(f"series: generated {series.relative_to(ROOT)} in {m.wall:.1f} s, {m.peak_text()}")
+        print(f"series: generated {shown(series)} in {m.wall:.1f} s, {m.peak_text()}")
     meta = json.loads((series / "series.json").read_text())
     size = sum(p.stat().st_size for p in series.rglob("*") if p.is_file())
     print(f"  {len(meta['extracts'])} extracts ({meta['profile']}, {meta['format']}, regio-indeling "

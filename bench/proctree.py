@@ -36,6 +36,10 @@ class Measurement:
     log: Path | None = None
     per_process: list[tuple[int, str]] = field(default_factory=list)  # (peak RSS, name), largest first
     leftovers: list[str] = field(default_factory=list)  # descendants still running after the command ended (ended here)
+    cpu_per_process: list[tuple[float, str]] = field(default_factory=list)  # (CPU seconds, name), most first
+
+    def cpu_text(self, n: int = 5) -> str:
+        return "; ".join(f"{c:.1f} {name}" for c, name in self.cpu_per_process[:n])
 
     def top_text(self, n: int = 4) -> str:
         return "; ".join(f"{gb(r):.2f} {name}" for r, name in self.per_process[:n])
@@ -133,7 +137,8 @@ def run_measured(label: str, cmd: list[str], *, cwd: Path, env: dict, log: Path,
                        peak_single_name=peak_single_name, processes=len(seen), samples=samples,
                        own_cpu=own, other_cores=other, log=log,
                        per_process=sorted(((r, seen[k]) for k, r in peak_of.items()), reverse=True),
-                       leftovers=leftovers)
+                       leftovers=leftovers,
+                       cpu_per_process=sorted(((c, seen[k]) for k, c in cpu.items()), reverse=True))
 
 
 def _end_leftovers(seen: dict[tuple[int, float], str]) -> list[str]:
