@@ -15,7 +15,7 @@ $(BIN)/kijkglas: pyproject.toml constraints.txt
 # Re-resolve constraints.txt from pyproject.toml's ranges (then run `make test` before committing it).
 lock: setup
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[lock]"
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra lock --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra lock --extra profile --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu --annotation-style line -o constraints.txt
 
 # System packages, installed when missing (as root, with apt-get): PostgreSQL for the integration

@@ -7,7 +7,7 @@ import io
 import os
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -86,29 +86,135 @@ def _wrapped_lines(text: str, width: int) -> int:
     return lines
 
 
+def _number_format(v: Any) -> str | None:
+    if isinstance(v, datetime):
+        return _DATETIME_FORMAT
+    if isinstance(v, date):
+        return _DATE_FORMAT
+    if isinstance(v, Decimal):
+        return _EURO_FORMAT
+    return None
+
+
 def _write_value(cell, v: Any) -> None:
     cell.value = v
-    if isinstance(v, datetime):
-        cell.number_format = _DATETIME_FORMAT
-    elif isinstance(v, date):
-        cell.number_format = _DATE_FORMAT
-    elif isinstance(v, Decimal):
-        cell.number_format = _EURO_FORMAT
+    cell.number_format = _number_format(v)
 
 
-def _zip_deterministic(raw: bytes, when: datetime) -> bytes:
-    """Rewrite a zip with fixed entry timestamps (openpyxl stamps each entry with 'now')."""
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            zi.create_system = 0
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry one timestamp (openpyxl would stamp each with 'now'), so that
+    equal input gives equal bytes; written once, never rewritten."""
+
+    def __init__(self, file, when: datetime):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        info.create_system = 0
+        super().writestr(info, data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as f:
+            self.writestr(arcname or os.path.basename(filename), f.read())
+
+
+class _Cell:
+    """What one cell of a sheet will hold: set as an openpyxl cell is, written out in one pass."""
+    __slots__ = ("value", "font", "fill", "border", "alignment", "number_format")
+
+    def __init__(self):
+        self.value = self.font = self.fill = self.border = self.alignment = self.number_format = None
+
+
+@dataclass
+class _Layout:
+    """A sheet laid out before it is written: openpyxl's write-only mode (several times faster than
+    its normal mode) writes a sheet row by row, with widths, heights and panes known beforehand."""
+    cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
+    widths: dict[int, int] = field(default_factory=dict)   # column → characters
+    heights: dict[int, float] = field(default_factory=dict)
+    filter_ref: str | None = None
+    freeze: str | None = None
+    title_rows: str | None = None
+    # a table's data rows, whole: row → (values, bold, the 0-based columns to fill as changed)
+    data: dict[int, tuple[Sequence[Any], bool, frozenset[int]]] = field(default_factory=dict)
+
+    def cell(self, row: int, column: int, value: Any = None) -> _Cell:
+        c = self.cells.get((row, column))
+        if c is None:
+            c = self.cells[(row, column)] = _Cell()
+        if value is not None:
+            c.value = value
+        return c
+
+
+def _stream(ws, layout: _Layout, landscape: bool) -> None:
+    """Write a laid-out sheet into a write-only worksheet."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    bold_font, marked_fill = Font(bold=True), PatternFill("solid", fgColor=_MARKED_FILL)
+
+    for c, w in layout.widths.items():
+        ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 60)
+    for r, h in layout.heights.items():
+        ws.row_dimensions[r].height = h
+    if layout.freeze:
+        ws.freeze_panes = layout.freeze
+    rows: dict[int, dict[int, _Cell]] = {}
+    for (r, c), cell in layout.cells.items():
+        rows.setdefault(r, {})[c] = cell
+
+    def styled(value: Any, font=None, fill=None, border=None, alignment=None, number_format=None):
+        out = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            out.font = font
+        if fill is not None:
+            out.fill = fill
+        if border is not None:
+            out.border = border
+        if alignment is not None:
+            out.alignment = alignment
+        if number_format is not None:
+            out.number_format = number_format
+        return out
+
+    for r in range(1, max([*rows, *layout.data], default=0) + 1):
+        if r in layout.data:
+            values, bold, marked = layout.data[r]
+            out: list[Any] = []
+            for c, v in enumerate(values):
+                fmt = _number_format(v)
+                if bold or fmt is not None or c in marked:
+                    v = styled(v, font=bold_font if bold else None, fill=marked_fill if c in marked else None,
+                               number_format=fmt)
+                out.append(v)
+            ws.append(out)
+            continue
+        row = rows.get(r, {})
+        out = [None] * max(row, default=0)
+        for c, cell in row.items():
+            if cell.font is None and cell.fill is None and cell.border is None and cell.alignment is None \
+                    and cell.number_format is None:
+                out[c - 1] = cell.value
+            else:
+                out[c - 1] = styled(cell.value, cell.font, cell.fill, cell.border, cell.alignment, cell.number_format)
+        ws.append(out)
+    if layout.filter_ref:
+        ws.auto_filter.ref = layout.filter_ref
+    if layout.title_rows:
+        ws.print_title_rows = layout.title_rows
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _timestamp_from(algemene_gegevens: Sequence[Sequence[Any]]) -> datetime | None:
@@ -146,7 +252,6 @@ def write_workbook(path: str | os.PathLike, title: str,
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor=_HEADER_FILL)
     caption_fill = PatternFill("solid", fgColor=_CAPTION_FILL)
-    marked_fill = PatternFill("solid", fgColor=_MARKED_FILL)
     thin_bottom = Border(bottom=Side(style="thin"))
     title_font = Font(bold=True, size=14)
     section_font = Font(bold=True, size=12)
@@ -154,8 +259,7 @@ def write_workbook(path: str | os.PathLike, title: str,
     # an ISO date string in the block ("2024-10-01") is a date too
     ag_rows = [[cell_value(v, "datum") for v in row] for row in algemene_gegevens]
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     used_names: set[str] = set()
 
     for sheet in blocks:
@@ -164,19 +268,20 @@ def write_workbook(path: str | os.PathLike, title: str,
             raise ValueError(f"duplicate sheet name {name!r}")
         used_names.add(name)
         ws = wb.create_sheet(name)
-        widths: dict[int, int] = {}
+        grid = _Layout()
+        widths = grid.widths
 
         def put(r: int, c: int, v: Any, *, measure: bool = True):
-            cell = ws.cell(row=r, column=c)
+            cell = grid.cell(row=r, column=c)
             _write_value(cell, v)
             if measure:
                 widths[c] = max(widths.get(c, 0), _display_len(v))
             return cell
 
-        ws.cell(row=1, column=1, value=title).font = title_font
+        grid.cell(row=1, column=1, value=title).font = title_font
         r = 3
         if sheet.algemene_gegevens:
-            ws.cell(row=r, column=1, value="Algemene gegevens").font = section_font
+            grid.cell(row=r, column=1, value="Algemene gegevens").font = section_font
             r += 1
             for row in ag_rows:
                 for c, v in enumerate(row, start=1):
@@ -188,10 +293,10 @@ def write_workbook(path: str | os.PathLike, title: str,
                 r += 1
             r += 1  # blank row
         for heading, lines in sheet.notes:
-            ws.cell(row=r, column=1, value=heading).font = section_font
+            grid.cell(row=r, column=1, value=heading).font = section_font
             for line in lines:
                 r += 1
-                ws.cell(row=r, column=1, value=line)
+                grid.cell(row=r, column=1, value=line)
             r += 2  # blank row
 
         if sheet.detail and len(sheet.tables) != 1:
@@ -202,11 +307,11 @@ def write_workbook(path: str | os.PathLike, title: str,
             columns = [str(c) for c in frame.columns]
             rows = frame_rows(frame)
             if caption:
-                cell = ws.cell(row=r, column=1, value=caption)
+                cell = grid.cell(row=r, column=1, value=caption)
                 cell.font = section_font if sheet.detail else bold
                 if not sheet.detail:
                     for c in range(1, max(len(columns), 1) + 1):
-                        ws.cell(row=r, column=c).fill = caption_fill
+                        grid.cell(row=r, column=c).fill = caption_fill
                 r += 1
             if sheet.detail:
                 groups_needed = 1 if sheet.column_groups else 0
@@ -220,17 +325,17 @@ def write_workbook(path: str | os.PathLike, title: str,
                     for label, first, last in sheet.column_groups:
                         c0, c1 = columns.index(first) + 1, columns.index(last) + 1
                         for c in range(c0, c1 + 1):
-                            cell = ws.cell(row=r, column=c)
+                            cell = grid.cell(row=r, column=c)
                             cell.alignment = Alignment(horizontal="centerContinuous")
                             cell.fill = caption_fill
-                        ws.cell(row=r, column=c0, value=label).font = bold
+                        grid.cell(row=r, column=c0, value=label).font = bold
                     r += 1
             header_r = r
             numeric = [all(isinstance(row[i], (int, float, Decimal)) or row[i] is None
                            for row in rows) and any(row[i] is not None for row in rows)
                        for i in range(len(columns))]
             for c, name_ in enumerate(columns, start=1):
-                cell = ws.cell(row=header_r, column=c, value=name_)
+                cell = grid.cell(row=header_r, column=c, value=name_)
                 cell.font = header_font
                 cell.fill = header_fill
                 cell.border = thin_bottom
@@ -249,34 +354,26 @@ def write_workbook(path: str | os.PathLike, title: str,
             if wrap_header_cols:
                 lines = max(_wrapped_lines(columns[c - 1], widths[c] + 2)
                             for c in wrap_header_cols)
-                ws.row_dimensions[header_r].height = 15 * lines
+                grid.heights[header_r] = 15 * lines
             r += 1
             # a closing Totaal row stays out of the filter range, so sorting never moves it
             # among the data
             n_data = len(rows) - (1 if rows and rows[-1] and rows[-1][0] == "Totaal" else 0)
+            marked_in: dict[int, set[int]] = {}
+            for i, c in sheet.marked:
+                marked_in.setdefault(i, set()).add(c)
             for i, row in enumerate(rows):
                 is_total = bool(row) and row[0] == "Totaal" and (i >= n_data or not sheet.detail)
-                for c, v in enumerate(row, start=1):
-                    cell = put(r, c, v, measure=False)
-                    if is_total:
-                        cell.font = bold
-                    if (i, c - 1) in sheet.marked:
-                        cell.fill = marked_fill
+                grid.data[r] = (row, is_total, frozenset(marked_in.get(i, ())))
                 r += 1
             last_col = get_column_letter(max(len(columns), 1))
             if sheet.detail:
-                ws.auto_filter.ref = f"A{header_r}:{last_col}{header_r + n_data}"
-                ws.freeze_panes = f"A{header_r + 1}"
-                ws.print_title_rows = f"{header_r}:{header_r}"
+                grid.filter_ref = f"A{header_r}:{last_col}{header_r + n_data}"
+                grid.freeze = f"A{header_r + 1}"
+                grid.title_rows = f"{header_r}:{header_r}"
             r += 1  # blank row between tables
 
-        for c, w in widths.items():
-            ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 60)
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if sheet.detail else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        _stream(ws, grid, landscape=sheet.detail)
 
     if not wb.sheetnames:
         wb.create_sheet("Algemene gegevens")
@@ -289,9 +386,9 @@ def write_workbook(path: str | os.PathLike, title: str,
     wb.properties.modified = timestamp
 
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    with _FixedTimeZip(buf, timestamp) as archive:
         ExcelWriter(wb, archive).save()  # unlike save_workbook, keeps properties.modified
-    data = _zip_deterministic(buf.getvalue(), timestamp)
+    data = buf.getvalue()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
