@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 
 from flows import dispatch
 from flows.kijkglazen import product_runner
+from flows.prefect_tasks import update_pages
 from flows.parameters import DaskAddress, Datum, Extracts, Outbox, Producten, Schooljaar, Swv
 from production import kalender, steps
 from production.refusals import ProductionsFailed
@@ -43,8 +44,9 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
 
     def produce(p: kalender.Productie):
         try:
+            # the pages once per owner at the end of the day, not after each product
             return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
-                                                return_state=True)
+                                                pages=False, return_state=True)
         finally:
             steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
 
@@ -66,6 +68,7 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
             outcomes += result
         else:
             failed.append(f"{p.product} {p.schooljaar} op {datum:%d-%m-%Y}: {result}")
+    update_pages(outbox, [steps.SwvOutcome(**o) for o in outcomes])
     if failed:
         raise ProductionsFailed(failed)
     return outcomes

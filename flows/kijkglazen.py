@@ -16,7 +16,7 @@ from prefect.runtime import flow_run as runtime_flow_run
 
 from core.settings import load_settings
 from flows.parameters import DaskAddress, Extract, Outbox, Productiedatum, SchooljaarOfKalender, Swv
-from flows.prefect_tasks import compute_product, publish_owner, report_production, validate_extract
+from flows.prefect_tasks import compute_product, publish_owner, report_production, update_pages, validate_extract
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
 from production import kalender
 from production.steps import results_to_publish
@@ -63,8 +63,9 @@ def publishing_slot(product: str, schooljaar: str):
 @flow(name="kijkglas-productie-product", flow_run_name=_run_name)
 def produce_product(product: str, schooljaar: str | None, extract: str, outbox: str,
                     swv: list[str] | None = None, productiedatum: date | None = None,
-                    dask_address: str | None = None) -> list[dict]:
-    """Validate → compute (reconciled) → per SWV: documents and atomic publish → report."""
+                    dask_address: str | None = None, pages: bool = True) -> list[dict]:
+    """Validate → compute (reconciled) → per SWV: documents and atomic publish → pages → report.
+    `pages=False`: the caller (a production day) makes the pages once, after all its products."""
     log = get_run_logger()
     settings = load_settings()  # once per production; every step gets it passed
     datum = productiedatum or date.today()
@@ -76,9 +77,11 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
     with publishing_slot(product, schooljaar):
         todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
         futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
-                                    unmapped(dask_address is None))
+                                    unmapped(dask_address is None), unmapped(False))
         log_progress(futures, product, log)
         outcomes += futures.result()
+    if pages:
+        update_pages(outbox, outcomes)
     report_production(production, outcomes, ex.stand_per, outbox)
     log.info("%s %s: %d gepubliceerd, %d ongewijzigd, %d overgeslagen; outbox %s", product, schooljaar,
              *(sum(o.outcome == kind for o in outcomes) for kind in (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)), outbox)

@@ -52,11 +52,19 @@ def _publish_run_name() -> str:
 
 @task(name="publiceer", task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
       retries=2, retry_delay_seconds=2)
-def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True) -> steps.SwvOutcome:
+def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True,
+                  pages: bool = True) -> steps.SwvOutcome:
     """One SWV: change report, documents, atomic publish. `in_pool=False` when the task itself
-    already runs in a worker process (Dask)."""
+    already runs in a worker process (Dask); `pages=False` when the pages are made afterwards."""
     return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None,
-                                   settings.register_path)
+                                   settings.register_path, pages)
+
+
+@task(name="werk-paginas-bij", cache_policy=NO_CACHE, persist_result=False)
+def update_pages(outbox: str, outcomes: list[steps.SwvOutcome]) -> int:
+    """The dashboard (or public) pages of every owner that got a new version, once for all the
+    publications given, in the render pool."""
+    return steps.remake_pages(Path(outbox), outcomes, render_pool())
 
 
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)

@@ -1,11 +1,13 @@
-"""The pages of each owner's folder, rewritten under the owner's lock after every publication or
-withdrawal: an SWV's dashboard (outbox/dashboard/pages.py), or the public pages of `openbaar`
+"""The pages of each owner's folder, rewritten under the owner's lock after a publication or
+withdrawal (a production day makes them once per owner, after all its publications): an SWV's
+dashboard (outbox/dashboard/pages.py), or the public pages of `openbaar`
 (outbox/dashboard/openbaar.py). `index.html` is the entry of either."""
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
+from typing import Collection
 
 from core.files import write_if_changed
 from outbox.dashboard.assets import write_assets
@@ -26,9 +28,9 @@ def _naam(owner_dir: Path) -> str | None:
     return None
 
 
-def pages_of(outbox: Path, owner: str, changed: tuple[str, str] | None = None) -> dict[str, bytes]:
-    """The pages of an owner's folder: {path relative to the folder: bytes}; every page, or those a
-    publication of `changed` = (schooljaar, product) can change."""
+def pages_of(outbox: Path, owner: str, changed: Collection[tuple[str, str]] | None = None) -> dict[str, bytes]:
+    """The pages of an owner's folder: {path relative to the folder: bytes}; every page, or those
+    publications of `changed` = [(schooljaar, product), …] can change."""
     if owner == OPENBAAR:
         return openbaar_pages(outbox, render_page)
     return owner_pages(outbox, owner, _naam(Path(outbox) / owner), changed)
@@ -55,9 +57,9 @@ def write_pages(owner_dir: Path, pages: dict[str, bytes], made_here: list[str]) 
     return changed
 
 
-def write_index(outbox: Path, owner: str, changed: tuple[str, str] | None = None) -> bool:
-    """(Re)write the pages of `<outbox>/<owner>/` under the owner's lock; after a publication of
-    `changed` = (schooljaar, product), only those it can change. True when any changed."""
+def write_index(outbox: Path, owner: str, changed: Collection[tuple[str, str]] | None = None) -> bool:
+    """(Re)write the pages of `<outbox>/<owner>/` under the owner's lock; after publications of
+    `changed` = [(schooljaar, product), …], only those they can change. True when any changed."""
     outbox = Path(outbox)
     check_name("owner", owner)
     owner_dir = outbox / owner
@@ -67,7 +69,7 @@ def write_index(outbox: Path, owner: str, changed: tuple[str, str] | None = None
         for tmp in owner_dir.glob(f".{INDEX}.*.tmp"):
             tmp.unlink(missing_ok=True)
         # a page no longer made is removed only when every page is made
-        made_here = ["scholen/*.html"] if owner == OPENBAAR else [] if changed else ["dashboard/*/*.html"]
+        made_here = ["scholen/*.html"] if owner == OPENBAAR else [] if changed is not None else ["dashboard/*/*.html"]
         try:
             pages = pages_of(outbox, owner, changed)
         except Exception:  # the version is published; a page that cannot be made must not undo that

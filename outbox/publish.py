@@ -185,13 +185,15 @@ def check_stage(outbox: Path, stage: Path) -> None:
 
 
 def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, stage_dir: Path,
-                    meta: dict, register: Path | None = None, expected_version: str | None = None) -> PublishOutcome:
+                    meta: dict, register: Path | None = None, expected_version: str | None = None,
+                    pages: bool = True) -> PublishOutcome:
     """Publish the files in `stage_dir` (from `start_version`) as the next version, or do nothing
     when its CSV content equals the actueel version.
 
     meta: period (teldatum or schooljaar), stand_per, aanmaakdatum (dates or ISO strings),
     extract (the extract's sha256 identity), counts (dict summary); optional swv_naam; any other
-    keys go to manifest["extra"].
+    keys go to manifest["extra"]. `pages=False`: the owner's pages are left to the caller, who makes
+    them once after several publications (index_page.write_index).
     """
     outbox = Path(outbox)
     stage = Path(stage_dir)
@@ -208,7 +210,8 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                 current = actueel_version(versions)
                 if current is not None and current.manifest["content_key"] == ckey:
                     discard_version(stage)
-                    write_index(outbox, owner, (schooljaar, product))
+                    if pages:
+                        write_index(outbox, owner, [(schooljaar, product)])
                     return PublishOutcome(ONGEWIJZIGD, owner, schooljaar, product, current.name,
                                           current.path, None, ckey, None, current.manifest)
 
@@ -257,7 +260,8 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                     if current is not None:
                         reg.upsert(row_from_manifest(outbox, current))
                 checkpoint("after_register")
-            write_index(outbox, owner, (schooljaar, product))
+            if pages:
+                write_index(outbox, owner, [(schooljaar, product)])
         return PublishOutcome(GEPUBLICEERD, owner, schooljaar, product, name, final,
                               current.name if current else None, ckey, report, manifest)
     except BaseException:

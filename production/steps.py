@@ -26,7 +26,8 @@ from documents.pdf import render_pdf
 from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
 from outbox.dashboard.operator import record_production
 from outbox.dashboard.pages import render_page
-from outbox.layout import ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, timestamp_now
+from outbox.index_page import write_index
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, timestamp_now
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import current_versions
@@ -89,10 +90,12 @@ def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: da
 
 
 def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str,
-                      render_executor: Executor | None = None, register: Path | None = None) -> SwvOutcome:
+                      render_executor: Executor | None = None, register: Path | None = None,
+                      pages: bool = True) -> SwvOutcome:
     """Change report, staging, documents and atomic publish for one SWV (or openbaar).
     The documents are rendered in `render_executor` when given (a process pool), else here.
-    `register`: Settings.register_path (None: the outbox's own register)."""
+    `register`: Settings.register_path (None: the outbox's own register). `pages=False`: the
+    owner's pages are made later, once for all of a production's publications (`remake_pages`)."""
     owner = owner_of(result)
     current = current_content_key(outbox, owner, result.schooljaar, result.product)
     if current is not None and current[1] == content_key_of_tables(result.tables):
@@ -114,12 +117,35 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
                 "extract": extract_identity, "counts": counts,
                 "swv_naam": result.swv.naam if result.swv else "openbaar"}
         out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register,
-                              expected_version=versie["versie"])
+                              expected_version=versie["versie"], pages=pages)
     except BaseException:
         discard_version(stage)
         raise
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
                       version=out.version, stand_per=str(result.stand_per), counts=counts)
+
+
+def changed_by_owner(outcomes: list[SwvOutcome]) -> dict[str, list[tuple[str, str]]]:
+    """Per owner, the (schooljaar, product)s that got a new version: what its pages must show anew."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for o in outcomes:
+        if o.outcome == GEPUBLICEERD:
+            out.setdefault(o.owner, set()).add((o.schooljaar, o.product))
+    return {owner: sorted(changed) for owner, changed in sorted(out.items())}
+
+
+def remake_pages(outbox: Path, outcomes: list[SwvOutcome], executor: Executor | None = None) -> int:
+    """Make the pages of every owner that got a new version, once for all of `outcomes` (a
+    product's or a whole production day's publications), in `executor` when given (the render
+    pool: a page of a national Kijkglas 2 holds thousands of rows). Returns the owners done."""
+    todo = changed_by_owner(outcomes)
+    if executor is None:
+        for owner, changed in todo.items():
+            write_index(Path(outbox), owner, changed)
+    else:
+        for future in [executor.submit(write_index, Path(outbox), owner, changed) for owner, changed in todo.items()]:
+            future.result()
+    return len(todo)
 
 
 def skipped(result: ProductResult) -> SwvOutcome:
@@ -285,10 +311,11 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         # threads keep the process pool busy while others publish; publishing is per-key locked
         with ThreadPoolExecutor(2 * procs) as threads:
             futures = [threads.submit(produce_for_owner, r, Path(outbox), extract.identity, pool,
-                                      settings.register_path) for r in todo]
+                                      settings.register_path, False) for r in todo]
             for future in as_completed(futures):
                 if progress is not None:
                     progress(future.result(), len(todo))
             outcomes += [f.result() for f in futures]  # in the results' order, as before
+        remake_pages(Path(outbox), outcomes, pool)
     note_production(outbox, production, outcomes, extract.stand_per)
     return outcomes

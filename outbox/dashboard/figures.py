@@ -101,7 +101,11 @@ def without_tlv(k2_overig: pd.DataFrame, stand_per: date) -> pd.DataFrame:
     cols = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "Begindatum inschrijving"]
     geen = k2_overig[k2_overig["Resid. leerling"] == "N"]
     now = _current(geen, stand_per)[cols].drop_duplicates()
-    since = geen.groupby(["DUO-nummer leerling", "Vestiging"], as_index=False)["Begindatum geldigheid gegevens"].min()
+    # the earliest begindatum per pupil and vestiging (ISO dates: the first in text order); sorting
+    # is vectorised, a groupby minimum of text is not
+    key = ["DUO-nummer leerling", "Vestiging"]
+    since = (geen.sort_values("Begindatum geldigheid gegevens", kind="stable")
+             .drop_duplicates(key)[key + ["Begindatum geldigheid gegevens"]])
     out = now.merge(since, on=["DUO-nummer leerling", "Vestiging"], how="left")
     out = out.rename(columns={"Begindatum geldigheid gegevens": "Zonder TLV sinds"})
     return out.sort_values(["Zonder TLV sinds", "DUO-nummer leerling"]).reset_index(drop=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Collection
 
 import pandas as pd
 
@@ -193,23 +194,22 @@ def render_page(template: str, **context) -> bytes:
 
 
 def pages_to_make(sj_pages: list[dict], owner_dir: Path, schooljaar: str,
-                  changed: tuple[str, str] | None) -> list[str]:
-    """The schooljaar pages to (re)make: all of them, unless only `changed` = (schooljaar, product)
-    was published and every page of the schooljaar exists already (the navigation of the others
-    then stays as it is): then only the product's own pages."""
+                  changed: Collection[tuple[str, str]] | None) -> list[str]:
+    """The schooljaar pages to (re)make: all of them, unless only `changed` = [(schooljaar,
+    product), …] were published and every page of the schooljaar exists already (the navigation of
+    the others then stays as it is): then only the pages of those products."""
     keys = [p["key"] for p in sj_pages]
     if changed is None or any(not (owner_dir / "dashboard" / schooljaar / f"{k}.html").exists() for k in keys):
         return keys
-    if changed[0] != schooljaar:
-        return []
-    return [key for key, _, products in PAGES if key in keys and changed[1] in products]
+    products_changed = {product for sj, product in changed if sj == schooljaar}
+    return [key for key, _, products in PAGES if key in keys and products_changed.intersection(products)]
 
 
 def owner_pages(outbox: Path, owner: str, naam: str | None,
-                changed: tuple[str, str] | None = None) -> dict[str, bytes]:
+                changed: Collection[tuple[str, str]] | None = None) -> dict[str, bytes]:
     """The pages of an SWV's dashboard: {path relative to the owner's folder: bytes}. All of them,
-    or, after a publication of `changed` = (schooljaar, product), the overview, the history and the
-    pages that show that product (a page of another product would come out the same)."""
+    or, after publications of `changed` = [(schooljaar, product), …], the overview, the history and
+    the pages that show those products (a page of another product would come out the same)."""
     owner_dir = Path(outbox) / owner
     site = owner_products(outbox, owner)
     base = {"owner": owner, "naam": naam}
