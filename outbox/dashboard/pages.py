@@ -155,7 +155,7 @@ def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
             table_view(figures.on_cvi(tables["k2_cvi"], day), f"Nog op een CvI-indicatie op {day:%d-%m-%Y}",
                        ["Vestiging", "Soort indicatie"], "t-2-cvi")]
     blocks = [table_view(tables[stem], caption, FILTERS_2, f"t-{stem}") for stem, caption in K2_BLOCKS]
-    return {"version": version_view(owner_dir, cur, "../../"), "figures": figures.k2_key_figures(tables, day),
+    return {"version": version_view(owner_dir, cur, "../../"), "figures": key_figures(pv, owner_dir.name),
             "todo": todo, "blocks": blocks}
 
 
