@@ -34,6 +34,7 @@ def _pdf_defaults(context: dict) -> dict:
     ctx.setdefault("wijzigingen_samenvatting", None)
     ctx.setdefault("footer", "")
     ctx.setdefault("document_title", "Kijkglas")
+    ctx.setdefault("link_stylesheet", True)  # render_pdf hands WeasyPrint the parsed stylesheet instead
     if "pdf_datum" not in ctx:
         d = as_date(ctx.get("aanmaakdatum"))
         # W3C date: weasyprint writes it to /CreationDate and /ModDate; a fixed value keeps the
@@ -76,8 +77,22 @@ def _source_date_epoch():
 
 
 def html_of(template_name: str, context: dict) -> str:
-    """The HTML a PDF is made from (what WeasyPrint lays out)."""
+    """The HTML a PDF is made from (what WeasyPrint lays out), linking templates/style.css."""
     return template_environment().get_template(template_name).render(**_pdf_defaults(context))
+
+
+_STYLE = threading.local()
+
+
+def _stylesheet():
+    """The stylesheet and font configuration, parsed once per thread (a render worker renders
+    hundreds of documents; WeasyPrint's font configuration is not shared between threads)."""
+    if not hasattr(_STYLE, "parsed"):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        fonts = FontConfiguration()
+        _STYLE.parsed = (CSS(filename=str(TEMPLATES_DIR / "style.css"), font_config=fonts), fonts)
+    return _STYLE.parsed
 
 
 def render_pdf(template_name: str, context: dict, path: str | os.PathLike) -> Path:
@@ -88,10 +103,11 @@ def render_pdf(template_name: str, context: dict, path: str | os.PathLike) -> Pa
     """
     from weasyprint import HTML
 
-    html = html_of(template_name, context)
+    html = html_of(template_name, {**context, "link_stylesheet": False})
+    stylesheet, fonts = _stylesheet()
     buf = io.BytesIO()
     with _source_date_epoch():
-        doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render()
+        doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep).render(stylesheets=[stylesheet], font_config=fonts)
         doc.write_pdf(buf, pdf_variant=PDF_VARIANT)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
