@@ -56,7 +56,7 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         # Side by side (one validation, one render pool; they compute one at a time): the next product
         # computes while the documents of the one before are rendered. Each thread runs in a copy of
         # this flow's context, so the products stay its subflows.
-        steps.COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in plan])
+        steps.COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in kalender.compute_order(plan)])
         with ThreadPoolExecutor(max(1, len(plan))) as threads:
             futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
             states = [f.result() for f in futures]

@@ -69,6 +69,13 @@ def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | 
     return out
 
 
+def compute_order(productions: list[Productie]) -> list[Productie]:
+    """The order in which a production day's products compute (one at a time): the quick ones first,
+    then the calendar's order. The render pool is idle until the first product is computed; a quick
+    one gives it documents to render at once, while the next computes."""
+    return sorted(productions, key=lambda p: not registry.product(p.product).quick_compute)
+
+
 def production_dates(schooljaar: str, kalender: dict[str, ProductKalender],
                      products: list[str] | None = None) -> list[Productie]:
     """Every production whose scheduled date falls in the schooljaar (1 Aug – 31 Jul), in date order."""

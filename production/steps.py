@@ -248,9 +248,9 @@ _SHARED_POOL: ProcessPoolExecutor | None = None
 _SHARED_POOL_LOCK = threading.Lock()
 class ComputeTurns:
     """The products of a production day run side by side (flows/kalender.py) but compute one at a
-    time, in the day's order: a computation holds national frames in memory, and while one product
-    computes, the documents of the one before keep the render pool busy (the first in the calendar,
-    Kijkglas 1 or 2, has the most). A product outside the order computes when the slot is free;
+    time, in the day's order (kalender.compute_order: the quick ones first): a computation holds
+    national frames in memory, and while one product computes, the documents of the one before keep
+    the render pool busy. A product outside the order computes when the slot is free;
     `done` takes a product out of the order whether or not it came to compute (a refusal), so no
     product waits for one that will never come."""
 

@@ -39,6 +39,9 @@ class Product:
     sectoren: tuple[str, ...] = ("PO", "VO")  # the SWVs it is made for (sbao: PO only)
     # how its change report reads: table names, wijzigingen.xlsx tabs, what to do (its documents module)
     changes: ChangeWords = field(default_factory=ChangeWords)
+    # computes in about a second at national scale (sbao only; the others take 5–10 s): on a production
+    # day it computes first, so that the render pool has its documents while the others compute
+    quick_compute: bool = False
 
     @property
     def description(self) -> str:
@@ -66,10 +69,10 @@ PRODUCTS: tuple[Product, ...] = (
             tables=("k3a", "k3b", "k3a_po", "k3a_vo", "k3b_po", "k3b_vo"), changes=documents_3.CHANGES),
     Product("kijkglas-4", documents_4.TITLE, "Kijkglas 4 – groei sbao", "",
             SCHOOLJAAR, compute.kijkglas_4, documents_4.write_documents, tables=("k4_sbao",), sectoren=("PO",),
-            changes=documents_4.CHANGES),
+            changes=documents_4.CHANGES, quick_compute=True),
     Product("kijkglas-5", documents_5.TITLE, "Kijkglas 5 – grensverkeer sbao", "over het vorige schooljaar",
             VORIG_SCHOOLJAAR, compute.kijkglas_5, documents_5.write_documents, tables=("k5_inkomend", "k5_uitgaand"),
-            sectoren=("PO",), changes=documents_5.CHANGES),
+            sectoren=("PO",), changes=documents_5.CHANGES, quick_compute=True),
 )
 NAMES: tuple[str, ...] = tuple(p.name for p in PRODUCTS)
 _BY_NAME = {p.name: p for p in PRODUCTS}

@@ -63,3 +63,12 @@ def test_only_productions_with_an_extract_are_planned(tmp_path):
 
 def test_one_concurrency_limit_per_product_and_schooljaar():
     assert k.concurrency_name("kijkglas-1", "2024-2025") == "kijkglas-publicatie-kijkglas-1-2024-2025"
+
+
+def test_quick_products_compute_first_then_the_calendars_order():
+    day = date(2025, 4, 10)
+    plan = [k.Productie(day, p, "2024-2025") for p in ("kijkglas-2", "kijkglas-3", "kijkglas-4")]
+    assert [p.product for p in k.compute_order(plan)] == ["kijkglas-4", "kijkglas-2", "kijkglas-3"]
+    october = [k.Productie(date(2024, 10, 10), p, sj) for p, sj in
+               (("kijkglas-1", "2024-2025"), ("kijkglas-2", "2024-2025"), ("kijkglas-5", "2023-2024"))]
+    assert [p.product for p in k.compute_order(october)] == ["kijkglas-5", "kijkglas-1", "kijkglas-2"]
