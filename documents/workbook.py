@@ -132,8 +132,9 @@ class _Cell:
 
 @dataclass
 class _Layout:
-    """A sheet laid out before it is written: openpyxl's write-only mode (several times faster than
-    its normal mode) writes a sheet row by row, with widths, heights and panes known beforehand."""
+    """A sheet laid out before it is written: openpyxl's write-only mode streams a sheet row by row
+    (no cell objects kept, the XML written as it goes), so widths, heights and panes must be known
+    before the first row."""
     cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
     widths: dict[int, int] = field(default_factory=dict)   # column → characters
     heights: dict[int, float] = field(default_factory=dict)
