@@ -54,8 +54,9 @@ def _publish_run_name() -> str:
       retries=2, retry_delay_seconds=2)
 def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True,
                   pages: bool = True) -> steps.SwvOutcome:
-    """One SWV: change report, documents, atomic publish. `in_pool=False` when the task itself
-    already runs in a worker process (Dask); `pages=False` when the pages are made afterwards."""
+    """One SWV: change report, documents, atomic publish, all in a render worker. `in_pool=False`
+    when the task itself already runs in a worker process (Dask); `pages=False` when the pages are
+    made afterwards."""
     return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None,
                                    settings.register_path, pages)
 

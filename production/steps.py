@@ -90,12 +90,16 @@ def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: da
 
 
 def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str,
-                      render_executor: Executor | None = None, register: Path | None = None,
+                      executor: Executor | None = None, register: Path | None = None,
                       pages: bool = True) -> SwvOutcome:
-    """Change report, staging, documents and atomic publish for one SWV (or openbaar).
-    The documents are rendered in `render_executor` when given (a process pool), else here.
-    `register`: Settings.register_path (None: the outbox's own register). `pages=False`: the
-    owner's pages are made later, once for all of a production's publications (`remake_pages`)."""
+    """Change report, staging, documents and atomic publish for one SWV (or openbaar): all of it
+    in `executor` when given (a process pool), else here. All of it, not only the documents: the
+    change report and wijzigingen.xlsx are CPU work like the documents, and a stage is published
+    by the process that started it. `register`: Settings.register_path (None: the outbox's own
+    register). `pages=False`: the owner's pages are made later, once for all of a production's
+    publications (`remake_pages`)."""
+    if executor is not None:
+        return executor.submit(produce_for_owner, result, outbox, extract_identity, None, register, pages).result()
     owner = owner_of(result)
     current = current_content_key(outbox, owner, result.schooljaar, result.product)
     if current is not None and current[1] == content_key_of_tables(result.tables):
@@ -108,10 +112,7 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     result = replace(result, extra={**result.extra, "versie": versie})
     stage = start_version(outbox, owner, result.schooljaar, result.product)
     try:
-        if render_executor is None:
-            render_documents(result, stage, report)
-        else:
-            render_executor.submit(render_documents, result, stage, report).result()
+        render_documents(result, stage, report)
         counts = counts_of(result)
         meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
                 "extract": extract_identity, "counts": counts,
@@ -308,7 +309,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
         write_operator_files(outbox, production, extract.stand_per)
         todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per, settings.register_path)
-        # threads keep the process pool busy while others publish; publishing is per-key locked
+        # each owner's whole publication runs in a pool worker; publishing is per-key locked
         with ThreadPoolExecutor(2 * procs) as threads:
             futures = [threads.submit(produce_for_owner, r, Path(outbox), extract.identity, pool,
                                       settings.register_path, False) for r in todo]
