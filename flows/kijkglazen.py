@@ -77,7 +77,7 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
     with publishing_slot(product, schooljaar):
         todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
         futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
-                                    unmapped(dask_address is None), unmapped(False))
+                                    unmapped(dask_address is None))
         log_progress(futures, product, log)
         outcomes += futures.result()
     if pages:

@@ -52,13 +52,12 @@ def _publish_run_name() -> str:
 
 @task(name="publiceer", task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
       retries=2, retry_delay_seconds=2)
-def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True,
-                  pages: bool = True) -> steps.SwvOutcome:
+def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True) -> steps.SwvOutcome:
     """One SWV: change report, documents, atomic publish, all in a render worker. `in_pool=False`
-    when the task itself already runs in a worker process (Dask); `pages=False` when the pages are
-    made afterwards."""
+    when the task itself already runs in a worker process (Dask). The pages come after, once for
+    all the SWVs (`update_pages`)."""
     return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None,
-                                   settings.register_path, pages)
+                                   settings.register_path, pages=False)
 
 
 @task(name="werk-paginas-bij", cache_policy=NO_CACHE, persist_result=False)
