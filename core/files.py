@@ -43,31 +43,34 @@ def tmp_name(path: Path) -> Path:
     return path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write a temp file in the same folder, fsync, os.replace, fsync the folder: readers see
-    the old bytes or the new ones, never a mix."""
+    the old bytes or the new ones, never a mix. `durable=False` skips both fsyncs, for files made
+    again from the versions at any time (the pages): still all or nothing, only not yet on disk."""
     path = Path(path)
     tmp = tmp_name(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     """`atomic_write` only when the bytes differ from the file's; True when written."""
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    atomic_write(path, data)
+    atomic_write(path, data, durable)
     return True
 
 

@@ -104,3 +104,31 @@ def test_kijkglas_4_rows_and_the_totaal_apart():
     rows, totaal = figures.k4_rows(k4)
     assert rows == [{"vestiging": "01AA00", "naam": "A", "oktober": 10, "februari": 12, "verschil": 2}]
     assert totaal["verschil"] == 2
+
+
+# --- the tables' rows, escaped in one pass (outbox/dashboard/pages.py) ------------------------------
+
+def _one_cell_at_a_time(rows):
+    from markupsafe import escape
+    return "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>\n" for row in rows)
+
+
+def test_table_body_escapes_every_cell_as_a_template_would():
+    from outbox.dashboard.pages import table_body
+    rows = [("a & b", "<x>", ""), ('"q"', "'s'", "3")]
+    assert str(table_body(rows)) == _one_cell_at_a_time(rows)
+    assert "<td>a &amp; b</td><td>&lt;x&gt;</td><td></td>" in table_body(rows)
+
+
+def test_table_body_of_no_rows_and_of_a_cell_holding_a_marker():
+    from outbox.dashboard.pages import table_body
+    assert str(table_body([])) == ""
+    rows = [("a\x1fb", "c"), ("d", "e\x1e")]  # the markers themselves: escaped one cell at a time
+    assert str(table_body(rows)) == _one_cell_at_a_time(rows)
+
+
+def test_table_view_shows_dates_as_dd_mm_jjjj_and_counts_rows():
+    from outbox.dashboard.pages import table_view
+    t = table_view(frame("DUO-nummer leerling|Begindatum inschrijving", "1|2024-08-01", "2|"), "c", table_id="t")
+    assert t["count"] == 2
+    assert str(t["body"]) == "<tr><td>1</td><td>01-08-2024</td></tr>\n<tr><td>2</td><td></td></tr>\n"

@@ -3,6 +3,7 @@ offline (`file://`, no CDN): the vendored npm libraries (vendor/npm/README.md) a
 stylesheet and glue script (templates/dashboard/)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from core.files import write_if_changed
@@ -24,9 +25,15 @@ ASSET_SOURCES = {
 }
 
 
+@lru_cache(maxsize=None)
+def _source_bytes(source: Path) -> bytes:
+    return source.read_bytes()  # read once per process, written into every owner's folder
+
+
 def write_assets(owner_dir: Path) -> None:
-    """Copy every asset into `<owner>/dashboard/assets/` (a file is rewritten only when it differs)."""
+    """Copy every asset into `<owner>/dashboard/assets/` (a file is rewritten only when it differs;
+    not fsynced: like the pages, the assets are written again whenever they are found missing or old)."""
     target = Path(owner_dir) / ASSETS_DIR
     target.mkdir(parents=True, exist_ok=True)
     for name, source in ASSET_SOURCES.items():
-        write_if_changed(target / name, source.read_bytes())
+        write_if_changed(target / name, _source_bytes(source), durable=False)

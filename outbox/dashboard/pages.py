@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Collection
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from core.dates import format_datum
 from documents.kijkglas_1 import CAPTIONS as K1_CAPTIONS
@@ -43,14 +44,41 @@ PAGES = [("1a", "1a – telling over het jaar", ("kijkglas-1",)),
 
 def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table_id: str = "") -> dict:
     """A frame as an HTML table: dates shown dd-mm-jjjj (sortable as dates), with the distinct
-    values of the filter columns for the filter menus."""
+    values of the filter columns for the filter menus. The body comes as finished, escaped rows
+    (`table_body`): a national day has millions of cells, too many for a template loop."""
     columns = [{"name": c, "date": c in DATE_COLUMNS} for c in frame.columns]
-    rows = [[format_datum(v) if col["date"] and v else v for col, v in zip(columns, row)]
-            for row in frame.itertuples(index=False)]
+    cells = [_shown_dates(frame[c]) if col["date"] else frame[c].tolist() for c, col in zip(frame.columns, columns)]
     menus = [{"column": list(frame.columns).index(c), "label": c,
               "values": sorted({str(v) for v in frame[c] if str(v) != ""})}
              for c in filters if c in frame.columns]
-    return {"id": table_id, "caption": caption, "columns": columns, "rows": rows, "filters": menus}
+    return {"id": table_id, "caption": caption, "columns": columns, "count": len(frame),
+            "body": table_body(list(zip(*cells)) if cells else [()] * len(frame)), "filters": menus}
+
+
+def _shown_dates(column: pd.Series) -> list:
+    """A date column's values as dd-mm-jjjj ('' stays ''); each distinct value formatted once."""
+    shown: dict = {}
+    out = []
+    for v in column:
+        if v not in shown:
+            shown[v] = format_datum(v) if v else v
+        out.append(shown[v])
+    return out
+
+
+_CELL, _ROW = "\x1f", "\x1e"
+
+
+def table_body(rows: list[tuple]) -> Markup:
+    """`<tr><td>…</td>…</tr>` per row (rows of equal length), each cell's text escaped, one row
+    per line: escaped in one pass, control characters marking cells and rows, unless a cell holds one."""
+    if not rows or not rows[0]:
+        return Markup("<tr></tr>\n" * len(rows))
+    text = _ROW.join(_CELL.join(map(str, row)) for row in rows)
+    if text.count(_ROW) != len(rows) - 1 or text.count(_CELL) != len(rows) * (len(rows[0]) - 1):
+        return Markup("".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>\n" for row in rows))
+    body = str(escape(text)).replace(_CELL, "</td><td>").replace(_ROW, "</td></tr>\n<tr><td>")
+    return Markup(f"<tr><td>{body}</td></tr>\n")
 
 
 def chart_view(chart_id: str, kind: str, title_text: str, labels: list[str], series: dict[str, list[int]]) -> dict:
