@@ -13,6 +13,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import as_completed
 from prefect.runtime import flow_run as runtime_flow_run
+from prefect.utilities.annotations import quote
 
 from core.settings import load_settings
 from flows.parameters import DaskAddress, Extract, Outbox, Productiedatum, SchooljaarOfKalender, Swv
@@ -76,7 +77,8 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
     production = compute_product(product, ex, schooljaar, datum, swv, settings)
     with publishing_slot(product, schooljaar):
         todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
-        futures = publish_owner.map(todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
+        # quote: Prefect need not walk each SWV's tables looking for futures (there are none)
+        futures = publish_owner.map(quote(todo), unmapped(outbox), unmapped(ex.identity), unmapped(settings),
                                     unmapped(dask_address is None))
         log_progress(futures, product, log)
         outcomes += futures.result()

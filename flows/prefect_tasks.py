@@ -16,6 +16,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
+from prefect.utilities.annotations import quote
 
 from core.settings import Settings
 from production import steps
@@ -47,6 +48,7 @@ def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, 
 
 def _publish_run_name() -> str:
     r = task_run.parameters["result"]
+    r = r.unquote() if isinstance(r, quote) else r
     return f"publiceer-{r.product}-{steps.owner_of(r)}"
 
 

@@ -6,6 +6,8 @@ counted (v)so registration of that sector. Comparing p0 (1-10-T) with p1 (1-2-T+
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import date
 
 import pandas as pd
@@ -60,10 +62,25 @@ def with_position(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def k3_posities(extract, schooljaar: str, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counted (v)so registrations on 1-10-T and on 1-2-(T+1), age as of 31-12-T for both."""
+    """Counted (v)so registrations on 1-10-T and on 1-2-(T+1), age as of 31-12-T for both.
+
+    The last answer is kept (callers only read it): on an April day Kijkglas 2 reconciles its marks
+    with the very flows Kijkglas 3 then counts, on the same extract."""
+    global _LAST_POSITIES
+    with _POSITIES_LOCK:
+        memo = _LAST_POSITIES
+        if memo and memo[0]() is extract and memo[1:3] == (schooljaar, settings):
+            return memo[3]
     t = rules.schooljaar_start_year(schooljaar)
-    return (posities(extract, rules.teldatum(schooljaar), t, settings),
+    both = (posities(extract, rules.teldatum(schooljaar), t, settings),
             posities(extract, rules.peildatum_groei(schooljaar), t, settings))
+    with _POSITIES_LOCK:
+        _LAST_POSITIES = (weakref.ref(extract), schooljaar, settings, both)
+    return both
+
+
+_POSITIES_LOCK = threading.Lock()
+_LAST_POSITIES: tuple = ()  # (weak reference to the extract, schooljaar, settings, (p0, p1))
 
 
 def k3_stromen(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:
