@@ -480,3 +480,19 @@ def test_unknown_address_reads_onbekend():
     assert rows["Adres"] == "onbekend" and rows["Postcode en plaats"] == "onbekend"
     k3 = dict(common.algemene_gegevens(swv, [], date(2025, 4, 6), date(2025, 4, 10), stand_per_label="Bijgewerkt tot"))
     assert k3["Bijgewerkt tot"] == "06-04-2025" and "Stand per" not in k3
+
+
+def test_frame_rows_works_column_by_column_as_cell_value_does_cell_by_cell():
+    """Each distinct value of a column is converted once; equal keys of another type stay apart."""
+    import pandas as pd
+    from datetime import date as _date
+    from documents.values import cell_value, frame_rows
+    f = pd.DataFrame({"a": [True, 1, 1.0, None, "x"], "Begindatum": ["2024-08-01", "01-08-2024", "", None, "2024-08-01"],
+                      "n": [1.0, 2.0, float("nan"), 4.0, 1.0], "d": pd.to_datetime(["2024-08-01 00:00", None, "2024-08-01 10:00",
+                                                                                     "2024-08-01 00:00", "2024-08-02 00:00"])})
+    rows = frame_rows(f)
+    assert [r[0] for r in rows] == ["J", 1, 1.0, None, "x"] and [type(r[0]) for r in rows][1:3] == [int, float]
+    assert [r[1] for r in rows] == [_date(2024, 8, 1), _date(2024, 8, 1), "", None, _date(2024, 8, 1)]
+    assert [r[2] for r in rows] == [1, 2, None, 4, 1]  # a whole-number float column is counts
+    assert rows[0][3] == _date(2024, 8, 1) and rows[1][3] is None and rows[2][3].hour == 10
+    assert rows == [[cell_value(v, c, c == "n") for c, v in zip(f.columns, t)] for t in f.itertuples(index=False)]
