@@ -49,7 +49,8 @@ def dispatch(productions: list[kalender.Productie], extracts: str, outbox: str, 
     """Run the productions as deployment runs (chains side by side), wait for all, publish one
     artifact with every production's outcome, and fail naming those that did not complete."""
     parent = str(runtime_flow_run.get_id())
-    futures = [run_chain.submit(f"{c[0].product}-{c[0].schooljaar}", c, extracts, outbox, swv, parent)
+    futures = [run_chain.submit(f"{c[0].product}-{c[0].schooljaar}", c, extracts, outbox,
+                                kalender.swv_for(c[0].product, swv), parent)
                for c in kalender.chains(productions)]
     rows = sorted((r for f in futures for r in f.result()), key=lambda r: (r["productiedatum"], r["product"]))
     create_table_artifact(key=f"producties-{title}", table=rows or [{"melding": "niets te doen"}],

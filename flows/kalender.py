@@ -16,6 +16,7 @@ from flows import dispatch
 from flows.kijkglazen import product_runner
 from flows.prefect_tasks import update_pages
 from flows.parameters import DaskAddress, Datum, Extracts, Outbox, Producten, Schooljaar, Swv
+from products import registry
 from production import kalender, steps
 from production.refusals import ProductionsFailed
 
@@ -35,7 +36,12 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
     """
     log = get_run_logger()
-    plan = kalender.due_on(datum, kalender.load_kalender(), producten)
+    due = kalender.due_on(datum, kalender.load_kalender(), producten)
+    plan = kalender.for_swvs(due, swv)
+    for p in due:
+        if p not in plan:
+            log.info("%s: niet voor de gekozen SWV's (%s), alleen voor %s-samenwerkingsverbanden; overgeslagen",
+                     p.product, ", ".join(swv), "/".join(registry.product(p.product).sectoren))
     if kalender.newest_extract_on(Path(extracts), datum) is None:
         log.warning("geen extract met stand per op of voor %s in %s: niets te doen", datum, extracts)
         return []
@@ -45,7 +51,8 @@ def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "o
     def produce(p: kalender.Productie):
         try:
             # the pages once per owner at the end of the day, not after each product
-            return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox, swv, datum, dask_address,
+            return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox,
+                                                kalender.swv_for(p.product, swv), datum, dask_address,
                                                 pages=False, return_state=True)
         finally:
             steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
@@ -88,7 +95,7 @@ def backfill(schooljaar: Schooljaar, extracts: Extracts = "extracts", outbox: Ou
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
     """
-    plan = kalender.production_dates(schooljaar, kalender.load_kalender(), producten)
+    plan = kalender.for_swvs(kalender.production_dates(schooljaar, kalender.load_kalender(), producten), swv)
     if dispatch.on_a_deployment() and not dask_address:
         return dispatch.dispatch(kalender.with_extracts(plan, Path(extracts)), extracts, outbox, swv,
                                  f"backfill-{schooljaar}")

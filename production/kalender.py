@@ -69,6 +69,21 @@ def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | 
     return out
 
 
+def for_swvs(productions: list[Productie], swv: list[str] | None) -> list[Productie]:
+    """The productions a choice of SWVs asks for: a product made for one sector only (sbao: PO)
+    drops out when none of the chosen SWVs is of that sector (the code's first two letters say it)."""
+    return [p for p in productions if swv_for(p.product, swv) != []]
+
+
+def swv_for(product: str, swv: list[str] | None) -> list[str] | None:
+    """The chosen SWVs a product is made for (None: all). A code of the other sector is left out;
+    any other code stays, for the product to refuse with the list of valid ones."""
+    if swv is None:
+        return None
+    sectoren = registry.product(product).sectoren
+    return [c for c in swv if c[:2] not in ("PO", "VO") or c[:2] in sectoren]
+
+
 def compute_order(productions: list[Productie]) -> list[Productie]:
     """The order in which a production day's products compute (one at a time): the quick ones first,
     then the calendar's order. The render pool is idle until the first product is computed; a quick

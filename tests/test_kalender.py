@@ -72,3 +72,14 @@ def test_quick_products_compute_first_then_the_calendars_order():
     october = [k.Productie(date(2024, 10, 10), p, sj) for p, sj in
                (("kijkglas-1", "2024-2025"), ("kijkglas-2", "2024-2025"), ("kijkglas-5", "2023-2024"))]
     assert [p.product for p in k.compute_order(october)] == ["kijkglas-5", "kijkglas-1", "kijkglas-2"]
+
+
+def test_a_choice_of_vo_swvs_drops_the_products_made_for_po_only():
+    from production.kalender import Productie, for_swvs, swv_for
+    day = [Productie(date(2025, 4, 10), p, "2024-2025") for p in ("kijkglas-2", "kijkglas-3", "kijkglas-4")]
+    assert [p.product for p in for_swvs(day, ["VO3101"])] == ["kijkglas-2", "kijkglas-3"]
+    assert for_swvs(day, ["VO3101", "PO2303"]) == day and for_swvs(day, None) == day
+    assert swv_for("kijkglas-4", ["PO2303", "VO3101"]) == ["PO2303"]
+    assert swv_for("kijkglas-2", ["PO2303", "VO3101"]) == ["PO2303", "VO3101"]
+    assert swv_for("kijkglas-4", None) is None
+    assert swv_for("kijkglas-4", ["XX0000"]) == ["XX0000"]  # not dropped: the product refuses it by name
