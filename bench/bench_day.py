@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/bench_day.py [--profile small|national] [--days april,october,december]
                                         [--skip-backfill] [--only-backfill] [--out DIR] [--product DIR]
+                                        [--prefect-home migrated|fresh]
 
 1. The monthly series of schooljaar 2024-2025 (`kijkglas generate --series`, with the real
    regio-indeling of ../shared/data), generated once into <out>/<profile>-series and reused after.
 2. Per production day — April 2025-04-10 (K2+K3+K4), October 2024-10-10 (K1+K2+K5), December
    2024-12-10 (K1+K2) — the real production through Prefect: `kijkglas run --date D` on a fresh local
-   ephemeral server (a fresh PREFECT_HOME per run) into a fresh outbox. Wall time; peak memory as
+   ephemeral server (a fresh copy of a PREFECT_HOME whose database exists, as on an operator's
+   machine after the first run; `--prefect-home fresh`: an empty one) into a fresh outbox. Wall time; peak memory as
    the peak of the sum of RSS over the whole process tree (server, render workers), sampled every
    0.15 s, and the largest single process.
 3. Compute only: in a child process the extract is read and validated once, then each product of the
@@ -95,6 +97,35 @@ def fresh_env(home: Path) -> dict:
     return env
 
 
+# The PREFECT_HOME each run starts from: "migrated" (default) a copy of one whose database an empty
+# flow has created and migrated (untimed), as on an operator's machine after its first run; "fresh"
+# an empty one, so that the run's server also creates its database (~7 s and ~7 CPU-s more here).
+HOME_TEMPLATE: Path | None = None
+
+
+def migrated_home_template(logs: Path) -> Path:
+    global HOME_TEMPLATE
+    if HOME_TEMPLATE is None:
+        HOME_TEMPLATE = Path(tempfile.mkdtemp(prefix="prefect-bench-template-"))
+        env = {**fresh_env(HOME_TEMPLATE), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        m = measure("prefect database", [PY, "-c", "from prefect import flow\n@flow\ndef f(): pass\nf()"], logs, env,
+                    quiet=True)
+        print(f"prefect: each run's PREFECT_HOME is a copy of one whose database was created and migrated once "
+              f"({m.wall:.1f} s, untimed)" if m.rc == 0 else "prefect: could not migrate a database; runs start fresh")
+        if m.rc != 0:
+            shutil.rmtree(HOME_TEMPLATE, ignore_errors=True)
+            HOME_TEMPLATE = Path(tempfile.mkdtemp(prefix="prefect-bench-template-"))
+    return HOME_TEMPLATE
+
+
+def run_home(kind: str, logs: Path) -> Path:
+    home = Path(tempfile.mkdtemp(prefix="prefect-bench-run-"))
+    if kind == "migrated":
+        shutil.copytree(migrated_home_template(logs), home, dirs_exist_ok=True)
+    return home
+
+
 def fresh_dir(p: Path) -> Path:
     shutil.rmtree(p, ignore_errors=True)
     return p
@@ -156,10 +187,11 @@ class DayResult:
     floor_text: float | None = None
 
 
-def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile: str, product: Path) -> DayResult:
+def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile: str, product: Path,
+              home_kind: str) -> DayResult:
+    home = run_home(home_kind, logs)
     print(f"\n== {name} {day} ==  ({proctree.machine_line()})", flush=True)
     outbox = fresh_dir(out / f"{profile}-day-{name}" / "outbox")
-    home = Path(tempfile.mkdtemp(prefix="prefect-bench-day-"))
     try:
         run = measure(f"{profile} {name} run", [KIJKGLAS, "run", "--date", day.isoformat(), "--extracts", str(series),
                                                 "--outbox", str(outbox)], logs, fresh_env(home))
@@ -228,10 +260,10 @@ def day_line(r: DayResult) -> str:
             f"   {comp}   {floor}{april}{text}{fail}")
 
 
-def bench_backfill(series: Path, out: Path, logs: Path, profile: str) -> None:
+def bench_backfill(series: Path, out: Path, logs: Path, profile: str, home_kind: str) -> None:
+    home = run_home(home_kind, logs)
     print(f"\n== backfill {SCHOOLJAAR} ==  ({proctree.machine_line()})", flush=True)
     outbox = fresh_dir(out / f"{profile}-backfill" / "outbox")
-    home = Path(tempfile.mkdtemp(prefix="prefect-bench-backfill-"))
     try:
         m = measure(f"{profile} backfill", [KIJKGLAS, "backfill", "--schooljaar", SCHOOLJAAR, "--extracts", str(series),
                                             "--outbox", str(outbox)], logs, fresh_env(home))
@@ -286,6 +318,9 @@ def main() -> None:
     ap.add_argument("--skip-backfill", action="store_true")
     ap.add_argument("--only-backfill", action="store_true", help="the backfill alone (same as --days '')")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--prefect-home", choices=["migrated", "fresh"], default="migrated",
+                    help="each run's PREFECT_HOME: a copy of a migrated one (default, as after an operator's first "
+                         "run) or empty (the server also creates its database)")
     ap.add_argument("--product", type=Path, help="run the product from this checkout (first on PYTHONPATH) instead of "
                     "the one installed in the venv, e.g. a git worktree at the commit to measure")
     args = ap.parse_args()
@@ -310,9 +345,12 @@ def main() -> None:
     print(f"machine at start: {proctree.machine_line()}")
     series = series_of(args.profile, out, logs)
 
-    results = [bench_day(name, DAYS[name], series, out, logs, args.profile, product) for name in days]
+    results = [bench_day(name, DAYS[name], series, out, logs, args.profile, product, args.prefect_home)
+               for name in days]
     if not args.skip_backfill:
-        bench_backfill(series, out, logs, args.profile)
+        bench_backfill(series, out, logs, args.profile, args.prefect_home)
+    if HOME_TEMPLATE is not None:
+        shutil.rmtree(HOME_TEMPLATE, ignore_errors=True)
 
     if results:
         print(f"\n== production days, {args.profile}, through Prefect (ephemeral server), all SWVs ==")

@@ -26,7 +26,7 @@ from kijkglas.synthetic import generate_series
 from outbox.status import check_outbox_integrity
 from tests import handleiding_k1 as h
 from tests.postgres import postgres_cluster
-from tests.prefect_stack import (AUTH, HEARTBEAT_SECONDS, PREFECT, ROOT, api, error_lines, healthy, prefect_server,
+from tests.prefect_stack import (HEARTBEAT_SECONDS, PREFECT, ROOT, api, error_lines, healthy, prefect_server,
                                  submitted, tail, worker)
 from tests.test_deployments import calendar_moments
 
@@ -189,22 +189,34 @@ def _csv_bytes(outbox: Path) -> dict[str, bytes]:
             for p in sorted(outbox.glob("*/2024-2025/kijkglas-1/v1/data/*.csv"))}
 
 
-def test_fan_out_on_a_dask_cluster(server, extract, tmp_path, monkeypatch):
-    """kijkglas_1 with dask_address: one publish task per SWV on a 2-process LocalCluster; the CSVs
-    are byte for byte those of a plain local run."""
-    from distributed import LocalCluster
+DASK_RUN = """
+import json, sys
+from datetime import date
+from distributed import LocalCluster
+from flows.kijkglazen import kijkglas_1
+if __name__ == "__main__":
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        outcomes = kijkglas_1(schooljaar="2024-2025", extract=sys.argv[1], outbox=sys.argv[2],
+                              productiedatum=date(2024, 12, 10), dask_address=cluster.scheduler_address)
+    print("@@" + json.dumps(outcomes))
+"""
 
-    from flows.kijkglazen import kijkglas_1
+
+def test_fan_out_on_a_dask_cluster(server, extract, tmp_path):
+    """kijkglas_1 with dask_address: one publish task per SWV on a 2-process LocalCluster; the CSVs
+    are byte for byte those of a plain local run. The flow runs in a process of its own: Prefect's
+    process-wide clients (events, the global event loop) would otherwise keep talking to the
+    session's test harness, and the publication slot's lease would be renewed on the wrong server."""
     from production.steps import run_production
 
-    url, _, _ = server
-    monkeypatch.setenv("PREFECT_API_URL", url)  # the Dask worker processes report to the same server
-    monkeypatch.setenv("PREFECT_API_AUTH_STRING", AUTH)
+    _, env, _ = server
     dask_outbox, local_outbox = tmp_path / "dask", tmp_path / "local"
-    with api(url), LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                 dashboard_address=None) as cluster:
-        outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract), outbox=str(dask_outbox),
-                              productiedatum=date(2024, 12, 10), dask_address=cluster.scheduler_address)
+    (tmp_path / "run.py").write_text(DASK_RUN)
+    proc = subprocess.run([sys.executable, str(tmp_path / "run.py"), str(extract), str(dask_outbox)], cwd=ROOT,
+                          env={**env, "PREFECT_HOME": str(tmp_path / "home")}, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    outcomes = json.loads(next(x for x in proc.stdout.splitlines() if x.startswith("@@"))[2:])
     assert sorted((o["owner"], o["outcome"], o["version"]) for o in outcomes) == \
            [(s, "gepubliceerd", "v1") for s in SWVS]
 
