@@ -75,8 +75,8 @@ def frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     column, each distinct value of a column once (a Kijkglas 2 of a large SWV has tens of thousands
     of cells, most of them dates and codes that repeat)."""
     columns = [column_values(frame.iloc[:, i], str(c)) for i, c in enumerate(frame.columns)]
-    if not columns:
-        return [[] for _ in range(len(frame))]
+    if not columns:  # as itertuples: a frame without columns has no rows to show
+        return []
     return [list(row) for row in zip(*columns)]
 
 

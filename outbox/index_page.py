@@ -43,13 +43,13 @@ def render_index(outbox: Path, owner: str) -> str:
 
 def write_pages(owner_dir: Path, pages: dict[str, bytes], made_here: list[str]) -> bool:
     """Write `pages` (only files whose bytes change) and the assets; remove pages in the folders
-    `made_here` that are no longer made. True when anything changed. Not fsynced: a page is made
-    from the versions, which are, and is made again after any publication and by `kijkglas status`."""
+    `made_here` that are no longer made. True when anything changed. (The assets are not fsynced:
+    they are compared and rewritten here every time.)"""
     write_assets(owner_dir)
     changed = False
     for rel, data in pages.items():
         (owner_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        changed |= write_if_changed(owner_dir / rel, data, durable=False)
+        changed |= write_if_changed(owner_dir / rel, data)
     for pattern in made_here:
         for old in owner_dir.glob(pattern):
             if old.relative_to(owner_dir).as_posix() not in pages:

@@ -72,14 +72,16 @@ def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | 
 def for_swvs(productions: list[Productie], swv: list[str] | None) -> list[Productie]:
     """The productions a choice of SWVs asks for: a product made for one sector only (sbao: PO)
     drops out when none of the chosen SWVs is of that sector (the code's first two letters say it)."""
+    if not swv:  # none chosen: every SWV
+        return productions
     return [p for p in productions if swv_for(p.product, swv) != []]
 
 
 def swv_for(product: str, swv: list[str] | None) -> list[str] | None:
     """The chosen SWVs a product is made for (None: all). A code of the other sector is left out;
     any other code stays, for the product to refuse with the list of valid ones."""
-    if swv is None:
-        return None
+    if not swv:
+        return swv
     sectoren = registry.product(product).sectoren
     return [c for c in swv if c[:2] not in ("PO", "VO") or c[:2] in sectoren]
 

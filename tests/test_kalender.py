@@ -83,3 +83,4 @@ def test_a_choice_of_vo_swvs_drops_the_products_made_for_po_only():
     assert swv_for("kijkglas-2", ["PO2303", "VO3101"]) == ["PO2303", "VO3101"]
     assert swv_for("kijkglas-4", None) is None
     assert swv_for("kijkglas-4", ["XX0000"]) == ["XX0000"]  # not dropped: the product refuses it by name
+    assert for_swvs(day, []) == day and swv_for("kijkglas-4", []) == []  # an empty choice as before

@@ -32,7 +32,7 @@ def _source_bytes(source: Path) -> bytes:
 
 def write_assets(owner_dir: Path) -> None:
     """Copy every asset into `<owner>/dashboard/assets/` (a file is rewritten only when it differs;
-    not fsynced: like the pages, the assets are written again whenever they are found missing or old)."""
+    not fsynced: every write of an owner's pages compares them again and rewrites one that is short or old)."""
     target = Path(owner_dir) / ASSETS_DIR
     target.mkdir(parents=True, exist_ok=True)
     for name, source in ASSET_SOURCES.items():

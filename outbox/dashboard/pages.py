@@ -51,8 +51,8 @@ def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table
     menus = [{"column": list(frame.columns).index(c), "label": c,
               "values": sorted({str(v) for v in frame[c] if str(v) != ""})}
              for c in filters if c in frame.columns]
-    return {"id": table_id, "caption": caption, "columns": columns, "count": len(frame),
-            "body": table_body(list(zip(*cells)) if cells else [()] * len(frame)), "filters": menus}
+    return {"id": table_id, "caption": caption, "columns": columns, "count": len(frame) if len(frame.columns) else 0,
+            "body": table_body(list(zip(*cells))), "filters": menus}
 
 
 def _shown_dates(column: pd.Series) -> list:
