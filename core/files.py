@@ -45,8 +45,8 @@ def tmp_name(path: Path) -> Path:
 
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write a temp file in the same folder, fsync, os.replace, fsync the folder: readers see
-    the old bytes or the new ones, never a mix. `durable=False` skips both fsyncs, for files made
-    again from the versions at any time (the pages): still all or nothing, only not yet on disk."""
+    the old bytes or the new ones, never a mix. `durable=False` skips both fsyncs, for files that are
+    compared and rewritten on every use (the dashboard's assets): still all or nothing, only not yet on disk."""
     path = Path(path)
     tmp = tmp_name(path)
     try:

@@ -79,7 +79,8 @@ def produce_product(product: str, schooljaar: str | None, extract: str, outbox: 
         todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
         # quote: Prefect need not walk each SWV's tables looking for futures (there are none); the
         # Dask task runner takes the results as they are
-        futures = publish_owner.map(quote(todo) if dask_address is None else todo, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
+        results = quote(todo) if dask_address is None else todo
+        futures = publish_owner.map(results, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
                                     unmapped(dask_address is None))
         log_progress(futures, product, log)
         outcomes += futures.result()

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from products import registry
+from schemas.models import SECTOREN
 from tasks import rules
 
 KALENDER_PATH = Path(__file__).resolve().parents[1] / "deployments" / "kalender.yaml"
@@ -78,12 +79,13 @@ def for_swvs(productions: list[Productie], swv: list[str] | None) -> list[Produc
 
 
 def swv_for(product: str, swv: list[str] | None) -> list[str] | None:
-    """The chosen SWVs a product is made for (None: all). A code of the other sector is left out;
-    any other code stays, for the product to refuse with the list of valid ones."""
+    """The chosen SWVs a product is made for (None: all). A code of the other sector (its first two
+    letters, as the input contract has it) is left out; any other code stays, for the product to
+    refuse with the list of valid ones."""
     if not swv:
         return swv
     sectoren = registry.product(product).sectoren
-    return [c for c in swv if c[:2] not in ("PO", "VO") or c[:2] in sectoren]
+    return [c for c in swv if c[:2] not in SECTOREN or c[:2] in sectoren]
 
 
 def compute_order(productions: list[Productie]) -> list[Productie]:
