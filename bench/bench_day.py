@@ -1,8 +1,8 @@
 """Benchmark of the production days and the backfill (issue 11). Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_day.py [--profile small|national] [--days april,october,december]
-                                        [--skip-backfill] [--only-backfill] [--out DIR] [--product DIR]
-                                        [--prefect-home migrated|fresh]
+                                        [--skip-backfill] [--only-backfill] [--backfill-floor] [--out DIR]
+                                        [--product DIR] [--prefect-home migrated|fresh]
 
 1. The monthly series of schooljaar 2024-2025 (`kijkglas generate --series`, with the real
    regio-indeling of ../shared/data), generated once into <out>/<profile>-series and reused after.
@@ -15,9 +15,12 @@
 3. Compute only: in a child process the extract is read and validated once, then each product of the
    day is computed (production.steps.compute: rules, tables, reconciliations); no documents.
 4. The render floor of the documents that run just published (bench/render_floor.py).
-5. Per day: wall, peak, compute only, floor, wall/floor (goal ≤ 1.3), and for April wall ≤ 60 s.
+5. Per day: wall, peak, compute only, floor, wall/floor (goal ≤ 1.3), and for April wall ≤ 60 s; and
+   the least any production of these documents could take here: the floor's CPU plus the compute's
+   CPU over the cores (the floor has no validation or computation).
 6. The backfill of the schooljaar (`kijkglas backfill`) on a fresh server and outbox: wall, peak
    (and its course, to see whether memory grows with the days), versions published. Goal ≤ 10 min, ≤ 4 GB.
+   With --backfill-floor also the render floor of every document it published.
 
 Every command's output goes to <out>/logs/; the warnings and errors it printed are summarised. How
 busy the machine was with other work during each phase is printed as "others … cores".
@@ -52,6 +55,7 @@ DAYS = {  # the calendar's production dates (deployments/kalender.yaml: the 10th
     "december": date(2024, 12, 10),  # kijkglas-1, -2
 }
 GOAL_RATIO, GOAL_APRIL_S, GOAL_GB, GOAL_BACKFILL_S = 1.3, 60.0, 4.0, 600.0
+CORES = os.cpu_count() or 2
 
 COMPUTE = """
 import json, sys, time
@@ -185,6 +189,7 @@ class DayResult:
     floor: float | None
     floor_check: dict | None
     floor_text: float | None = None
+    bound: float | None = None     # lower_bound: floor CPU + compute CPU over the cores
 
 
 def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile: str, product: Path,
@@ -221,7 +226,7 @@ def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile
         result["compute"] = total - result["validate"]
         print(f"    total                      {total:7.1f} s   (compute alone {result['compute']:.1f} s)")
 
-    floor = check = None
+    floor = check = bound = None
     seconds: dict = {}
     if run.rc == 0:
         t = time.perf_counter()
@@ -241,7 +246,19 @@ def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile
         print(f"    every floor PDF has as many pages as its original or more: {'yes' if not short else 'NO'}")
         for s in short[:5]:
             print(f"      short: {s}")
-    return DayResult(name, day, run, result, floor, check, seconds.get("text") if run.rc == 0 else None)
+        if result is not None:
+            # the compute's own seconds (after the child's imports), one thread: a CPU figure on the low side
+            bound = lower_bound(seconds["tables_cpu"], result["total"])
+            print(f"    floor CPU {seconds['tables_cpu']:.1f} s + compute {result['total']:.1f} s on {CORES} cores: "
+                  f"no production of these documents can take less than {bound:.1f} s = {bound / floor:.2f}× the floor")
+    return DayResult(name, day, run, result, floor, check, seconds.get("text") if run.rc == 0 else None, bound)
+
+
+def lower_bound(floor_cpu: float, compute_cpu: float) -> float:
+    """The least wall time of a production on this machine: its documents cost at least the floor's
+    CPU and it must read, validate and compute too, all on the same cores (server, orchestration,
+    publication and pages only add to it)."""
+    return (floor_cpu + compute_cpu) / CORES
 
 
 def day_line(r: DayResult) -> str:
@@ -250,6 +267,8 @@ def day_line(r: DayResult) -> str:
         ratio = r.run.wall / r.floor
         floor = f"{r.floor:6.1f} s   {ratio:5.2f}× ({'≤' if ratio <= GOAL_RATIO else '>'} {GOAL_RATIO})"
         text = f"   [text-only floor {r.floor_text:.1f} s: {r.run.wall / r.floor_text:.2f}×]"
+        if r.bound:
+            text = f"   least possible {r.bound / r.floor:.2f}×" + text
     else:
         floor, text = "   n/a", ""
     april = ""
@@ -260,7 +279,7 @@ def day_line(r: DayResult) -> str:
             f"   {comp}   {floor}{april}{text}{fail}")
 
 
-def bench_backfill(series: Path, out: Path, logs: Path, profile: str, home_kind: str) -> None:
+def bench_backfill(series: Path, out: Path, logs: Path, profile: str, home_kind: str, with_floor: bool) -> None:
     home = run_home(home_kind, logs)
     print(f"\n== backfill {SCHOOLJAAR} ==  ({proctree.machine_line()})", flush=True)
     outbox = fresh_dir(out / f"{profile}-backfill" / "outbox")
@@ -284,6 +303,25 @@ def bench_backfill(series: Path, out: Path, logs: Path, profile: str, home_kind:
           f"{'yes' if m.wall <= GOAL_BACKFILL_S else 'no'}), peak {gb(m.peak_sum):.2f} GB sum / {gb(m.peak_single):.2f} GB largest "
           f"(≤ {GOAL_GB:.0f} GB: {'yes' if m.peak_sum <= GOAL_GB * 1e9 else 'no'}), {c['versions']} versions"
           + ("" if m.rc == 0 else f", FAILED (exit {m.rc})"))
+    if with_floor and m.rc == 0:
+        backfill_floor(outbox, out / f"{profile}-backfill" / "floor", m.wall)
+
+
+def backfill_floor(outbox: Path, work: Path, wall: float) -> None:
+    """The render floor of every document the backfill published (all its versions), PDFs as text +
+    tables only: whether the documents alone, rendered the plainest way, fit the backfill's goal."""
+    t = time.perf_counter()
+    docs = render_floor.prepare(outbox, work)
+    prep = time.perf_counter() - t
+    seconds = render_floor.render(docs, modes=(render_floor.MODES[0],))
+    check = render_floor.check(docs, modes=(render_floor.MODES[0],))
+    floor = seconds["tables"]
+    print(f"  render floor of the backfill's documents {floor:7.1f} s ({floor / 60:.1f} min; ≤ {GOAL_BACKFILL_S / 60:.0f} min: "
+          f"{'yes' if floor <= GOAL_BACKFILL_S else 'no'}); CPU {seconds['tables_cpu']:.0f} s; preparation {prep:.0f} s untimed; "
+          f"others on the machine {seconds['tables_others']:.2f} cores")
+    print(f"    {check['workbooks']} workbooks, {check['cells']:,} cells; {check['pdfs']} PDFs, {check['pages']} pages; "
+          f"backfill/floor {wall / floor:.2f}×")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def shown(path: Path) -> str:
@@ -317,6 +355,8 @@ def main() -> None:
     ap.add_argument("--days", default=",".join(DAYS), help=f"comma-separated, of {', '.join(DAYS)}; empty: none")
     ap.add_argument("--skip-backfill", action="store_true")
     ap.add_argument("--only-backfill", action="store_true", help="the backfill alone (same as --days '')")
+    ap.add_argument("--backfill-floor", action="store_true",
+                    help="also the render floor of every document the backfill published (~15 min more, national)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--prefect-home", choices=["migrated", "fresh"], default="migrated",
                     help="each run's PREFECT_HOME: a copy of a migrated one (default, as after an operator's first "
@@ -348,7 +388,7 @@ def main() -> None:
     results = [bench_day(name, DAYS[name], series, out, logs, args.profile, product, args.prefect_home)
                for name in days]
     if not args.skip_backfill:
-        bench_backfill(series, out, logs, args.profile, args.prefect_home)
+        bench_backfill(series, out, logs, args.profile, args.prefect_home, args.backfill_floor)
     if HOME_TEMPLATE is not None:
         shutil.rmtree(HOME_TEMPLATE, ignore_errors=True)
 
@@ -359,6 +399,8 @@ def main() -> None:
             print(day_line(r))
         print(f"  compute = read + validate + compute of the day's products, one child process; "
               f"peak goal ≤ {GOAL_GB:.0f} GB")
+        print(f"  least possible = (the floor's CPU + the compute's seconds) / {CORES} cores, over the floor: what even "
+              f"documents as cheap as the floor's, with no server, orchestration or pages, would take")
     print(f"\nmachine at end: {proctree.machine_line()}; bench took {time.perf_counter() - started:.0f} s")
 
 

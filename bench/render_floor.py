@@ -209,7 +209,8 @@ def _noop() -> None:
 
 def render(docs: list[Doc], processes: int = PROCESSES, modes: tuple[str, ...] = MODES) -> dict[str, float]:
     """Render every document again, once per mode (PDFs as `mode`; the workbooks are the same each
-    time); returns per mode the seconds the rendering took (pool already warm)."""
+    time); returns per mode the seconds the rendering took (pool already warm), and as `<mode>_cpu`
+    the CPU seconds it took (pool and this process), as `<mode>_others` the cores other work used."""
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm) as pool:
         for f in [pool.submit(_noop) for _ in range(processes)]:
             f.result()
@@ -222,7 +223,8 @@ def render(docs: list[Doc], processes: int = PROCESSES, modes: tuple[str, ...] =
             for f in futures:
                 f.result()
             seconds[mode] = time.perf_counter() - t0
-            others = max(0.0, (busy_seconds() - busy0) - (_cpu(ours) - cpu0)) / seconds[mode]
+            seconds[f"{mode}_cpu"] = _cpu(ours) - cpu0
+            others = max(0.0, (busy_seconds() - busy0) - seconds[f"{mode}_cpu"]) / seconds[mode]
             seconds[f"{mode}_others"] = others
         return seconds
 
