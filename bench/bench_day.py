@@ -242,10 +242,7 @@ def bench_day(name: str, day: date, series: Path, out: Path, logs: Path, profile
         print(f"    {check['workbooks']} workbooks, {check['sheets']} sheets, {check['cells']:,} cells; "
               f"{check['pdfs']} PDFs, {check['pages']} pages ({check['pdf_chars']:,} characters) → floor "
               + ", ".join(f"{n} pages ({mode})" for mode, n in check["floor_pages"].items()))
-        short = [s for v in check["short"].values() for s in v]
-        print(f"    every floor PDF has as many pages as its original or more: {'yes' if not short else 'NO'}")
-        for s in short[:5]:
-            print(f"      short: {s}")
+        print_short([s for v in check["short"].values() for s in v])
         if result is not None:
             # the compute's own seconds (after the child's imports), one thread: a CPU figure on the low side
             bound = lower_bound(seconds["tables_cpu"], result["total"])
@@ -325,9 +322,13 @@ def backfill_floor(outbox: Path, work: Path, wall: float) -> None:
     print(f"  render floor of the backfill's documents {floor:7.1f} s ({floor / 60:.1f} min; ≤ {GOAL_BACKFILL_S / 60:.0f} min: "
           f"{'yes' if floor <= GOAL_BACKFILL_S else 'no'}); CPU {seconds['tables_cpu']:.0f} s; preparation {prep:.0f} s untimed; "
           f"others on the machine {seconds['tables_others']:.2f} cores")
-    short = check["short"][render_floor.MODES[0]]
     ratio = f"; backfill/floor {wall / floor:.2f}×" if floor else ""
     print(f"    {check['workbooks']} workbooks, {check['cells']:,} cells; {check['pdfs']} PDFs, {check['pages']} pages{ratio}")
+    print_short(check["short"][render_floor.MODES[0]])
+
+
+def print_short(short: list[str]) -> None:
+    """Whether every floor PDF has at least its original's pages (else the floor is no fair bound)."""
     print(f"    every floor PDF has as many pages as its original or more: {'yes' if not short else f'NO ({len(short)})'}")
     for line in short[:5]:
         print(f"      short: {line}")
