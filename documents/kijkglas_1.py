@@ -72,15 +72,33 @@ def bekostiging_rows(bekostiging: pd.DataFrame | None) -> list[dict]:
     return out
 
 
-def _bekostiging_ag_rows(bek: list[dict], schooljaar: str) -> list[tuple]:
-    """The funding lines of Algemene gegevens, preceded by the schooljaar this count funds (the
-    extract's funding rows carry no year of their own: they are the most recent fixing)."""
-    rows: list[tuple] = [("Bekostiging op deze telling", f"schooljaar {rules.bekostigd_schooljaar(schooljaar)}")]
+# The handleiding's words: Algemene gegevens holds "de meest recent vastgestelde bekostiging voor dit
+# samenwerkingsverband"; which schooljaar the count funds is a separate fact, shown beside the teldatum.
+FUNDING_TITLE = "Meest recent vastgestelde bekostiging"
+FUNDED_LABEL = "Deze telling bepaalt de bekostiging van"
+
+
+def k1_general_rows(result: ProductResult) -> list[tuple]:
+    """Algemene gegevens of bestand 1 and the PDF: the common rows, with the schooljaar whose
+    funding this count determines right after the teldatum (a fact of the count, not of the amounts)."""
+    rows = general_rows(result)
+    at = next((i + 1 for i, r in enumerate(rows) if r and str(r[0]) == "Teldatum"), len(rows))
+    return rows[:at] + [(FUNDED_LABEL, f"schooljaar {rules.bekostigd_schooljaar(result.schooljaar)}")] + rows[at:]
+
+
+def funding_title(bek: list[dict]) -> str:
+    """`Meest recent vastgestelde bekostiging (vastgesteld op 17-10-2024)`; without a date when none."""
+    dates = sorted({b["vastgesteld_op"] for b in bek if b["vastgesteld_op"] is not None})
+    return f"{FUNDING_TITLE} (vastgesteld op {format_nl(dates[-1])})" if dates else FUNDING_TITLE
+
+
+def _bekostiging_ag_rows(bek: list[dict]) -> list[tuple]:
+    """The funding block below Algemene gegevens (after a blank row): the latest fixing only, one
+    line per onderdeel with its date (tasks/kijkglas_1.laatste_vaststelling chose it)."""
     if not bek:
-        return rows + [("Vastgestelde bekostiging", GEEN_BEDRAGEN)]
-    rows.append(("Vastgestelde bekostiging (laatste vaststelling)", "Bedrag", "Vastgesteld op"))
-    rows += [(b["onderdeel"], b["bedrag"], b["vastgesteld_op"]) for b in bek]
-    return rows
+        return [(), (FUNDING_TITLE, GEEN_BEDRAGEN)]
+    return [(), (funding_title(bek),), ("Onderdeel", "Bedrag", "Vastgesteld op")] + [
+        (b["onderdeel"], b["bedrag"], b["vastgesteld_op"]) for b in bek]
 
 
 def _column_sum(frame: pd.DataFrame | None, row_label: str, column: str = "Totaal",
@@ -145,7 +163,8 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "stand_per": format_nl(result.stand_per),
         "aanmaakdatum": result.aanmaakdatum.isoformat(),
         "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
-        "algemene_gegevens": algemene_gegevens_context(general_rows(result)),
+        "algemene_gegevens": algemene_gegevens_context(k1_general_rows(result)),
+        "bekostiging_titel": funding_title(bekostiging_rows(result.bekostiging)),
         "bekostiging": [{"onderdeel": b["onderdeel"], "bedrag": format_euro(b["bedrag"]),
                          "vastgesteld_op": format_nl(b["vastgesteld_op"])}
                         for b in bekostiging_rows(result.bekostiging)],
@@ -190,7 +209,7 @@ def write_documents(result: ProductResult, version_dir: str | os.PathLike,
     written.append(write_workbook(
         version_dir / names["bestand_1"],
         f"{TITLE} – bestand 1: verklaring van de aantallen",
-        general + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging), result.schooljaar),
+        k1_general_rows(result) + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging)),
         sheets_1, timestamp=result.aanmaakdatum))
 
     ins = tables.get("k1_inschrijvingen")

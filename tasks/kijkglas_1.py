@@ -281,6 +281,17 @@ def k1_tables_all(basis: K1Basis, extract, codes: list[str]) -> dict[str, dict[s
     return out
 
 
+def laatste_vaststelling(bekostiging: pd.DataFrame, swv_code: str, stand_per: date) -> pd.DataFrame:
+    """The most recently fixed funding of the SWV (rules.md, Algemene gegevens): its rows of
+    `bekostiging` whose `vastgesteld_op` is the latest on or before the stand per, one fixing;
+    older fixings and fixings after the stand per are left out. Columns onderdeel, bedrag, vastgesteld_op."""
+    cols = ["onderdeel", "bedrag", "vastgesteld_op"]
+    own = bekostiging.loc[bekostiging["swv_code"] == swv_code, cols]
+    op = pd.to_datetime(own["vastgesteld_op"])
+    known = op <= pd.Timestamp(stand_per)
+    return own[known & (op == op[known].max())].reset_index(drop=True)
+
+
 def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> tuple[list[ProductResult], K1Basis]:
     """Kijkglas 1 for every SWV (or those named), reconciled; raises ReconciliationError."""
@@ -305,6 +316,6 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
             stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=tables[code],
             algemene_gegevens=algemene_gegevens(swv, [("Teldatum", format_datum(basis.teldatum))],
                                                 extract.stand_per, aanmaakdatum),
-            bekostiging=bek.loc[bek["swv_code"] == code, ["onderdeel", "bedrag", "vastgesteld_op"]].reset_index(drop=True),
+            bekostiging=laatste_vaststelling(bek, code, extract.stand_per),
         ))
     return results, basis

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from core.settings import Settings
@@ -112,6 +113,56 @@ def test_vo_table_counts_flags(tmp_path):
     res, _ = k1.kijkglas_1(b.extract(tmp_path), "2024-2025", date(2024, 12, 10), Settings())
     assert rows(res[0].tables["k1_vo"]) == [["Totaal vo", 5], ["waarvan vavo", 1], ["waarvan lwoo", 2], ["waarvan pro", 1]]
     assert res[0].bekostiging["bedrag"].tolist() == [1234.5]
+
+
+@pytest.mark.parametrize("stand_per, expected", [
+    ("2024-12-06", ("2024-10-17", ["119805.90", "2401000.00"])),   # after both fixings: the latest only
+    ("2024-10-16", ("2023-11-25", ["123401.64", "2350000.00"])),   # between them: the older one only
+    ("2023-11-24", None),                                          # before both: none yet
+])
+def test_bekostiging_is_the_latest_fixing_on_or_before_the_stand_per(tmp_path, stand_per, expected):
+    b = ExtractBuilder(stand_per=stand_per)
+    b.swv("PO0101")
+    b.swv("PO0202")
+    for op, licht, zwaar in (("2023-11-25", "123401.64", "2350000.00"), ("2024-10-17", "119805.90", "2401000.00")):
+        b.bekostiging("PO0101", "Lichte ondersteuning", licht, vastgesteld_op=op)
+        b.bekostiging("PO0101", "Zware ondersteuning", zwaar, vastgesteld_op=op)
+    b.bekostiging("PO0202", "Lichte ondersteuning", "1.00", vastgesteld_op="2024-10-01")  # another SWV's
+    bek = k1.laatste_vaststelling(b.extract(tmp_path).bekostiging, "PO0101", date.fromisoformat(stand_per))
+    if expected is None:
+        assert bek.empty
+        return
+    op, bedragen = expected
+    assert bek["onderdeel"].tolist() == ["Lichte ondersteuning", "Zware ondersteuning"]
+    assert [f"{float(x):.2f}" for x in bek["bedrag"]] == bedragen
+    assert {pd.Timestamp(v).date().isoformat() for v in bek["vastgesteld_op"]} == {op}
+
+
+def test_bestand_1_and_pdf_show_only_the_latest_fixing_apart_from_the_funded_schooljaar(tmp_path):
+    import openpyxl
+
+    from documents import kijkglas_1 as d1
+    b = ExtractBuilder(stand_per="2024-12-06")
+    b.swv("PO0101")
+    b.pc4("1000", swv_po="PO0101")
+    b.vestiging("11BA00", "BAO", "PO0101")
+    b.inschrijving(b.leerling(pc4="1000", geboortedatum="2017-03-03"), "11BA00")
+    for op, licht in (("2023-11-25", "123401.64"), ("2024-10-17", "119805.90")):
+        b.bekostiging("PO0101", "Lichte ondersteuning", licht, vastgesteld_op=op)
+    res, _ = k1.kijkglas_1(b.extract(tmp_path / "x"), "2024-2025", date(2024, 12, 10), Settings())
+    written, job = d1.write_documents(res[0], tmp_path / "v1")
+    ws = openpyxl.load_workbook(tmp_path / "v1" / "kijkglas-1_bestand-1_PO0101.xlsx")["Totalen"]
+    col_a = [ws.cell(r, 1).value for r in range(1, 40)]
+    assert col_a.count("Lichte ondersteuning") == 1
+    row = col_a.index("Lichte ondersteuning") + 1
+    assert ws.cell(row, 2).value == 119805.9 and ws.cell(row, 3).value.date() == date(2024, 10, 17)
+    assert "Meest recent vastgestelde bekostiging (vastgesteld op 17-10-2024)" in col_a
+    # which schooljaar the count funds sits with the teldatum, not above the amounts
+    funded = col_a.index(d1.FUNDED_LABEL)
+    assert col_a[funded - 1] == "Teldatum" and ws.cell(funded + 1, 2).value == "schooljaar 2025-2026"
+    assert funded < row - 4  # a blank row and the block's title lie between
+    assert [x["bedrag"] for x in job.context["bekostiging"]] == ["€ 119.805,90"]
+    assert job.context["bekostiging_titel"].endswith("(vastgesteld op 17-10-2024)")
 
 
 def test_reconciliation_detects_a_tampered_bestand_2(handleiding):
