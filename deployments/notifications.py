@@ -2,10 +2,10 @@
 or is refused, and the Prefect notification blocks it sends through.
 
 A run of any deployment tagged `kijkglas` (kijkglas-1 … 5, productie, backfill, intrekken,
-herstellen) that ends Failed (a refusal too: its state message is the one Dutch line) or Crashed
-(also when the zombie automation in deployments/automations.py marks it so) makes the server send
-one message: the run's name, its deployment, the state, the state message and a link to the run in
-the UI. The server sends it itself (Prefect's SendNotification action); no worker is needed.
+herstellen) that ends Failed (a refusal too: its state message is the one Dutch line; TimedOut
+too) or Crashed (also when the zombie automation in deployments/automations.py marks it so) makes
+the server send one message: the run's name, its deployment, the state, the state message and a
+link to the run in the UI. The server sends it itself (Prefect's SendNotification action); no worker is needed.
 
 Two channels, either or both, each a Prefect block the automation names:
 - a webhook (Prefect's CustomWebhookNotificationBlock): a JSON POST with `text`, `subject`, `body`;
@@ -31,7 +31,7 @@ EMAIL_BLOCK = "kijkglas-melding-email"
 
 # Jinja, rendered by the server with the run, its deployment and the filter ui_url (the link needs
 # PREFECT_UI_URL, or PREFECT_API_URL, in the server's environment).
-SUBJECT = "Kijkglas {{ flow_run.state.name|lower }}: {{ flow_run.name }}"
+SUBJECT = "Kijkglas-run mislukt ({{ flow_run.state.name }}): {{ flow_run.name }}"
 BODY = """\
 Run: {{ flow_run.name }}
 Deployment: {{ deployment.name if deployment else "(geen)" }}
@@ -105,7 +105,7 @@ def email_block(smtp: SMTP) -> SMTPEmail:
 
 
 def notification_automation(block_ids: list):
-    """On a Failed or Crashed run of a flow run tagged `kijkglas`: one message per block."""
+    """On a Failed (TimedOut too) or Crashed flow run tagged `kijkglas`: one message per block."""
     from prefect.automations import Automation
     from prefect.events.actions import SendNotification
     from prefect.events.schemas.automations import EventTrigger, Posture
@@ -116,7 +116,8 @@ def notification_automation(block_ids: list):
         description="Een productie (of backfill, productiedag, intrekking) die mislukt, crasht of wordt"
                     " geweigerd: stuur een melding met de run, de reden en een link naar de UI.",
         trigger=EventTrigger(
-            expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+            # events are named by the state's name: TimedOut is a Failed state of its own name
+            expect={"prefect.flow-run.Failed", "prefect.flow-run.TimedOut", "prefect.flow-run.Crashed"},
             match=ResourceSpecification({"prefect.resource.id": "prefect.flow-run.*"}),
             match_related=ResourceSpecification({"prefect.resource.role": "tag",
                                                  "prefect.resource.id": f"prefect.tag.{TAG}"}),

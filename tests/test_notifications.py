@@ -120,7 +120,7 @@ def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_
     assert set(by_run) == {refused.name, crashed.name}
     headers, post = by_run[refused.name]
     assert headers["Authorization"] == f"Bearer {TOKEN}"
-    assert post["subject"] == f"Kijkglas failed: {refused.name}"
+    assert post["subject"] == f"Kijkglas-run mislukt (Failed): {refused.name}"
     assert post["body"] == (f"Run: {refused.name}\nDeployment: kijkglas-2\nStatus: Failed\nReden: {REDEN}\n"
                             f"In de UI: {UI}/runs/flow-run/{refused.id}")
     assert post["text"] == post["subject"] + "\n\n" + post["body"]
