@@ -72,8 +72,10 @@ def _k2_numbers(result) -> dict:
         "doorstroom_uit": count_of(alle, "Doorstroom", DOORSTROOM_UIT),
     }
 
-    # TLVs to re-assess: one line per (pupil, TLV), the school of its latest period
-    tlv = tables.get("k2_tlv")
+    # TLVs to re-assess: one line per (pupil, TLV), the school of its latest period; block 2.2's and
+    # those of pupils on a residential place (block 2.4), whatever the block
+    tlv = pd.concat([tables[s] for s in ("k2_tlv", "k2_overig") if s in tables and "TLV verloopt" in tables[s].columns],
+                    ignore_index=True) if any(s in tables for s in ("k2_tlv", "k2_overig")) else None
     peil = as_date(result.stand_per) or result.stand_per
     n["einde_schooljaar"] = format_nl(einde_schooljaar_van(peil))
     n["verloopt"] = 0

@@ -142,8 +142,12 @@ def _k3_totals(frame: pd.DataFrame, part: str, sector: str) -> dict:
     }
 
 
+SALDO_KOP = {"a": "Groei (saldo 3a)", "b": "Saldo 3b (geen groei)"}
+
+
 def _k3_per_school(frame: pd.DataFrame, part: str, sector: str) -> dict:
-    """Per BRIN: the Totaal columns and the saldo (instroom minus uitstroom), with a Totaal row."""
+    """Per BRIN: the Totaal columns and the saldo (instroom minus uitstroom), with a Totaal row. In 3a
+    the saldo is the growth; in 3b it is headed as what it is: moves that do not count for growth."""
     tot_cols = [c for c in k3_count_columns(sector) if c.endswith("Totaal")]
     t = frame.groupby("BRIN (v)so", sort=True)[tot_cols].sum().reset_index() if len(frame) \
         else pd.DataFrame(columns=["BRIN (v)so"] + tot_cols)
@@ -154,7 +158,7 @@ def _k3_per_school(frame: pd.DataFrame, part: str, sector: str) -> dict:
     t = pd.concat([t, frame_of([total], ["BRIN (v)so"] + tot_cols + ["Saldo"])], ignore_index=True)
     headers = k3_headers(part, sector)
     t = t.rename(columns={c: headers.get(c, c).replace(" Totaal", "") for c in tot_cols})
-    return table_context(t)
+    return table_context(t.rename(columns={"Saldo": SALDO_KOP[part]}))
 
 
 def openbaar_pdf_context(result, tables: dict[str, pd.DataFrame],

@@ -20,10 +20,17 @@ PRODUCT = "kijkglas-2"
 COMMON = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "SWV deelname", "Naam SWV",
           "Begindatum inschrijving", "Einddatum inschrijving", "Voldoet bekost. criteria",
           "Begindatum geldigheid gegevens", "Einddatum geldigheid gegevens", "Instroom", "Uitstroom", "Doorstroom"]
+# Added after the contract's columns (issue 24), so that the existing ones keep their places: block 2.4
+# the TLV of a pupil on a residential place who holds one (it decides the category and must be
+# re-assessed like any other), every block the age category Kijkglas 3 splits the so by (`<8 of 8+`,
+# as Kijkglas 1's bestand 2 heads it), so that 3a/3b can be rebuilt per pupil, split included.
+LEEFTIJD = "<8 of 8+"
 BLOCK_COLUMNS = {
-    "k2_tlv": COMMON + ["TLV nummer", "Begindatum TLV", "Einddatum TLV", "Bekostigingscategorie L/M/H", "TLV verloopt"],
-    "k2_cvi": COMMON + ["CvI-nummer", "Soort indicatie", "Bekostigingscategorie L/M/H"],
-    "k2_overig": COMMON + ["BSN (laatste 4)", "Kernsoort onderwijs", "Resid. leerling", "Bekostigingscategorie L/M/H"],
+    "k2_tlv": COMMON + ["TLV nummer", "Begindatum TLV", "Einddatum TLV", "Bekostigingscategorie L/M/H", "TLV verloopt",
+                        LEEFTIJD],
+    "k2_cvi": COMMON + ["CvI-nummer", "Soort indicatie", "Bekostigingscategorie L/M/H", LEEFTIJD],
+    "k2_overig": COMMON + ["BSN (laatste 4)", "Kernsoort onderwijs", "Resid. leerling", "Bekostigingscategorie L/M/H",
+                           "TLV nummer", "Einddatum TLV", "TLV verloopt", LEEFTIJD],
 }
 BLOCK_OF_SITUATIE = {"TLV": "k2_tlv", "CVI": "k2_cvi", "RP": "k2_overig", "GEEN_TLV": "k2_overig"}
 DOORSTROOM = {"instroom": "Instroom van andere (v)so", "uitstroom": "Uitstroom naar andere (v)so"}
@@ -75,6 +82,7 @@ def block_tables_all(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date,
         "CvI-nummer": p["cvi_nummer"], "Soort indicatie": p["soort_indicatie"],
         "BSN (laatste 4)": p["bsn_laatste4"], "Kernsoort onderwijs": p["kernsoort"],
         "Resid. leerling": p["residentieel"].fillna("N"), "Bekostigingscategorie L/M/H": p["categorie"],
+        LEEFTIJD: p["leeftijdscategorie"],
     }).sort_values(["_swv", "DUO-nummer leerling", "Begindatum geldigheid gegevens"], kind="stable")
     owner = common.pop("_swv")
     block = p["situatie"].map(BLOCK_OF_SITUATIE).reindex(common.index)
@@ -87,16 +95,15 @@ def block_tables_all(p: pd.DataFrame, swv_namen: pd.Series, stand_per: date,
     return out
 
 
-def marks_as_flows(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], geboortedatum, schooljaar: str,
-                   sector_of: dict[str, str], settings: Settings) -> pd.DataFrame:
-    """The Instroom/Uitstroom/Doorstroom marks of all SWVs' Kijkglas 2, as Kijkglas 3 flows."""
+def marks_as_flows(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], sector_of: dict[str, str]) -> pd.DataFrame:
+    """The Instroom/Uitstroom/Doorstroom marks of all SWVs' Kijkglas 2, as Kijkglas 3 flows: from
+    the blocks' own columns only (the age category too), as an SWV can rebuild them from its files."""
     rows = pd.concat([b[["DUO-nummer leerling", "Vestiging", "Bekostigingscategorie L/M/H", "Instroom", "Uitstroom",
-                         "Doorstroom"]].assign(swv=code)
+                         "Doorstroom", LEEFTIJD]].assign(swv=code)
                       for code, blocks in blocks_per_swv.items() for b in blocks.values()], ignore_index=True)
     rows = rows[rows["Instroom"].notna() | rows["Uitstroom"].notna() | rows["Doorstroom"].notna()]
-    age = rules.leeftijdscategorie(geboortedatum(rows["DUO-nummer leerling"]), rules.schooljaar_start_year(schooljaar), settings)
     base = pd.DataFrame({"swv": rows["swv"], "brin": rows["Vestiging"].str[:4],
-                         "categorie": rows["Bekostigingscategorie L/M/H"], "leeftijdscategorie": age,
+                         "categorie": rows["Bekostigingscategorie L/M/H"], "leeftijdscategorie": rows[LEEFTIJD],
                          "sector": rows["swv"].map(sector_of)})
     return pd.concat([
         base[rows["Instroom"].eq("J")].assign(deel="3a", richting="instroom"),
@@ -107,10 +114,10 @@ def marks_as_flows(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], geboorted
 
 
 def reconcile_marks(blocks_per_swv: dict[str, dict[str, pd.DataFrame]], k3_per_swv: dict[str, dict[str, pd.DataFrame]],
-                    geboortedatum, schooljaar: str, sector_of: dict[str, str], settings: Settings) -> list[str]:
-    """The K2 marks summed per SWV, BRIN, category and age give each SWV's K3a/K3b rows.
-    `geboortedatum` maps a Series of pupil ids to their birth dates."""
-    flows = marks_as_flows(blocks_per_swv, geboortedatum, schooljaar, sector_of, settings)
+                    sector_of: dict[str, str]) -> list[str]:
+    """The K2 marks summed per SWV, BRIN, category and age (K2's own `<8 of 8+` column) give each
+    SWV's K3a/K3b rows."""
+    flows = marks_as_flows(blocks_per_swv, sector_of)
     problems = []
     for part in ["a", "b"]:
         for sector in ["PO", "VO"]:
@@ -141,7 +148,11 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         flows = k3_stromen(extract, schooljaar, settings)
     ids = set(flows["inschrijving_id"]) if (only_flowing and flows is not None) else None
     periods = rules.geldigheidsperioden(extract, schooljaar, settings, inschrijving_ids=ids)
-    periods["bsn_laatste4"] = rules.leerling_attribute(extract, periods["leerling_id"], "bsn_laatste4")
+    pupils = rules.leerling_attributes(extract, periods["leerling_id"], ["bsn_laatste4", "geboortedatum"])
+    periods["bsn_laatste4"] = pupils["bsn_laatste4"]
+    # the age category on the date the rules give the schooljaar's count (31-12-T), as Kijkglas 3 uses it
+    periods["leeftijdscategorie"] = rules.leeftijdscategorie(pupils["geboortedatum"],
+                                                             rules.schooljaar_start_year(schooljaar), settings)
     periods = mark_periods(periods, flows if with_marks else pd.DataFrame())
     swv_namen = extract.samenwerkingsverbanden.set_index("swv_code")["naam"]
     codes = selected_swvs(extract, swv_codes)
@@ -160,8 +171,7 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         sector_of = {r.swv.swv_code: r.swv.sector for r in results}
         k3_per_swv = {c: {p: national[f"k3{p[-1]}_{sector_of[c].lower()}"].pipe(lambda t: t[t["SWV"] == c])
                           for p in ["k3a", "k3b"]} for c in codes}
-        problems = reconcile_marks(blocks_per_swv, k3_per_swv, lambda ids: rules.leerling_attribute(extract, ids, "geboortedatum"),
-                                   schooljaar, sector_of, settings)
+        problems = reconcile_marks(blocks_per_swv, k3_per_swv, sector_of)
         if problems:
             raise ReconciliationError("Kijkglas 2 ↔ Kijkglas 3 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     geen = periods[periods["verantwoordelijk_swv"].isna()]

@@ -81,12 +81,26 @@ def test_kijkglas_3_per_school_of_the_swvs_own_rows_and_the_school_over_every_sw
     k3a = frame(K3_VO, "VO2001|11AA|1|0|0|1|0|0|0|0", "VO2002|11AA|0|2|0|2|1|0|0|1", "VO2001|22BB|0|0|0|0|0|1|0|1")
     k3b = frame(K3_VO, "VO2001|11AA|0|0|0|0|0|0|1|1")
     assert figures.k3_per_school(k3a, k3b, "VO2001") == [
-        {"brin": "11AA", "3a_in": 1, "3a_uit": 0, "3b_in": 0, "3b_uit": 1, "saldo": 0},
-        {"brin": "22BB", "3a_in": 0, "3a_uit": 1, "3b_in": 0, "3b_uit": 0, "saldo": -1}]
+        {"brin": "11AA", "3a_in": 1, "3a_uit": 0, "3b_in": 0, "3b_uit": 1, "groei": 1},
+        {"brin": "22BB", "3a_in": 0, "3a_uit": 1, "3b_in": 0, "3b_uit": 0, "groei": -1}]
     rows = figures.k3_school_rows(k3a, "11AA")
     assert [(r["swv"], r["Instroom Totaal"], r["Uitstroom Totaal"], r["Saldo"]) for r in rows] == [
         ("VO2001", 1, 0, 1), ("VO2002", 2, 1, 1)]
     assert figures.brins([k3a, k3b]) == ["11AA", "22BB"]
+
+
+def test_growth_is_3a_only_and_3b_moves_stand_beside_it():
+    # worked by hand (issue 24, VO2401 / 90UO): at 90UO one pupil came in new (3a) and one came from
+    # another vso school of the same sector (3b); at 91XX one left to another vso school (3b).
+    # Growth counts 3a only (handleiding 4.2): 90UO +1, 91XX 0; the SWV's growth is 1, not 2 or 0.
+    k3a = frame(K3_VO, "VO2401|90UO|0|1|0|1|0|0|0|0", "VO9999|90UO|5|0|0|5|0|0|0|0")
+    k3b = frame(K3_VO, "VO2401|90UO|1|0|0|1|0|0|0|0", "VO2401|91XX|0|0|0|0|0|0|1|1")
+    schools = figures.k3_per_school(k3a, k3b, "VO2401")
+    assert [(s["brin"], s["groei"], s["3b_in"], s["3b_uit"]) for s in schools] == [("90UO", 1, 1, 0), ("91XX", 0, 0, 1)]
+    assert figures.k3_totals(schools) == {"3a_in": 1, "3a_uit": 0, "groei": 1, "3b_in": 1, "3b_uit": 1}
+    assert figures.k3_growth_cells(k3a) == ["L", "M", "H"]
+    assert figures.k3_growth_per_category(k3a, "VO2401") == [
+        {"brin": "90UO", "cells": {"L": 0, "M": 1, "H": 0}, "groei": 1}]
 
 
 def test_kijkglas_3_po_adds_the_age_groups_per_category():
@@ -96,6 +110,9 @@ def test_kijkglas_3_po_adds_the_age_groups_per_category():
     k3a = frame(cols, "PO2001|11AA|1|0|0|1|0|0|0|0|2|0|0|2|0|0|1|1")
     (row,) = figures.k3_school_rows(k3a, "11AA")
     assert (row["Instroom L"], row["Instroom Totaal"], row["Uitstroom H"], row["Saldo"]) == (3, 3, 1, 2)
+    # growth per category and age group: <8 L +1, 8+ L +2, 8+ H -1
+    (g,) = figures.k3_growth_per_category(k3a, "PO2001")
+    assert g["cells"] == {"<8 L": 1, "<8 M": 0, "<8 H": 0, "8+ L": 2, "8+ M": 0, "8+ H": -1} and g["groei"] == 2
 
 
 def test_kijkglas_4_rows_and_the_totaal_apart():
@@ -132,3 +149,62 @@ def test_table_view_shows_dates_as_dd_mm_jjjj_and_counts_rows():
     t = table_view(frame("DUO-nummer leerling|Begindatum inschrijving", "1|2024-08-01", "2|"), "c", table_id="t")
     assert t["count"] == 2
     assert str(t["body"]) == "<tr><td>1</td><td>01-08-2024</td></tr>\n<tr><td>2</td><td></td></tr>\n"
+
+
+# --- Kijkglas 2 from a hand-made extract: the residential TLV and the age column ------------------
+
+def _k2(tmp_path, stand_per="2025-04-10"):
+    from core.settings import Settings
+    from tasks import kijkglas_2 as k2
+    from tests.builder import ExtractBuilder
+    b = ExtractBuilder(stand_per=stand_per)
+    b.swv("PO0101")
+    b.pc4("1000", swv_po="PO0101")
+    b.vestiging("10AA00", "SO", "PO0101", kernsoort="ZMLK")
+    # a pupil on a residential place whose TLV ends this schooljaar (the issue's 807906332 / TLV00000214)
+    rp = b.leerling("2012-05-05", pc4="1000", leerling_id="807906332")
+    b.tlv(rp, "PO0101", "SO", "M", begindatum="2023-08-01", einddatum="2025-07-31", tlv_nummer="TLV00000214")
+    b.inschrijving(rp, "10AA00", begindatum="2023-08-01", residentieel="J")
+    # a block 2.2 TLV running on: not to re-assess
+    p = b.leerling("2012-05-05", pc4="1000", leerling_id="300000002")
+    b.tlv(p, "PO0101", "SO", "L", begindatum="2023-08-01", einddatum="2027-07-31", tlv_nummer="TLV2")
+    b.inschrijving(p, "10AA00", begindatum="2023-08-01")
+    # two pupils coming in between 1 October and 1 February: one under 8 on 31-12-2024, one 8+
+    for lid, born in (("300000003", "2018-03-03"), ("300000004", "2012-03-03")):
+        q = b.leerling(born, pc4="1000", leerling_id=lid)
+        b.tlv(q, "PO0101", "SO", "L", begindatum="2024-11-01", einddatum="2027-07-31", tlv_nummer=f"T{lid[-1]}")
+        b.inschrijving(q, "10AA00", begindatum="2024-11-01")
+    results, _ = k2.kijkglas_2(b.extract(tmp_path), "2024-2025", date(2025, 4, 10), Settings())
+    return results[0]
+
+
+def test_tlv_to_reassess_includes_the_residential_pupils_tlv(tmp_path):
+    r = _k2(tmp_path)
+    overig = r.tables["k2_overig"]
+    row = overig[overig["DUO-nummer leerling"] == "807906332"].iloc[0]
+    assert (row["Resid. leerling"], row["TLV nummer"], row["TLV verloopt"]) == ("J", "TLV00000214", "J")
+    # the dashboard reads the published text
+    text = {k: v.astype(object).where(v.notna(), "").astype(str) for k, v in r.tables.items()}
+    for k in text:
+        text[k] = text[k].apply(lambda col: col.str.slice(0, 10) if col.name.startswith(("Begin", "Eind")) else col)
+    due = figures.tlv_to_reassess(text["k2_tlv"], text["k2_overig"])
+    assert due[["TLV nummer", "DUO-nummer leerling", "Einddatum TLV", "Blok"]].values.tolist() == [
+        ["TLV00000214", "807906332", "2025-07-31", "2.4 (residentieel)"]]
+    assert figures.k2_key_figures(text, date(2025, 4, 10))["tlv_verloopt"] == 1
+    # a version published before block 2.4 carried the TLV: block 2.2 only, no error
+    old = text["k2_overig"].drop(columns=["TLV nummer", "Einddatum TLV", "TLV verloopt"])
+    assert figures.tlv_to_reassess(text["k2_tlv"], old).empty
+
+
+def test_kijkglas_2_age_column_rebuilds_kijkglas_3s_split(tmp_path):
+    from tasks import kijkglas_2 as k2
+    r = _k2(tmp_path)
+    for stem, t in r.tables.items():
+        assert list(t.columns)[-1] == "<8 of 8+" and list(t.columns)[:len(k2.COMMON)] == k2.COMMON
+    tlv = r.tables["k2_tlv"]
+    marked = tlv[tlv["Instroom"] == "J"].set_index("DUO-nummer leerling")["<8 of 8+"].to_dict()
+    assert marked == {"300000003": "<8", "300000004": "8+"}  # age on 31-12-2024
+    # rebuilt by hand from K2's columns: 10AA instroom <8 L = 1, 8+ L = 1, as Kijkglas 3a has it
+    flows = k2.marks_as_flows({"PO0101": r.tables}, {"PO0101": "PO"})
+    got = flows.groupby(["deel", "richting", "leeftijdscategorie", "categorie"]).size().to_dict()
+    assert got == {("3a", "instroom", "<8", "L"): 1, ("3a", "instroom", "8+", "L"): 1}

@@ -236,9 +236,15 @@ def test_marks_reconciliation_names_cells(k2_results, extract):
     flows = k3.k3_stromen(extract, "2014-2015", Settings())
     national = k3.national_tables(flows)
     k3_s = {"k3a": national["k3a_po"][national["k3a_po"]["SWV"] == S], "k3b": national["k3b_po"][national["k3b_po"]["SWV"] == S]}
-    problems = k2.reconcile_marks(blocks, {S: k3_s}, lambda ids: rules.leerling_attribute(extract, ids, "geboortedatum"),
-                                  "2014-2015", {S: "PO"}, Settings())
+    problems = k2.reconcile_marks(blocks, {S: k3_s}, {S: "PO"})
     assert "PO0101 k3a[10AB, Instroom <8 L]: Kijkglas 3 = 1, Kijkglas 2 = 0" in problems
+    # the age column takes part: a marked pupil put in the other age group is named too
+    blocks = {S: {k: v.copy() for k, v in res[S].tables.items()}}
+    t = blocks[S]["k2_tlv"]
+    t.loc[t["DUO-nummer leerling"] == "300000009", "<8 of 8+"] = "8+"
+    problems = k2.reconcile_marks(blocks, {S: k3_s}, {S: "PO"})
+    assert "PO0101 k3a[10AB, Instroom <8 L]: Kijkglas 3 = 1, Kijkglas 2 = 0" in problems
+    assert "PO0101 k3a[10AB, Instroom 8+ L]: Kijkglas 3 = 0, Kijkglas 2 = 1" in problems
 
 
 def test_merge_periods_joins_equal_neighbours():

@@ -334,9 +334,11 @@ def test_k3_per_swv(k3_results, tmp_path):
             assert "geen in- of uitstroom" in text
         # the handleiding's label, as in the workbook; the absolute growth is on the school pages
         assert "Bijgewerkt tot" in text and "Stand per " not in text.split("Controle en absolute groei")[0]
-        assert "openbaar/scholen/<BRIN>.html" in text
+        # the school pages are in the SWV's own folder (issue 24: the folder stands alone)
+        assert "openbaar/scholen" not in text and "school-<BRIN>.html" in text
         if code == S:
-            assert "Instroom van andere (v)so" in text and "10AA.html" in text
+            assert "Instroom van andere (v)so" in text and "school-10AA.html" in text
+            assert "Groei (saldo 3a)" in text and "Saldo 3b (geen groei)" in text
 
 
 def test_k3_rejects_a_total_that_is_not_the_sum(k3_results, tmp_path):

@@ -86,12 +86,17 @@ def _current(frame: pd.DataFrame, stand_per: date) -> pd.DataFrame:
     return frame[(frame["Begindatum geldigheid gegevens"] <= day) & (frame["Einddatum geldigheid gegevens"] >= day)]
 
 
-def tlv_to_reassess(k2_tlv: pd.DataFrame) -> pd.DataFrame:
-    """Every TLV with `TLV verloopt = J`, once, soonest einddatum first."""
+def tlv_to_reassess(k2_tlv: pd.DataFrame, k2_overig: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every TLV with `TLV verloopt = J`, once, soonest einddatum first: those of block 2.2 and those of
+    pupils on a residential place (block 2.4, whose TLV decides their category; a version published
+    before block 2.4 carried the TLV has none). `Blok` says where the TLV's periods are."""
     cols = ["TLV nummer", "DUO-nummer leerling", "Vestiging", "Naam vestiging", "Einddatum TLV",
-            "Bekostigingscategorie L/M/H"]
-    due = k2_tlv[k2_tlv["TLV verloopt"] == "J"]
-    due = due.sort_values(["Einddatum TLV", "TLV nummer", "Begindatum geldigheid gegevens"])
+            "Bekostigingscategorie L/M/H", "Blok"]
+    frames = [k2_tlv.assign(Blok="2.2")]
+    if k2_overig is not None and "TLV verloopt" in k2_overig.columns:
+        frames.append(k2_overig.assign(Blok="2.4 (residentieel)"))
+    due = pd.concat([f[f["TLV verloopt"] == "J"] for f in frames], ignore_index=True)
+    due = due.sort_values(["Einddatum TLV", "TLV nummer", "Begindatum geldigheid gegevens"], kind="stable")
     return due.drop_duplicates("TLV nummer", keep="last")[cols].reset_index(drop=True)
 
 
@@ -125,7 +130,7 @@ def k2_key_figures(tables: dict[str, pd.DataFrame], stand_per: date) -> dict:
     return {
         "inschrijvingen": len(registrations.drop_duplicates()),
         "perioden": sum(len(b) for b in blocks),
-        "tlv_verloopt": len(tlv_to_reassess(tables["k2_tlv"])),
+        "tlv_verloopt": len(tlv_to_reassess(tables["k2_tlv"], overig)),
         "zonder_tlv": without_tlv(overig, stand_per)["DUO-nummer leerling"].nunique(),
         "cvi": on_cvi(tables["k2_cvi"], stand_per)["DUO-nummer leerling"].nunique(),
         "residentieel": _current(overig[overig["Resid. leerling"] == "J"], stand_per)["DUO-nummer leerling"].nunique(),
@@ -141,7 +146,9 @@ def _flow_totals(frame: pd.DataFrame, direction: str) -> pd.Series:
 
 
 def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict]:
-    """Per (v)so school (BRIN) of this SWV's rows: 3a in/uit, 3b in/uit and the saldo (in minus uit)."""
+    """Per (v)so school (BRIN) of this SWV's rows: 3a in/uit and the growth (3a instroom minus
+    uitstroom: the only part that counts for growth, handleiding 4.2), and 3b in/uit beside it,
+    the moves between (v)so schools of the same sector that the schools settle among themselves."""
     schools: dict[str, dict] = {}
     for part, frame in (("3a", k3a), ("3b", k3b)):
         own = frame[frame["SWV"] == owner]
@@ -151,8 +158,36 @@ def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict
             s[f"{part}_uit"] += int(out)
     rows = sorted(schools.values(), key=lambda s: s["brin"])
     for s in rows:
-        s["saldo"] = s["3a_in"] - s["3a_uit"] + s["3b_in"] - s["3b_uit"]
+        s["groei"] = s["3a_in"] - s["3a_uit"]
     return rows
+
+
+def k3_growth_cells(k3a: pd.DataFrame) -> list[str]:
+    """The cells Kijkglas 3a splits its flows into: `L`, `M`, `H` (vso) or `<8 L` … `8+ H` (so)."""
+    return [c[len("Instroom "):] for c in k3a.columns
+            if c.startswith("Instroom ") and not c.endswith(TOTAAL)]
+
+
+def k3_growth_per_category(k3a: pd.DataFrame, owner: str) -> list[dict]:
+    """Per school of this SWV's 3a rows the growth (instroom minus uitstroom) per category, and for
+    the so per age group too: {brin, cells: {cell: growth}, groei}."""
+    own = k3a[k3a["SWV"] == owner]
+    cells = k3_growth_cells(k3a)
+    out: dict[str, dict] = {}
+    for _, r in own.iterrows():
+        s = out.setdefault(str(r["BRIN (v)so"]), {"brin": str(r["BRIN (v)so"]), "cells": dict.fromkeys(cells, 0)})
+        for c in cells:
+            s["cells"][c] += number(r[f"Instroom {c}"]) - number(r[f"Uitstroom {c}"])
+    rows = sorted(out.values(), key=lambda s: s["brin"])
+    for s in rows:
+        s["groei"] = sum(s["cells"].values())
+    return rows
+
+
+def k3_totals(schools: list[dict]) -> dict:
+    """The sums over an SWV's schools of k3_per_school's figures."""
+    keys = ("3a_in", "3a_uit", "groei", "3b_in", "3b_uit")
+    return {k: sum(s[k] for s in schools) for k in keys}
 
 
 def k4_rows(k4_sbao: pd.DataFrame) -> tuple[list[dict], dict | None]:

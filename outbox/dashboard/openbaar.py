@@ -28,7 +28,24 @@ def school_context(tables: dict, brin: str) -> dict:
             totals = {c: sum(r[c] for r in rows) for c in FLOW_COLUMNS}
             parts.append({"stem": stem, "caption": caption, "rows": rows, "totals": totals})
     return {"brin": brin, "parts": parts, "columns": FLOW_COLUMNS,
+            "groei_3a": sum(p["totals"]["Saldo"] for p in parts if p["stem"].startswith("k3a")),
             "groei": sum(p["totals"]["Saldo"] for p in parts)}
+
+
+def school_copies(outbox: Path, schooljaar: str, brins: list[str]) -> dict[str, dict]:
+    """{brin: school.html context} from the current national Kijkglas 3 of `schooljaar`, for the
+    schools an SWV has rows of: copied into the SWV's own folder, so that its dashboard stands alone
+    (the version is named, its files are not linked: they lie outside the folder). Empty when there
+    is no current national version."""
+    current = owner_products(outbox, OPENBAAR).get(schooljaar, {}).get("kijkglas-3")
+    if current is None or current.current is None:
+        return {}
+    tables = read_tables(current.current)
+    version = {**version_view(Path(outbox) / OPENBAAR, current.current, ""),
+               "href": None, "documents": [], "data": [], "wijzigingen": None}
+    known = set(figures.brins([tables[s] for s, _ in PARTS if s in tables]))
+    return {brin: {"schooljaar": schooljaar, "version": version, "landelijk": True, **school_context(tables, brin)}
+            for brin in brins if brin in known}
 
 
 def openbaar_pages(outbox: Path, render) -> dict[str, bytes]:
@@ -49,6 +66,6 @@ def openbaar_pages(outbox: Path, render) -> dict[str, bytes]:
     for brin in schools:
         pages[f"{SCHOLEN}/{brin}.html"] = render(
             "school.html", owner=OPENBAAR, naam=None, assets=f"../{ASSETS_DIR}/",
-            nav=[{**nav[0], "href": f"../{INDEX}"}], schooljaar=current.schooljaar,
+            nav=[{**nav[0], "href": f"../{INDEX}"}], schooljaar=current.schooljaar, landelijk=False,
             version=version_view(owner_dir, current.current, "../"), **school_context(tables, brin))
     return pages

@@ -23,6 +23,7 @@ from documents.kijkglas_1 import CAPTIONS as K1_CAPTIONS
 from documents.templates import template_environment
 from outbox.dashboard import figures
 from outbox.dashboard.assets import ASSETS_DIR
+from outbox.dashboard.openbaar import school_copies
 from outbox.dashboard.views import (ProductVersions, owner_products, read_tables, read_tables_at, stand_per, title,
                                    version_view)
 from outbox.layout import INDEX
@@ -30,7 +31,8 @@ from outbox.layout import INDEX
 DATE_COLUMNS = {"Begindatum inschrijving", "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV",
                 "Begindatum geldigheid gegevens", "Einddatum geldigheid gegevens", "Zonder TLV sinds"}
 FILTERS_1B = ["Vestiging", "Groep", "Bekostigingscategorie L/M/H", "<8 of 8+"]
-FILTERS_2 = ["Vestiging", "Voldoet bekost. criteria", "Instroom", "Uitstroom", "Bekostigingscategorie L/M/H"]
+FILTERS_2 = ["Vestiging", "Voldoet bekost. criteria", "Instroom", "Uitstroom", "Doorstroom", "TLV verloopt",
+             "Resid. leerling", "Bekostigingscategorie L/M/H", "<8 of 8+"]
 K2_BLOCKS = [("k2_tlv", "2.2 Leerlingen met een toelaatbaarheidsverklaring"),
              ("k2_cvi", "2.3 Leerlingen nog ingeschreven op basis van CvI-indicatie"),
              ("k2_overig", "2.4 Overige leerlingen (residentieel en zonder TLV)")]
@@ -125,7 +127,7 @@ def _key_figures(product: str, version_dir: str, content_key: str, owner: str, d
         return figures.k2_key_figures(tables, day)
     if product == "kijkglas-3":
         schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
-        return {"scholen": schools, "saldo": sum(s["saldo"] for s in schools)}
+        return {"scholen": schools, **figures.k3_totals(schools)}
     if product == "kijkglas-4":
         rows, totaal = figures.k4_rows(tables["k4_sbao"])
         return {"vestigingen": len(rows), "totaal": totaal}
@@ -176,8 +178,9 @@ def page_1b(owner_dir: Path, pv: ProductVersions) -> dict:
 def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
     cur = pv.current
     tables, day = read_tables(cur), stand_per(cur)
-    todo = [table_view(figures.tlv_to_reassess(tables["k2_tlv"]), "TLV's om opnieuw te beoordelen (TLV verloopt = J)",
-                       ["Vestiging"], "t-2-tlv"),
+    todo = [table_view(figures.tlv_to_reassess(tables["k2_tlv"], tables["k2_overig"]),
+                       "TLV's om opnieuw te beoordelen (TLV verloopt = J; blok 2.2 en residentiële leerlingen uit blok 2.4)",
+                       ["Vestiging", "Blok"], "t-2-tlv"),
             table_view(figures.without_tlv(tables["k2_overig"], day),
                        f"Ingeschreven zonder TLV (tijdelijke plaatsing) op {day:%d-%m-%Y}", ["Vestiging"], "t-2-geen"),
             table_view(figures.on_cvi(tables["k2_cvi"], day), f"Nog op een CvI-indicatie op {day:%d-%m-%Y}",
@@ -187,13 +190,25 @@ def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
             "todo": todo, "blocks": blocks}
 
 
+def school_page(brin: str) -> str:
+    """A (v)so school's page in the SWV's own folder, beside the schooljaar's other pages."""
+    return f"school-{brin}.html"
+
+
 def page_groei(owner_dir: Path, owner: str, products: dict[str, ProductVersions]) -> dict:
-    out: dict = {"k3": None, "k4": None}
+    """Kijkglas 3 per school (growth = 3a; 3b beside it) and Kijkglas 4; `school_pages` holds the
+    contexts of the school pages copied into the SWV's folder (openbaar.school_copies)."""
+    out: dict = {"k3": None, "k4": None, "school_pages": {}}
     k3 = products.get("kijkglas-3")
     if k3 and k3.current:
         tables = read_tables(k3.current)
         schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
-        out["k3"] = {"version": version_view(owner_dir, k3.current, "../../"), "schools": schools, "charts": [
+        out["school_pages"] = school_copies(owner_dir.parent, k3.schooljaar, [s["brin"] for s in schools])
+        out["k3"] = {"version": version_view(owner_dir, k3.current, "../../"), "schools": schools,
+                     "totals": figures.k3_totals(schools),
+                     "school_pages": {b: school_page(b) for b in out["school_pages"]},
+                     "cells": figures.k3_growth_cells(tables["k3a"]),
+                     "per_category": figures.k3_growth_per_category(tables["k3a"], owner), "charts": [
             chart_view(f"k3-{s['brin']}", "bar", f"School {s['brin']}", ["3a instroom", "3a uitstroom",
                        "3b instroom", "3b uitstroom"], {"Aantal": [s["3a_in"], s["3a_uit"], s["3b_in"], s["3b_uit"]]})
             for s in schools]}
@@ -251,9 +266,13 @@ def owner_pages(outbox: Path, owner: str, naam: str | None,
     for sj, products in site.items():
         sj_pages = _rel_pages(products, sj, "../../")
         for key in pages_to_make(sj_pages, owner_dir, sj, changed):
+            context = _page_context(key, owner_dir, owner, products)
+            nav = navigation("../../", key, sj_pages, sj)
             pages[f"dashboard/{sj}/{key}.html"] = render_page(
-                f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/",
-                nav=navigation("../../", key, sj_pages, sj), **_page_context(key, owner_dir, owner, products))
+                f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/", nav=nav, **context)
+            for brin, school in context.get("school_pages", {}).items():
+                pages[f"dashboard/{sj}/{school_page(brin)}"] = render_page(
+                    "school.html", **base, prefix="../../", assets="../assets/", nav=nav, **school)
     return pages
 
 
