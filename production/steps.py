@@ -21,9 +21,11 @@ from typing import Callable
 
 import pandas as pd
 
+from core.dates import format_datum
 from core.settings import Settings
 from documents.pdf import render_pdf
 from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
+from outbox.confirmations import record_confirmation
 from outbox.dashboard.operator import record_production
 from outbox.dashboard.pages import render_page
 from outbox.index_page import write_index
@@ -49,6 +51,18 @@ class SwvOutcome:
     stand_per: str
     counts: dict = field(default_factory=dict)
     reason: str = ""
+    # ongewijzigd: the newest stand per that made or confirmed the actueel version (ISO), and whether
+    # this production recorded that confirmation (then the owner's overview and history change)
+    bevestigd_tot: str | None = None
+    bevestiging_nieuw: bool = False
+
+
+def unchanged_words(outcome: SwvOutcome | dict) -> str:
+    """An ongewijzigd outcome in words: 'niets gewijzigd; actuele v3 bevestigd t/m stand per 06-07-2025'."""
+    o = outcome if isinstance(outcome, dict) else outcome.__dict__
+    if not o.get("bevestigd_tot"):
+        return "niets gewijzigd"
+    return f"niets gewijzigd; actuele {o['version']} bevestigd t/m stand per {format_datum(o['bevestigd_tot'])}"
 
 
 def owner_of(result: ProductResult) -> str:
@@ -79,13 +93,16 @@ def render_documents(result: ProductResult, folder: Path, change_report: list[di
 
 def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: date,
                       register: Path | None = None) -> set[str]:
-    """Owners whose current version was made from a newer extract: an older extract (a backfill
-    rerun) must never replace it."""
+    """Owners whose current version was made or confirmed by a newer extract: an older extract (a
+    backfill rerun, a correction of a month a later extract already confirmed) must never replace
+    it. Judged against the newest stand per that made or confirmed it, so that a correction lands
+    the same way for every SWV, whether or not its data changed in the months since."""
     cur = current_versions(outbox, reconcile=False, register=register)
     if cur.empty:
         return set()
     cur = cur[(cur["product"] == product) & (cur["schooljaar"] == schooljaar) & (cur["status"] == "actueel")]
-    newer = pd.to_datetime(cur["stand_per"]) > pd.Timestamp(stand_per)
+    through = cur["bevestigd_tot"].fillna(cur["stand_per"])
+    newer = pd.to_datetime(through) > pd.Timestamp(stand_per)
     return set(cur.loc[newer, "swv"])
 
 
@@ -103,9 +120,8 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     owner = owner_of(result)
     current = current_content_key(outbox, owner, result.schooljaar, result.product)
     if current is not None and current[1] == content_key_of_tables(result.tables):
-        # same data as the actueel version: nothing to render, nothing to publish
-        return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=ONGEWIJZIGD,
-                          version=current[0], stand_per=str(result.stand_per), counts=counts_of(result))
+        # same data as the actueel version: nothing to render, nothing to publish; the newer extract confirmed it
+        return confirmed(result, current[0], outbox, extract_identity, register, pages)
     report = change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
     # the documents name the version they become (its number, what it replaces and why)
     versie = next_version(outbox, owner, result.schooljaar, result.product, result.stand_per)
@@ -122,16 +138,36 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     except BaseException:
         discard_version(stage)
         raise
+    if out.outcome == ONGEWIJZIGD:  # another production published the same tables meanwhile
+        return confirmed(result, out.version, outbox, extract_identity, register, pages)
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
                       version=out.version, stand_per=str(result.stand_per), counts=counts)
 
 
+def confirmed(result: ProductResult, version: str, outbox: Path, extract_identity: str,
+              register: Path | None, pages: bool) -> SwvOutcome:
+    """An ongewijzigd outcome: the confirmation of the actueel version recorded (once), the owner's
+    overview and history made again when it was new and `pages` is set."""
+    owner = owner_of(result)
+    c = record_confirmation(outbox, owner, result.schooljaar, result.product, version, result.stand_per,
+                            extract_identity, result.aanmaakdatum, register)
+    if c.recorded and pages and owner != OPENBAAR:
+        write_index(Path(outbox), owner, [])
+    return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=ONGEWIJZIGD,
+                      version=c.version or version, stand_per=str(result.stand_per), counts=counts_of(result),
+                      bevestigd_tot=c.through, bevestiging_nieuw=c.recorded)
+
+
 def changed_by_owner(outcomes: list[SwvOutcome]) -> dict[str, list[tuple[str, str]]]:
-    """Per owner, the (schooljaar, product)s that got a new version: what its pages must show anew."""
+    """Per owner, the (schooljaar, product)s that got a new version: what its pages must show anew.
+    An SWV whose version was newly confirmed gets an entry too (maybe with nothing in it): its
+    overview and history, which are always made, show the confirmation; no product page does."""
     out: dict[str, set[tuple[str, str]]] = {}
     for o in outcomes:
         if o.outcome == GEPUBLICEERD:
             out.setdefault(o.owner, set()).add((o.schooljaar, o.product))
+        elif getattr(o, "bevestiging_nieuw", False) and o.owner != OPENBAAR:
+            out.setdefault(o.owner, set())
     return {owner: sorted(changed) for owner, changed in sorted(out.items())}
 
 

@@ -1,8 +1,9 @@
 """Failures reach someone: `python -m deployments.automations --apply` with a webhook and an SMTP
 server sets up the automation, and a failed (refused) or crashed run of a `kijkglas` deployment
 makes a real `prefect server start` send one message to each: a local HTTP receiver and a local
-SMTP server (aiosmtpd, with a login) started here. A run without the tag sends nothing. The
-server logs no ERROR line."""
+SMTP server (aiosmtpd, with a login) started here. Applied twice (the SMTP password once from an
+environment variable, once from a Prefect Secret block), it leaves one automation. A run without the
+tag sends nothing. The server logs no ERROR line."""
 from __future__ import annotations
 
 import email
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from deployments import automations
-from deployments.notifications import NAME, SMTP, SMTPEmail, apply_notifications
+from deployments.notifications import NAME, SMTPEmail
 from tests.prefect_stack import ROOT, api, error_lines, free_port, prefect_server
 
 UI = "http://kijkglas.test"  # the server's PREFECT_UI_URL: the base of the link in the message
@@ -64,13 +65,14 @@ def _wait_for(found, what: str, seconds: float = 40):
 
 
 @pytest.mark.integration
-def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_path):
+def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_path, monkeypatch):
     from aiosmtpd.controller import Controller
     from prefect import flow
-    from prefect.automations import Automation
+    from prefect.blocks.system import Secret
     from prefect.client.orchestration import get_client
     from prefect.states import Crashed, Failed, Running
 
+    Receiver.received = []
     http = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     webhook = f"http://127.0.0.1:{http.server_address[1]}/melding"
@@ -81,20 +83,19 @@ def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_
         with prefect_server(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/prefect.db", {"PREFECT_UI_URL": UI}) as (url, env, _):
             options = ["--webhook", webhook, "--webhook-token-env", "TEST_WEBHOOK_TOKEN",
                        "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp.port), "--smtp-security", "geen",
-                       "--smtp-user", "kijkglas", "--smtp-password-env", "TEST_SMTP_PASSWORD",
-                       "--mail-from", "kijkglas@example.nl", "--mail-to", "beheer@example.nl"]
-            applied = subprocess.run([sys.executable, "-m", "deployments.automations", "--apply", *options], cwd=ROOT,
+                       "--smtp-user", "kijkglas", "--mail-from", "kijkglas@example.nl", "--mail-to", "beheer@example.nl"]
+            applied = subprocess.run([sys.executable, "-m", "deployments.automations", "--apply", *options,
+                                      "--smtp-password-env", "TEST_SMTP_PASSWORD"], cwd=ROOT,
                                      env={**env, "TEST_WEBHOOK_TOKEN": TOKEN, "TEST_SMTP_PASSWORD": PASSWORD},
                                      capture_output=True, text=True, timeout=60)
             assert applied.returncode == 0, applied.stdout + applied.stderr
             assert TOKEN not in applied.stdout + applied.stderr and PASSWORD not in applied.stdout + applied.stderr
 
             with api(url), get_client(sync_client=True) as client:
-                # applying again (here as the function the README's command calls) leaves one automation
-                apply_notifications(webhook, TOKEN, SMTP(host="127.0.0.1", port=smtp.port, security="geen",
-                                                         username="kijkglas", password=PASSWORD,
-                                                         mail_from="kijkglas@example.nl",
-                                                         mail_to=("beheer@example.nl",)))
+                # applying again (in-process, the SMTP password now from a Prefect Secret block) leaves one
+                Secret(value=PASSWORD).save("smtp-wachtwoord")
+                monkeypatch.setenv("TEST_WEBHOOK_TOKEN", TOKEN)
+                assert automations.main(["--apply", *options, "--smtp-password-secret", "smtp-wachtwoord"]) == 0
                 names = [a.name for a in client.read_automations()]
                 assert sorted(names) == sorted([NAME, automations.NAME])
 

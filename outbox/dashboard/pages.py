@@ -26,7 +26,7 @@ from outbox.dashboard.assets import ASSETS_DIR
 from outbox.dashboard.openbaar import school_copies
 from outbox.dashboard.views import (ProductVersions, owner_products, read_tables, read_tables_at, stand_per, title,
                                    version_view)
-from outbox.layout import INDEX
+from outbox.layout import INDEX, Version
 
 DATE_COLUMNS = {"Begindatum inschrijving", "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV",
                 "Begindatum geldigheid gegevens", "Einddatum geldigheid gegevens", "Zonder TLV sinds"}
@@ -144,7 +144,8 @@ def overview_context(outbox: Path, owner: str, site: dict[str, dict[str, Product
         for pv in products.values():
             cur = pv.current
             cards.append({"product": pv.product, "title": title(pv.product),
-                          "current": version_view(owner_dir, cur, "") if cur else None,
+                          "current": {**version_view(owner_dir, cur, ""), "bevestigd": confirmed(pv, cur)}
+                          if cur else None,
                           "latest": version_view(owner_dir, pv.versions[-1], ""),
                           "figures": key_figures(pv, owner)})
         schooljaren.append({"schooljaar": sj, "products": cards, "pages": _rel_pages(products, sj, "")})
@@ -223,9 +224,26 @@ def page_groei(owner_dir: Path, owner: str, products: dict[str, ProductVersions]
     return out
 
 
+def confirmed(pv: ProductVersions, v: Version) -> dict | None:
+    """The newest later extract that found version `v` unchanged (None: none did)."""
+    later = pv.confirmations_of(v)
+    return later[-1] if later else None
+
+
 def history_context(owner_dir: Path, site: dict[str, dict[str, ProductVersions]]) -> dict:
-    rows = [{"schooljaar": sj, "title": title(pv.product), **version_view(owner_dir, v, "../")}
-            for sj, products in site.items() for pv in products.values() for v in reversed(pv.versions)]
+    """Every version, newest first, with the later extracts that found it unchanged between it and
+    the next: a month whose data did not change leaves a trace."""
+    rows = []
+    for sj, products in site.items():
+        for pv in products.values():
+            for v in reversed(pv.versions):
+                view = version_view(owner_dir, v, "../")
+                base = {"schooljaar": sj, "title": title(pv.product)}
+                rows += [{**base, "kind": "bevestiging", "version": v.name, "href": view["href"],
+                          "status": "gecontroleerd", "stand_per": c["stand_per"], "published_at": c["recorded_at"],
+                          "aanmaakdatum": c["aanmaakdatum"], "current": view["status"] == "actueel"}
+                         for c in reversed(pv.confirmations_of(v))]
+                rows.append({**base, "kind": "versie", **view})
     return {"rows": rows}
 
 
