@@ -50,8 +50,10 @@ class SMTPEmail(AbstractAppriseNotificationBlock):
     host: str = Field(description="De SMTP-server.")
     port: int = Field(default=587, description="De poort van de SMTP-server.")
     security: Literal["starttls", "ssl", "geen"] = Field(
-        default="starttls", description="starttls (poort 587), ssl (poort 465) of geen (een relay in het eigen netwerk).")
-    username: str | None = Field(default=None, description="Gebruikersnaam bij de SMTP-server (leeg: zonder aanmelden).")
+        default="starttls",
+        description="starttls (poort 587), ssl (poort 465) of geen (een relay in het eigen netwerk).")
+    username: str | None = Field(default=None,
+                                 description="Gebruikersnaam bij de SMTP-server (leeg: zonder aanmelden).")
     password: SecretStr | None = Field(default=None, description="Wachtwoord bij de SMTP-server.")
     mail_from: str = Field(description="Afzender.")
     mail_to: list[str] = Field(description="Ontvangers.")
