@@ -1,5 +1,6 @@
 """The data/*.csv files of a version: UTF-8, comma, ISO dates, whole numbers as integers, empty
-for null (outputs.md, "CSV"). Their bytes are the version's content key, so they must never vary."""
+for null (outputs.md, "CSV"); a text cell a spreadsheet would run as a formula gets a quote in
+front (core.spreadsheet_text). Their bytes are the version's content key, so they must never vary."""
 from __future__ import annotations
 
 import csv
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.spreadsheet_text import csv_safe
 from documents.values import csv_text, frame_rows
 
 
@@ -17,7 +19,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow([str(c) for c in frame.columns])
     for row in frame_rows(frame):
-        w.writerow([csv_text(v) for v in row])
+        w.writerow([csv_safe(v) if isinstance(v, str) else csv_text(v) for v in row])
     return buf.getvalue().encode("utf-8")
 
 

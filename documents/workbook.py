@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
+from openpyxl.cell.cell import ERROR_CODES
 
 from core.files import atomic_write
 from documents.values import as_date, cell_value, format_euro, frame_rows
@@ -96,6 +97,13 @@ def _number_format(v: Any) -> str | None:
     return None
 
 
+def _not_text_to_openpyxl(v: Any) -> bool:
+    """A str that openpyxl, given as a plain value, would not store as text (a formula or an error
+    code); `_stream` writes it as a string cell instead. Every other str is stored as text already,
+    so the bytes of ordinary workbooks stay as they were."""
+    return isinstance(v, str) and ((len(v) > 1 and v.startswith("=")) or v in ERROR_CODES)
+
+
 def _write_value(cell, v: Any) -> None:
     cell.value = v
     cell.number_format = _number_format(v)
@@ -174,6 +182,8 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
 
     def styled(value: Any, font=None, fill=None, border=None, alignment=None, number_format=None):
         out = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            out.data_type = "s"  # text is text: openpyxl would make "=…" a formula, "#N/A" an error
         if font is not None:
             out.font = font
         if fill is not None:
@@ -192,7 +202,7 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
             out: list[Any] = []
             for c, v in enumerate(values):
                 fmt = _number_format(v)
-                if bold or fmt is not None or c in marked:
+                if bold or fmt is not None or c in marked or _not_text_to_openpyxl(v):
                     v = styled(v, font=bold_font if bold else None, fill=marked_fill if c in marked else None,
                                number_format=fmt)
                 out.append(v)
@@ -202,7 +212,7 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
         out = [None] * max(row, default=0)
         for c, cell in row.items():
             if cell.font is None and cell.fill is None and cell.border is None and cell.alignment is None \
-                    and cell.number_format is None:
+                    and cell.number_format is None and not _not_text_to_openpyxl(cell.value):
                 out[c - 1] = cell.value
             else:
                 out[c - 1] = styled(cell.value, cell.font, cell.fill, cell.border, cell.alignment, cell.number_format)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from core.dates import format_datum
 from core.settings import Settings
+from core.spreadsheet_text import csv_safe_frame
 from documents.pdf import render_pdf
 from outbox.change_report import change_report_for, content_key_of_tables, current_content_key
 from outbox.confirmations import record_confirmation
@@ -242,7 +243,7 @@ def write_operator_files(outbox: Path, production: Production, stand_per: date) 
     folder = Path(outbox) / OPERATOR_DIR / "kwaliteit"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{production.product}_{production.schooljaar}_{stand_per.isoformat()}.csv"
-    production.kwaliteit.to_csv(path, index=False)
+    csv_safe_frame(production.kwaliteit).to_csv(path, index=False)  # opened in Excel: text stays text
     return path
 
 

@@ -149,6 +149,51 @@ def not_blank(values: pd.Series) -> pd.Series:
     return values.isna() | (values.str.strip().str.len() > 0)
 
 
+# Text a document can hold (issue 25): no control characters (XML and Excel cannot carry C0, a
+# CSV cell beginning with a tab runs as a formula), no lone surrogates or U+FFFE/U+FFFF; nothing
+# a spreadsheet runs as a formula at the start; a length far above any real one and far below
+# Excel's 32,767 characters a cell. Columns with a pattern or a list of values are bounded by it,
+# references by the column they refer to; these are the contract's free text columns.
+NAME_MAX = 200  # naam, adres, plaats, gemeente, onderdeel
+IDENTIFIER_MAX = 64  # inschrijving_id, tlv_nummer, cvi_nummer: no format in the contract
+NAME_START = "=+@"  # a name may begin with "-" (the CSVs quote it); an identifier may not
+IDENTIFIER_START = "=+-@"
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{fffe}\x{ffff}]"
+_CONTROL_PY = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def text_mask(values: pd.Series, max_length: int, forbidden_start: str) -> pd.Series:
+    """True where the value is text a document can hold (see above) or null; a value that is no
+    str passes (the column's type rule reports it)."""
+    start = "^[" + re.escape(forbidden_start) + "]"
+    try:
+        arr = pyarrow.array(values, type=pyarrow.string(), from_pandas=True)
+    except Exception:  # not all text, or a lone surrogate (no UTF-8 for it): per value in Python
+        bad_start, too_long = re.compile(start), max_length
+
+        def fits(v) -> bool:
+            return not isinstance(v, str) or not (len(v) > too_long or bad_start.match(v) or _CONTROL_PY.search(v))
+        return values.map(fits).astype(bool)
+    bad = pc.or_(pc.match_substring_regex(arr, f"{start}|{_CONTROL_RE2}"),
+                 pc.greater(pc.utf8_length(arr), max_length)).fill_null(False)
+    return pd.Series(~bad.to_numpy(zero_copy_only=False), index=values.index)
+
+
+@register_check_method(statistics=["max_length", "forbidden_start"])
+def document_text(values: pd.Series, *, max_length: int, forbidden_start: str) -> pd.Series:
+    return text_mask(values, max_length, forbidden_start)
+
+
+def text(max_length: int = NAME_MAX, forbidden_start: str = NAME_START) -> dict:
+    """Field keywords: text a document can hold (see `text_mask`), reported as one rule."""
+    starts = " ".join(forbidden_start)
+    rule = f"text: at most {max_length} characters, no control characters, not beginning with {starts}"
+    return {"document_text": {"max_length": max_length, "forbidden_start": forbidden_start, "error": rule}}
+
+
+IDENTIFIER = text(IDENTIFIER_MAX, IDENTIFIER_START)
+
+
 @register_check_method(statistics=["decimals"])
 def max_decimals(values: pd.Series, *, decimals: int) -> pd.Series:
     # bedrag is read as float: allow for the binary representation of e.g. 0.1.
@@ -235,11 +280,11 @@ class _Contract(pa.DataFrameModel):
 
 class Samenwerkingsverbanden(_Contract):
     swv_code: Series[Text] = field(**UNIQUE, **matches(SWV_CODE))
-    naam: Series[Text] = field(**NOT_BLANK)
+    naam: Series[Text] = field(**NOT_BLANK, **text())
     sector: Series[Text] = field(**one_of(SECTOREN))
-    adres: Series[Text] = field(nullable=True)
+    adres: Series[Text] = field(nullable=True, **text())
     postcode: Series[Text] = field(nullable=True, **matches(POSTCODE))
-    plaats: Series[Text] = field(nullable=True)
+    plaats: Series[Text] = field(nullable=True, **text())
 
     @row_check("sector", "sector equals swv_code prefix")
     def sector_is_code_prefix(cls, df: pd.DataFrame) -> pd.Series:
@@ -248,7 +293,7 @@ class Samenwerkingsverbanden(_Contract):
 
 class RegioIndeling(_Contract):
     pc4: Series[Text] = field(**UNIQUE, **matches(PC4))
-    gemeente: Series[Text]
+    gemeente: Series[Text] = field(**text())
     # must be an existing PO resp. VO swv_code: cross-table, see schemas.validate
     swv_po: Series[Text] = field(nullable=True)
     swv_vo: Series[Text] = field(nullable=True)
@@ -256,11 +301,11 @@ class RegioIndeling(_Contract):
 
 class Vestigingen(_Contract):
     vestiging_code: Series[Text] = field(**UNIQUE, **matches(VESTIGING_CODE))
-    naam: Series[Text]
+    naam: Series[Text] = field(**text())
     soort: Series[Text] = field(**one_of(VESTIGING_SOORTEN))
     kernsoort: Series[Text] = field(nullable=True, **one_of(KERNSOORTEN))
     swv_code: Series[Text]
-    plaats: Series[Text] = field(nullable=True)
+    plaats: Series[Text] = field(nullable=True, **text())
 
     @row_check("kernsoort", "kernsoort required for SO/VSO, null otherwise")
     def kernsoort_by_soort(cls, df: pd.DataFrame) -> pd.Series:
@@ -276,7 +321,7 @@ class Leerlingen(_Contract):
 
 
 class Inschrijvingen(_Contract):
-    inschrijving_id: Series[Text] = field(**UNIQUE)
+    inschrijving_id: Series[Text] = field(**UNIQUE, **IDENTIFIER)
     leerling_id: Series[Text]
     vestiging_code: Series[Text]
     begindatum: Series[pd.Timestamp]
@@ -294,7 +339,7 @@ class Inschrijvingen(_Contract):
 
 
 class Tlv(_Contract):
-    tlv_nummer: Series[Text] = field(**UNIQUE)
+    tlv_nummer: Series[Text] = field(**UNIQUE, **IDENTIFIER)
     leerling_id: Series[Text]
     swv_code: Series[Text]
     soort: Series[Text] = field(**one_of(TLV_SOORTEN))
@@ -317,7 +362,7 @@ class Tlv(_Contract):
 
 
 class CviIndicaties(_Contract):
-    cvi_nummer: Series[Text] = field(**UNIQUE)
+    cvi_nummer: Series[Text] = field(**UNIQUE, **IDENTIFIER)
     leerling_id: Series[Text]
     soort_indicatie: Series[Text] = field(**one_of(CVI_SOORTEN))
     begindatum: Series[pd.Timestamp]
@@ -330,7 +375,7 @@ class CviIndicaties(_Contract):
 
 class Bekostiging(_Contract):
     swv_code: Series[Text]
-    onderdeel: Series[Text]
+    onderdeel: Series[Text] = field(**text())
     bedrag: Series[float] = field(max_decimals={"decimals": 2, "error": "at most 2 decimals"})
     vastgesteld_op: Series[pd.Timestamp]
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from core.spreadsheet_text import csv_safe_frame
 from schemas.extract import TABLES, Extract, ExtractFormatError, read_extract, table_file
 from schemas.models import (
     SO_VSO,
@@ -33,6 +34,7 @@ FAILURE_COLUMNS = ["table", "column", "rule", "row", "value"]
 REPORT_CSV = "validatie.csv"
 REPORT_TXT = "validatie.txt"
 EXAMPLES_PER_RULE = 5
+VALUE_SHOWN = 200  # characters of a failing value the report shows (a hostile value may be huge)
 
 # pandera's internal check names -> the names the report uses
 _PANDERA_RULES = {"field_uniqueness": "unique", "column_in_schema": "unknown column",
@@ -389,6 +391,15 @@ def format_failure(exc: ExtractFormatError) -> pd.DataFrame:
     })
 
 
+def shown_values(values: pd.Series) -> pd.Series:
+    """Failing values as the report shows them: one longer than VALUE_SHOWN characters is cut."""
+    long = values.str.len() > VALUE_SHOWN
+    if not long.any():
+        return values
+    cut = values[long].map(lambda v: f"{v[:VALUE_SHOWN]}… ({len(v)} tekens)")
+    return values.where(~long, cut)
+
+
 def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
     """A readable summary: per table/column/rule the count and the first few rows and values."""
     lines = [f"Validatie van extract {extract_path}"]
@@ -401,7 +412,8 @@ def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
         where = f"{table}.{column}" if column else table
         lines.append("")
         lines.append(f"{where}  {rule}: {len(group)} fout(en)")
-        for row, value in group.head(EXAMPLES_PER_RULE)[["row", "value"]].itertuples(index=False):
+        examples = group.head(EXAMPLES_PER_RULE)
+        for row, value in zip(examples["row"], shown_values(examples["value"])):
             lines.append(f"    {'rij ' + str(row) if pd.notna(row) else '(bestand)'}: {value!r}")
         if len(group) > EXAMPLES_PER_RULE:
             lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} (zie {REPORT_CSV})")
@@ -412,7 +424,9 @@ def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: P
     """Write validatie.csv (every failure) and validatie.txt (the summary); return the .txt path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    failures[FAILURE_COLUMNS].to_csv(report_dir / REPORT_CSV, index=False)
+    # the operator opens it in Excel: a failing value stays text, cut if it is very long
+    listed = failures[FAILURE_COLUMNS].assign(value=shown_values(failures["value"]))
+    csv_safe_frame(listed).to_csv(report_dir / REPORT_CSV, index=False)
     txt = report_dir / REPORT_TXT
     txt.write_text(report_text(failures, extract_path), encoding="utf-8")
     return txt

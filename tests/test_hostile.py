@@ -1,0 +1,178 @@
+"""Hostile text from the extract (issue 25): text stays text in every workbook and CSV, validation
+refuses what documents cannot hold, and a refused extract publishes nothing."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from core.settings import Settings
+from core.spreadsheet_text import csv_safe, csv_safe_frame
+from documents.csv_tables import csv_bytes
+from documents.workbook import Sheet, write_workbook
+from outbox.change_report import TableChanges
+from outbox.changes_workbook import write_changes_workbook
+from production.steps import run_production
+from schemas.validate import InvalidExtractError, validate_extract, write_report
+from schemas.extract import read_extract
+from tests.extract_factory import SO, SWV_VO, minimal_tables, write_extract
+from tests.readback import read_csv_rows
+
+FORMULAS = ['=HYPERLINK("http://x","click")', "=1+1", "=cmd|' /C calc'!A0", "#N/A", "#REF!"]
+SJ = "2024-2025"
+
+
+def cells(path: Path):
+    wb = openpyxl.load_workbook(path)
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def text_rule(maximum: int, starts: str) -> str:
+    return f"text: at most {maximum} characters, no control characters, not beginning with {starts}"
+
+
+# --- workbooks: every str a string cell ------------------------------------------------------------
+
+def test_workbook_writes_formulas_and_error_codes_from_data_as_text(tmp_path):
+    frame = pd.DataFrame({"Naam": FORMULAS, "Aantal": [1, 2, 3, 4, 5]}, dtype=object)
+    marked = frozenset({(0, 0)})  # a styled cell goes through another path than a plain one
+    path = write_workbook(tmp_path / "w.xlsx", "=1+2", [("Naam", "=SUM(A1:A2)"), ("Aanmaakdatum", "2024-12-10")],
+                          [Sheet("Overzicht", [("=caption()", frame)]),
+                           Sheet("Detail", [(None, frame)], detail=True, marked=marked)])
+    found = cells(path)
+    assert [c.coordinate for c in found if c.data_type != "s" and isinstance(c.value, str)] == []
+    values = {c.value for c in found}
+    assert set(FORMULAS) | {"=1+2", "=SUM(A1:A2)", "=caption()"} <= values
+    assert {c.value for c in found if c.data_type == "n"} >= {1, 2, 3, 4, 5}  # numbers stay numbers
+
+
+def test_change_report_workbook_writes_formulas_as_text(tmp_path):
+    table = TableChanges(key_columns=["Vestiging"], columns=["Vestiging", "Naam vestiging", "Aantal"], rows=[
+        {"kind": "Gewijzigd", "key": ["=1+1"], "old": {"Vestiging": "=1+1", "Naam vestiging": "=2+2", "Aantal": "3"},
+         "new": {"Vestiging": "=1+1", "Naam vestiging": "#N/A", "Aantal": "-3"}, "changed": ["Naam vestiging", "Aantal"]},
+    ])
+    report = [{"table": "k4_sbao", "added": 0, "removed": 0, "changed": 1, "key_columns": ["Vestiging"]}]
+    path = write_changes_workbook(tmp_path / "wijzigingen.xlsx", report, {"k4_sbao": table}, product="kijkglas-4",
+                                  general=[("Naam", "=HYPERLINK(\"http://x\")")], summary=["=3+3"],
+                                  timestamp=date(2025, 4, 10))
+    found = cells(path)
+    assert [c.coordinate for c in found if c.data_type == "f"] == []
+    values = {c.value for c in found}
+    assert {"=1+1", "=2+2", "#N/A", '=HYPERLINK("http://x")', "=3+3", -3, 3} <= values
+
+
+# --- CSVs: OWASP's quote, numbers untouched ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, written", [
+    ("=1+1", "'=1+1"), ("+31 6", "'+31 6"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-3", "-3"), ("+1.5", "+1.5"), ("De Regenboog", "De Regenboog"), ("'t Kompas", "'t Kompas"), ("", ""),
+])
+def test_csv_safe(text, written):
+    assert csv_safe(text) == written
+
+
+def test_csv_tables_quote_formula_text_and_keep_numbers():
+    frame = pd.DataFrame({"Naam": ["=1+1", "-x", "Gewoon", "Totaal"], "Verschil": [-3, 0, 2, -1],
+                          "Bedrag": [-12.5, 1.0, 0.5, None]})
+    assert read_csv_rows_of(csv_bytes(frame)) == [
+        ["Naam", "Verschil", "Bedrag"], ["'=1+1", "-3", "-12.5"], ["'-x", "0", "1.0"], ["Gewoon", "2", "0.5"],
+        ["Totaal", "-1", ""]]
+
+
+def read_csv_rows_of(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_csv_safe_frame_leaves_an_ordinary_frame_alone():
+    frame = pd.DataFrame({"melding": ["geen SWV"], "leerling_id": ["100000001"], "n": [-3]})
+    assert csv_safe_frame(frame) is frame
+    hostile = frame.assign(melding=["=1+1"])
+    safe = csv_safe_frame(hostile)
+    assert safe["melding"].tolist() == ["'=1+1"] and hostile["melding"].tolist() == ["=1+1"]
+    assert safe["n"].tolist() == [-3]
+
+
+# --- validation: what documents cannot hold ---------------------------------------------------------
+
+def failures_of(tmp_path, change) -> pd.DataFrame:
+    tables = minimal_tables()
+    change(tables)
+    return validate_extract(read_extract(write_extract(tmp_path, tables)))
+
+
+@pytest.mark.parametrize("table, column, row, value, rule", [
+    ("samenwerkingsverbanden", "naam", 2, "SWV VO\x0bUtrecht", text_rule(200, "= + @")),
+    ("samenwerkingsverbanden", "naam", 1, "=HYPERLINK(\"http://x\",\"click\")", text_rule(200, "= + @")),
+    ("samenwerkingsverbanden", "adres", 1, "Straat\x001", text_rule(200, "= + @")),
+    ("samenwerkingsverbanden", "plaats", 1, "@SUM(1)", text_rule(200, "= + @")),
+    ("regio_indeling", "gemeente", 1, "x" * 201, text_rule(200, "= + @")),
+    ("vestigingen", "naam", 3, "+1+1", text_rule(200, "= + @")),
+    ("vestigingen", "plaats", 1, "Utrecht\x85", text_rule(200, "= + @")),
+    ("inschrijvingen", "inschrijving_id", 1, "-1+1", text_rule(64, "= + - @")),
+    ("tlv", "tlv_nummer", 2, "=cmd|' /C calc'!A0", text_rule(64, "= + - @")),
+    ("tlv", "tlv_nummer", 3, "T" * 65, text_rule(64, "= + - @")),
+    ("cvi_indicaties", "cvi_nummer", 1, "\tC1", text_rule(64, "= + - @")),
+    ("bekostiging", "onderdeel", 2, "=1+1", text_rule(200, "= + @")),
+])
+def test_text_a_document_cannot_hold_is_refused_by_table_column_and_row(tmp_path, table, column, row, value, rule):
+    def change(tables):
+        tables[table].loc[row - 1, column] = value
+    failures = failures_of(tmp_path, change)
+    assert failures.to_dict("records") == [{"table": table, "column": column, "rule": rule, "row": row, "value": value}]
+
+
+def test_a_name_may_begin_with_a_minus_and_hold_any_letters(tmp_path):
+    def change(tables):
+        tables["vestigingen"].loc[0, "naam"] = "-De Regenboog ('t Kompas) Ærø 学校 " + "x" * 150
+    assert failures_of(tmp_path, change).empty
+
+
+def test_the_report_keeps_hostile_values_as_text_and_short(tmp_path):
+    def change(tables):
+        tables["samenwerkingsverbanden"].loc[0, "naam"] = "=1+1"
+        tables["regio_indeling"].loc[0, "gemeente"] = "y" * 5000
+    failures = failures_of(tmp_path, change)
+    txt = write_report(failures, tmp_path / "rapport", "extract")
+    rows = read_csv_rows(tmp_path / "rapport" / "validatie.csv")
+    assert rows[1][4] == "'=1+1"
+    assert rows[2][4] == "y" * 200 + "… (5000 tekens)"
+    assert "y" * 201 not in txt.read_text(encoding="utf-8")
+
+
+# --- a production is refused whole, or publishes text as text ---------------------------------------
+
+def test_a_vertical_tab_in_a_name_is_refused_at_validation_and_nothing_is_published(tmp_path):
+    tables = minimal_tables()
+    tables["samenwerkingsverbanden"].loc[1, "naam"] = "SWV VO\x0bUtrecht"  # VO2707
+    extract = write_extract(tmp_path, tables)
+    outbox = tmp_path / "outbox"
+    with pytest.raises(InvalidExtractError) as refused:
+        run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 10), settings=Settings(), processes=1)
+    assert "samenwerkingsverbanden.naam" in str(refused.value)
+    assert refused.value.failures[["table", "column", "row"]].values.tolist() == [["samenwerkingsverbanden", "naam", 2]]
+    published = [p for p in outbox.rglob("*") if p.is_file() and ".operator" not in p.parts]
+    assert published == []
+
+
+def test_a_name_beginning_with_minus_is_published_as_text_everywhere(tmp_path):
+    tables = minimal_tables()
+    hostile = "-2+3+cmd|' /C calc'!A0"
+    tables["vestigingen"].loc[tables["vestigingen"]["vestiging_code"] == SO, "naam"] = hostile
+    tables["samenwerkingsverbanden"].loc[tables["samenwerkingsverbanden"]["swv_code"] == SWV_VO, "naam"] = "-VO"
+    outbox = tmp_path / "outbox"
+    run_production("kijkglas-1", write_extract(tmp_path, tables), outbox, SJ, date(2024, 12, 10),
+                   settings=Settings(), processes=1)
+    workbooks = sorted(outbox.rglob("*.xlsx"))
+    assert workbooks
+    found = [c for w in workbooks for c in cells(w)]
+    assert [c.coordinate for c in found if c.data_type == "f"] == []
+    assert hostile in {c.value for c in found}
+    texts = [cell for p in outbox.rglob("data/*.csv") for row in read_csv_rows(p) for cell in row]
+    assert "'" + hostile in texts and hostile not in texts
+    assert not [t for t in texts if t and (t[0] in "=+@\t\r" or (t[0] == "-" and not t[1:].isdigit()))]
