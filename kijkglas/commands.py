@@ -193,8 +193,8 @@ def cli_validate(args, settings: Settings) -> int:
 
 
 _STATUS_LABELS = {"product": "product", "schooljaar": "schooljaar", "version": "versie",
-                  "stand_per": "stand per", "status": "status", "published_at": "gepubliceerd op",
-                  "reason": "reden"}
+                  "stand_per": "stand per", "bevestigd_tot": "bevestigd t/m", "status": "status",
+                  "published_at": "gepubliceerd op", "reason": "reden"}
 
 
 def cli_status(args, settings: Settings) -> int:
@@ -208,11 +208,12 @@ def cli_status(args, settings: Settings) -> int:
         print(f"Geen gepubliceerde versies in {outbox}.")
         return 0
     for swv, g in df.groupby("swv", sort=True):
-        cols = ["product", "schooljaar", "version", "stand_per", "status", "published_at"]
+        cols = ["product", "schooljaar", "version", "stand_per", "bevestigd_tot", "status", "published_at"]
         if g["reason"].notna().any():
             cols.append("reason")
         view = g[cols].fillna("").copy()
-        view["stand_per"] = view["stand_per"].map(format_datum)
+        for col in ("stand_per", "bevestigd_tot"):
+            view[col] = view[col].map(format_datum)
         view["published_at"] = view["published_at"].map(format_tijdstip)
         view = view.rename(columns=_STATUS_LABELS)
         print(f"== {swv} ==")

@@ -1,6 +1,7 @@
 """The outbox's layout and the reading of it (outputs.md, "Distribution (the outbox)")::
 
     <outbox>/<owner>/<schooljaar>/<product>/<version>/   xlsx, pdf, data/*.csv, [wijzigingen.xlsx], manifest.json
+    <outbox>/<owner>/<schooljaar>/<product>/bevestigingen.json   later extracts that confirmed a version unchanged
     <outbox>/<owner>/index.html                          what is current for this owner, links and history
     <outbox>/.staging/<id>/  (+ <id>.lock)               versions being written (never part of the outbox proper)
     <outbox>/.locks/*.lock                               flock files (never deleted)
@@ -38,6 +39,11 @@ LOCKS = ".locks"
 OPERATOR_DIR = ".operator"  # operator-only: validation reports, data-quality lists, the last productions
 REGISTER_FILE = ".register.sqlite"
 MANIFEST_FORMAT = 1
+# a product folder's confirmations: a published version's manifest is never rewritten for them (its
+# files are hashed and SWVs may hold copies), so they live beside the versions
+CONFIRMATIONS = "bevestigingen.json"
+CONFIRMATIONS_FORMAT = 1
+CONFIRMATION_FIELDS = ("version", "stand_per", "extract", "aanmaakdatum", "recorded_at")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # a schooljaar folder; an owner's other folders (its dashboard, openbaar/scholen) hold no versions
@@ -137,6 +143,38 @@ def read_manifest(version_dir: Path) -> dict | None:
 def write_manifest(version_dir: Path, manifest: dict) -> None:
     atomic_write(version_dir / MANIFEST, dump_json(manifest))
 
+
+
+# ---------------------------------------------------------------------------------------
+# confirmations: a production whose tables equal the actueel version's confirms it up to its stand per
+# ---------------------------------------------------------------------------------------
+def read_confirmations(product_folder: Path) -> list[dict] | None:
+    """The confirmations recorded in a product folder, oldest stand per first ([] when there is no
+    file); None when the file is there but not valid (it is then never overwritten)."""
+    try:
+        data = json.loads((Path(product_folder) / CONFIRMATIONS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        return None
+    entries = data.get("bevestigingen") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and all(isinstance(e.get(f), str) for f in CONFIRMATION_FIELDS) for e in entries):
+        return None
+    return sorted(({f: e[f] for f in CONFIRMATION_FIELDS} for e in entries),
+                  key=lambda e: (e["stand_per"], e["recorded_at"], e["version"]))
+
+
+def write_confirmations(product_folder: Path, owner: str, schooljaar: str, product: str, entries: list[dict]) -> None:
+    """Write a product folder's confirmations (call under its key lock)."""
+    atomic_write(Path(product_folder) / CONFIRMATIONS, dump_json({
+        "format": CONFIRMATIONS_FORMAT, "swv": owner, "schooljaar": schooljaar, "product": product,
+        "bevestigingen": sorted(entries, key=lambda e: (e["stand_per"], e["recorded_at"], e["version"]))}))
+
+
+def confirmed_through(manifest: dict, version: str, entries: list[dict]) -> str:
+    """The newest stand per that made (`manifest`) or confirmed `version` (ISO date)."""
+    return max([str(manifest.get("stand_per") or "")] + [e["stand_per"] for e in entries if e["version"] == version])
 
 
 def key_lock(outbox: Path, owner: str, schooljaar: str, product: str, timeout: float | None = None):

@@ -1,16 +1,17 @@
-"""Disk and register in agreement: the manifests are the truth, the register is rebuilt from them
-(after a crash between the rename of a version folder and the register update), and crash
-leftovers are repaired (temp files of a manifest rewrite; two versions marked actueel)."""
+"""Disk and register in agreement: the manifests (and each product folder's bevestigingen.json) are
+the truth, the register is rebuilt from them (after a crash between the rename of a version folder
+and the register update), and crash leftovers are repaired (temp files of a manifest or
+confirmations rewrite; two versions marked actueel)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from core.files import TMP_NAME
 from outbox.index_page import write_index
-from outbox.layout import (ACTUEEL, VERVANGEN, Version, key_lock, owner_names, product_keys, scan_versions,
-                           write_manifest)
+from outbox.layout import (ACTUEEL, VERVANGEN, Version, key_lock, owner_names, product_dir, product_keys,
+                           read_confirmations, scan_versions, write_manifest)
 from outbox.register import COLUMNS as REGISTER_COLUMNS
-from outbox.register import Register, register_path_for
+from outbox.register import CONFIRMATION_COLUMNS, Register, register_path_for
 
 
 def outbox_id(outbox: Path) -> str:
@@ -18,8 +19,34 @@ def outbox_id(outbox: Path) -> str:
 
 
 def open_register(outbox: Path, register: Path | None = None) -> Register:
-    """The register of `outbox`: the file `register` (Settings.register_path), else the outbox's own."""
-    return Register(register_path_for(Path(outbox), register))
+    """The register of `outbox`: the file `register` (Settings.register_path), else the outbox's own.
+    A register that has just been given its confirmations table gets this outbox's confirmations
+    from the folders at once (read only: the files are written atomically), so that no production
+    judges against an empty table."""
+    reg = Register(register_path_for(Path(outbox), register))
+    if reg.migrated and Path(outbox).is_dir():
+        with reg.transaction():
+            for owner, sj, product in product_keys(Path(outbox)):
+                for row in confirmation_rows(outbox, owner, sj, product):
+                    reg.add_confirmation(row)
+    return reg
+
+
+def confirmation_rows(outbox: Path, owner: str, schooljaar: str, product: str) -> list[dict]:
+    """The register rows of a product folder's bevestigingen.json (none when it is missing or invalid)."""
+    entries = read_confirmations(product_dir(outbox, owner, schooljaar, product)) or []
+    key = {"outbox": outbox_id(outbox), "owner": owner, "schooljaar": schooljaar, "product": product}
+    return [{**key, **{c: e[c] for c in CONFIRMATION_COLUMNS if c in e}} for e in entries]
+
+
+def confirmations_diff(outbox: Path, owner: str, schooljaar: str, product: str,
+                       reg_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(rows to add, rows to delete) that make the register's confirmations equal to the folder's."""
+    def as_key(row: dict) -> tuple:
+        return tuple(row.get(c) for c in CONFIRMATION_COLUMNS)
+    disk = {as_key(r): r for r in confirmation_rows(outbox, owner, schooljaar, product)}
+    have = {as_key(r): r for r in reg_rows}
+    return [disk[k] for k in sorted(disk.keys() - have.keys())], [have[k] for k in sorted(have.keys() - disk.keys())]
 
 
 def row_from_manifest(outbox: Path, v: Version) -> dict:
@@ -65,6 +92,11 @@ def reconcile_key(outbox: Path, owner: str, schooljaar: str, product: str, reg: 
             if TMP_NAME.match(tmp.name) and tmp.is_file():
                 tmp.unlink(missing_ok=True)
                 fixes.append(f"{owner}/{schooljaar}/{product}/{v.name}: removed leftover {tmp.name}")
+    pdir = product_dir(outbox, owner, schooljaar, product)
+    for tmp in pdir.iterdir() if pdir.is_dir() else ():  # of an interrupted confirmations rewrite
+        if TMP_NAME.match(tmp.name) and tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            fixes.append(f"{owner}/{schooljaar}/{product}: removed leftover {tmp.name}")
     actueel = [v for v in versions if v.manifest and v.manifest["status"] == ACTUEEL]
     if len(actueel) > 1:  # crash between rename and marking the previous version
         top = actueel[-1]
@@ -85,6 +117,18 @@ def reconcile_key(outbox: Path, owner: str, schooljaar: str, product: str, reg: 
                 reg.delete(outbox_id(outbox), owner, schooljaar, product, name)
         fixes += [f"{owner}/{schooljaar}/{product}/{r['version']}: register row set from manifest" for r in upserts]
         fixes += [f"{owner}/{schooljaar}/{product}/{n}: register row without folder removed" for n in deletes]
+    adds, removes = confirmations_diff(outbox, owner, schooljaar, product,
+                                       reg.confirmation_rows(outbox_id(outbox), owner, schooljaar, product))
+    if adds or removes:
+        with reg.transaction():
+            for row in adds:
+                reg.add_confirmation(row)
+            for row in removes:
+                reg.delete_confirmation(row)
+        fixes += [f"{owner}/{schooljaar}/{product}/{r['version']}: register confirmation {r['stand_per']} set "
+                  "from bevestigingen.json" for r in adds]
+        fixes += [f"{owner}/{schooljaar}/{product}/{r['version']}: register confirmation {r['stand_per']} "
+                  "without a file entry removed" for r in removes]
     return fixes
 
 
@@ -96,6 +140,7 @@ def reconcile_register(outbox: Path, register: Path | None = None) -> list[str]:
     with open_register(outbox, register) as reg:
         keys = set(product_keys(outbox))
         keys |= {(r["owner"], r["schooljaar"], r["product"]) for r in reg.rows(outbox_id(outbox))}
+        keys |= {(r["owner"], r["schooljaar"], r["product"]) for r in reg.confirmation_rows(outbox_id(outbox))}
         for owner, sj, product in sorted(keys):
             with key_lock(outbox, owner, sj, product):
                 fixes += reconcile_key(outbox, owner, sj, product, reg)

@@ -8,6 +8,9 @@ the register update).
 Location: `Settings.register_path` (env `KIJKGLAS_REGISTER`) or `<outbox>/.register.sqlite`.
 Opened in WAL mode with a busy timeout; every write is one `BEGIN IMMEDIATE … COMMIT` transaction.
 Rows carry the (resolved) outbox path, so one register file may serve several outboxes.
+Table `confirmations` indexes each product folder's bevestigingen.json (a later extract that found a
+version's tables unchanged); a register made before it existed gets the table when opened
+(`Register.migrated`), and `outbox.reconcile.open_register` fills it from the folders.
 """
 from __future__ import annotations
 
@@ -53,6 +56,23 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 CREATE INDEX IF NOT EXISTS versions_status ON versions (outbox, owner, status);
 """
+# Columns of a confirmation row; all of them are the key (a confirmation is recorded once).
+CONFIRMATION_COLUMNS = ("outbox", "owner", "schooljaar", "product", "version",
+                        "stand_per", "extract", "aanmaakdatum", "recorded_at")
+_CONFIRMATIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS confirmations (
+    outbox       TEXT NOT NULL,
+    owner        TEXT NOT NULL,
+    schooljaar   TEXT NOT NULL,
+    product      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    stand_per    TEXT NOT NULL,
+    extract      TEXT NOT NULL,
+    aanmaakdatum TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (outbox, owner, schooljaar, product, version, stand_per, extract)
+)
+"""
 
 
 def register_path_for(outbox: Path, register: Path | None = None) -> Path:
@@ -73,11 +93,12 @@ class Register:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._ensure_wal()
         self.conn.execute("PRAGMA synchronous = FULL")
-        have = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").fetchone()
-        if not have:
+        have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # True when this opening added the confirmations table to an existing register
+        self.migrated = "versions" in have and "confirmations" not in have
+        if not {"versions", "confirmations"} <= have:
             with self.transaction():
-                for stmt in _SCHEMA.strip().split(";"):
+                for stmt in [*_SCHEMA.strip().split(";"), _CONFIRMATIONS_SCHEMA]:
                     if stmt.strip():
                         self.conn.execute(stmt)
 
@@ -121,13 +142,17 @@ class Register:
     # -- reads ----------------------------------------------------------------------------
     def rows(self, outbox: str, owner: str | None = None, schooljaar: str | None = None,
              product: str | None = None) -> list[dict]:
-        sql = "SELECT * FROM versions WHERE outbox = ?"
+        return self._select("versions", "version_no", outbox, owner, schooljaar, product)
+
+    def _select(self, table: str, order: str, outbox: str, owner: str | None, schooljaar: str | None,
+                product: str | None) -> list[dict]:
+        sql = f"SELECT * FROM {table} WHERE outbox = ?"
         params: list = [outbox]
         for col, val in (("owner", owner), ("schooljaar", schooljaar), ("product", product)):
             if val is not None:
                 sql += f" AND {col} = ?"
                 params.append(val)
-        sql += " ORDER BY owner, schooljaar, product, version_no"
+        sql += f" ORDER BY owner, schooljaar, product, {order}"
         return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
 
     # -- writes (call inside `transaction()`) ----------------------------------------------
@@ -146,3 +171,18 @@ class Register:
             "DELETE FROM versions WHERE outbox = ? AND owner = ? AND schooljaar = ? AND product = ? AND version = ?",
             (outbox, owner, schooljaar, product, version),
         )
+
+    # -- confirmations ----------------------------------------------------------------------
+    def confirmation_rows(self, outbox: str, owner: str | None = None, schooljaar: str | None = None,
+                          product: str | None = None) -> list[dict]:
+        return self._select("confirmations", "stand_per, recorded_at, version", outbox, owner, schooljaar, product)
+
+    def add_confirmation(self, row: dict) -> None:
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO confirmations ({', '.join(CONFIRMATION_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in CONFIRMATION_COLUMNS)})", [row.get(c) for c in CONFIRMATION_COLUMNS])
+
+    def delete_confirmation(self, row: dict) -> None:
+        self.conn.execute(
+            f"DELETE FROM confirmations WHERE {' AND '.join(f'{c} = ?' for c in CONFIRMATION_COLUMNS)}",
+            [row.get(c) for c in CONFIRMATION_COLUMNS])

@@ -2,13 +2,14 @@
 versions, a version's CSV tables, and a version as the pages show it (links relative to the page)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from outbox.layout import CHANGES_XLSX, INGETROKKEN, SCHOOLJAAR_RE, Version, actueel_version, scan_versions
+from outbox.layout import (CHANGES_XLSX, INGETROKKEN, SCHOOLJAAR_RE, Version, actueel_version, product_dir,
+                           read_confirmations, scan_versions)
 from products import registry
 
 
@@ -18,10 +19,16 @@ class ProductVersions:
     product: str
     schooljaar: str
     versions: list[Version]  # with a manifest, in version order
+    confirmations: list[dict] = field(default_factory=list)  # bevestigingen.json, oldest stand per first
 
     @property
     def current(self) -> Version | None:
         return actueel_version(self.versions)
+
+    def confirmations_of(self, version: Version) -> list[dict]:
+        """The later extracts that found `version` unchanged, oldest first."""
+        return [c for c in self.confirmations
+                if c["version"] == version.name and c["stand_per"] > str(version.manifest.get("stand_per"))]
 
     @property
     def shown(self) -> list[Version]:
@@ -45,7 +52,8 @@ def owner_products(outbox: Path, owner: str) -> dict[str, dict[str, ProductVersi
         for pdir in sorted(d for d in (owner_dir / sj).iterdir() if d.is_dir() and not d.name.startswith(".")):
             versions = [v for v in scan_versions(outbox, owner, sj, pdir.name) if v.manifest]
             if versions:
-                products[pdir.name] = ProductVersions(pdir.name, sj, versions)
+                confirmations = read_confirmations(product_dir(outbox, owner, sj, pdir.name)) or []
+                products[pdir.name] = ProductVersions(pdir.name, sj, versions, confirmations)
         if products:
             out[sj] = products
     return out
