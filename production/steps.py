@@ -155,7 +155,7 @@ def confirmed(result: ProductResult, version: str, outbox: Path, extract_identit
     if c.recorded and pages and owner != OPENBAAR:
         write_index(Path(outbox), owner, [])
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=ONGEWIJZIGD,
-                      version=c.version or version, stand_per=str(result.stand_per), counts=counts_of(result),
+                      version=version, stand_per=str(result.stand_per), counts=counts_of(result),
                       bevestigd_tot=c.through, bevestiging_nieuw=c.recorded)
 
 
