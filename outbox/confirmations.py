@@ -31,6 +31,9 @@ def record_confirmation(outbox: Path, owner: str, schooljaar: str, product: str,
     older extract, records nothing). Under the key lock: file first, then the register."""
     outbox = Path(outbox)
     check_key(owner, schooljaar, product)
+    known = _already_confirmed(outbox, owner, schooljaar, product, version, stand_per)
+    if known is not None:  # a rerun: no lock, no register (confirmations only ever grow)
+        return Confirmation(version, known, False)
     with key_lock(outbox, owner, schooljaar, product):
         with open_register(outbox, register) as reg:
             reconcile_key(outbox, owner, schooljaar, product, reg)
@@ -53,3 +56,14 @@ def record_confirmation(outbox: Path, owner: str, schooljaar: str, product: str,
                 reg.add_confirmation({"outbox": outbox_id(outbox), "owner": owner, "schooljaar": schooljaar,
                                       "product": product, **entry})
     return Confirmation(version, entry["stand_per"], True)
+
+
+def _already_confirmed(outbox: Path, owner: str, schooljaar: str, product: str, version: str,
+                       stand_per) -> str | None:
+    """How far `version` is confirmed, when that already covers `stand_per` (read without the lock)."""
+    current = actueel_version(scan_versions(outbox, owner, schooljaar, product))
+    entries = read_confirmations(product_dir(outbox, owner, schooljaar, product))
+    if current is None or current.name != version or entries is None:
+        return None
+    through = confirmed_through(current.manifest, version, entries)
+    return through if iso(stand_per) <= through else None
