@@ -10,6 +10,8 @@ from pathlib import Path
 
 from core.settings import load_settings
 from kijkglas import argparse_nl, commands
+from outbox.layout import OPENBAAR
+from production.withdrawal import ALLE
 from products.registry import NAMES as PRODUCTS
 
 
@@ -45,6 +47,11 @@ def swv_code(text: str) -> str:
     return text
 
 
+def swv_or_alle(text: str) -> str:
+    """argparse type: an SWV code, `openbaar`, or `alle` (withdraw and restore choose explicitly)."""
+    return text if text in (ALLE, OPENBAAR) else swv_code(text)
+
+
 SWV_HELP = "alleen deze SWV's, bv. --swv PO2001 VO2001 (herhalen mag: --swv PO2001 --swv VO2001); standaard alle"
 OUTBOX_HELP = "de outbox: één map per SWV, bv. /data/outbox"
 EXTRACTS_HELP = "de map met extracten, één submap per stand per, bv. /data/extracts"
@@ -77,9 +84,14 @@ def parser() -> argparse.ArgumentParser:
                    help="CSV PC4,gemeente,PO_SWV,VO_SWV met echte SWV-codes en postcodes, bv. regio-indeling-swv-pc4.csv")
 
     v = sub.add_parser("validate", help="toets een extract aan het inputcontract",
-                       description="Toets alle regels van het contract tegelijk; exit 1 en een rapport bij elke fout.")
-    v.add_argument("extract", type=Path, help="de extractmap, bv. extracts/2024-12-06")
-    v.add_argument("--report", type=Path, default=None, help="map voor het rapport; standaard <extract>/validatie")
+                       description="Toets alle regels van het contract tegelijk; exit 1 bij elke fout. Het rapport "
+                                   "(validatie.csv, validatie.txt) komt in de outbox (--outbox) of in --report; "
+                                   "zonder een van beide wordt geen bestand geschreven, alleen de samenvatting getoond.")
+    v.add_argument("extract", type=Path, help="de extractmap, bv. extracts/2024-12-06 (er wordt niets in geschreven)")
+    where = v.add_mutually_exclusive_group()
+    where.add_argument("--outbox", type=Path, default=None,
+                       help="schrijf het rapport in <outbox>/.operator/validatie/<extractmap>-<kenmerk>/, bv. /data/outbox")
+    where.add_argument("--report", type=Path, default=None, help="schrijf het rapport in deze map, bv. rapport")
 
     pr = sub.add_parser("produce", help="bereken en publiceer één product voor een schooljaar",
                         description="Bereken één Kijkglas uit één extract en publiceer het in de outbox.")
@@ -122,14 +134,24 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
     swv_option(st, "alleen deze SWV's, bv. --swv PO2001; standaard alle")
 
-    w = sub.add_parser("withdraw", help="trek een gepubliceerde versie in",
-                       description="Markeer een gepubliceerde versie `ingetrokken`, met een reden.")
-    w.add_argument("product", choices=PRODUCTS, help="het product, bv. kijkglas-1")
-    w.add_argument("--schooljaar", required=True, type=schooljaar, help="JJJJ-JJJJ, bv. 2024-2025")
-    w.add_argument("--version", required=True, help="de versie, bv. v2 (of 2)")
-    w.add_argument("--reason", required=True, help="de reden, bv. \"fout in bronbestand\"")
-    w.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
-    swv_option(w, "alleen deze SWV's, bv. --swv PO2001; standaard elke SWV met die versie")
+    def status_change(name, help_text, description, version_help):
+        c = sub.add_parser(name, help=help_text, description=description)
+        c.add_argument("product", choices=PRODUCTS, help="het product, bv. kijkglas-1")
+        c.add_argument("--schooljaar", required=True, type=schooljaar, help="JJJJ-JJJJ, bv. 2024-2025")
+        c.add_argument("--version", required=True, help=version_help)
+        c.add_argument("--reason", required=True, help="de reden, bv. \"fout in bronbestand\"")
+        c.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
+        # not argparse-required: the handler says in one line how to choose (`alle` is a choice too)
+        c.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_or_alle,
+                       help=f"verplicht: deze SWV's, bv. --swv PO2001 VO2001 (of openbaar), of --swv {ALLE}: "
+                            "elke SWV met die versie")
+
+    status_change("withdraw", "trek een gepubliceerde versie in",
+                  "Markeer een gepubliceerde versie `ingetrokken`, met een reden. De versie ervoor wordt "
+                  "niet vanzelf weer actueel (zie restore).", "de versie, bv. v2 (of 2)")
+    status_change("restore", "maak een eerdere versie weer actueel na een intrekking",
+                  "Maak een eerdere (vervangen) versie weer actueel, met een reden; alleen als geen versie "
+                  "actueel is (trek de actuele eerst in).", "de eerdere versie die terugkomt, bv. v1 (of 1)")
 
     a = sub.add_parser("audit", help="controleer dat geen SWV-map een leerling bevat die de regels haar niet geven",
                        description="Privacy-audit van de hele outbox tegen de extracten waaruit haar versies zijn gemaakt.")
@@ -172,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": commands.cli_serve,
         "status": commands.cli_status,
         "withdraw": commands.cli_withdraw,
+        "restore": commands.cli_restore,
         "demo": commands.cli_demo,
         "audit": commands.cli_audit,
     }[args.command]

@@ -11,7 +11,7 @@ from pathlib import Path
 from core.dates import format_datum, format_tijdstip
 from core.settings import Settings
 from kijkglas.logs import quiet_user_errors
-from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN, normalize_version, owner_names, product_dir, read_manifest
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
 from production.refusals import ProductionRefused, ProductionsFailed
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
@@ -147,6 +147,7 @@ def cli_serve(args, settings: Settings) -> int:
 def cli_demo(args, settings: Settings) -> int:
     """Generate a small demo extract, validate it, and run Kijkglas 1 through Prefect."""
     from kijkglas.synthetic import generate_extract
+    from production.steps import validation_report_dir
     from schemas.validate import load_valid_extract
 
     work = Path(args.workdir)
@@ -155,9 +156,10 @@ def cli_demo(args, settings: Settings) -> int:
     print(f"1/3 demo-extract genereren in {extract_dir}")
     generate_extract(profile="small", stand_per=date(2024, 12, 6), out=extract_dir, seed=1)
     print("2/3 extract valideren")
-    if _guarded(lambda: load_valid_extract(extract_dir, work / "validatie")) is None:
+    report = validation_report_dir(outbox, extract_dir)
+    if _guarded(lambda: load_valid_extract(extract_dir, report)) is None:
         return 1
-    print(f"    geldig; rapport in {work / 'validatie'}")
+    print(f"    geldig; rapport in {report}")
     print("3/3 Kijkglas 1 2024-2025 produceren via Prefect (lokale tijdelijke server)")
     from flows.kijkglazen import kijkglas_1
     outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract_dir), outbox=str(outbox),
@@ -171,20 +173,27 @@ def cli_demo(args, settings: Settings) -> int:
 
 
 def cli_validate(args, settings: Settings) -> int:
-    """`kijkglas validate EXTRACT [--report DIR]`: 0 if valid, 1 on any failure (report written)."""
+    """`kijkglas validate EXTRACT [--outbox DIR | --report DIR]`: 0 if valid, 1 on any failure. The
+    report goes to the outbox's operator part or to --report; with neither, no file is written."""
+    from production.steps import validation_report_dir
     from schemas.validate import check_extract_folder
-    outcome = check_extract_folder(Path(args.extract), Path(args.report) if args.report else None)
+    extract = Path(args.extract)
+    report_dir = (validation_report_dir(Path(args.outbox), extract) if getattr(args, "outbox", None)
+                  else Path(args.report) if args.report else None)
+    outcome = _guarded(lambda: check_extract_folder(extract, report_dir))
+    if outcome is None:  # the report folder could not be written
+        return 1
+    where = f"rapport: {outcome.report}" if outcome.report else "geen rapport geschreven (--outbox of --report)"
     if outcome.format_error is not None:
-        print(f"kijkglas validate: {outcome.format_error}", file=sys.stderr)
+        for problem in outcome.format_error.problems:  # one line per file
+            print(f"kijkglas validate: {problem}", file=sys.stderr)
         return 1
     failures = outcome.failures
     if failures.empty:
-        print(f"extract geldig: {outcome.tables} tabellen, stand per {outcome.stand_per.isoformat()} "
-              f"(rapport: {outcome.report})")
+        print(f"extract geldig: {outcome.tables} tabellen, stand per {outcome.stand_per.isoformat()} ({where})")
         return 0
     counts = failures.groupby(["table", "column", "rule"], sort=False).size()
-    print(f"extract ongeldig: {len(failures)} fout(en) in {len(counts)} regel(s); rapport: {outcome.report}",
-          file=sys.stderr)
+    print(f"extract ongeldig: {len(failures)} fout(en) in {len(counts)} regel(s); {where}", file=sys.stderr)
     for (table, column, rule), n in counts.head(20).items():
         print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
     if len(counts) > 20:
@@ -222,34 +231,32 @@ def cli_status(args, settings: Settings) -> int:
     return 0
 
 
-def cli_withdraw(args, settings: Settings) -> int:
-    from outbox.dashboard.operator import write_operator_overview
-    from outbox.dashboard.pages import render_page
-    from outbox.publish import withdraw_version
-    outbox = Path(args.outbox)
-    if not outbox.is_dir():
-        print(_not_an_outbox(outbox), file=sys.stderr)
+def _status_change(args, settings: Settings, change, command: str, verb: str) -> int:
+    """withdraw / restore: every chosen SWV's line, then the count; a user's mistake is one Dutch
+    line (exit 1), a missing SWV choice a usage error (exit 2)."""
+    from production.withdrawal import swv_choice_error
+    problem = swv_choice_error(args.swv)
+    if problem:
+        print(f"kijkglas {command}: fout: {problem}", file=sys.stderr)
+        return 2
+    done = _guarded(lambda: change(Path(args.outbox), args.product, args.schooljaar, args.version, args.reason,
+                                   args.swv, register=settings.register_path))
+    if done is None:
         return 1
-    version = _guarded(lambda: normalize_version(args.version))
-    if version is None:
-        return 1
-    owners = args.swv or owner_names(outbox)
-    done = 0
-    for owner in owners:
-        if read_manifest(product_dir(outbox, owner, args.schooljaar, args.product) / version) is None:
-            if args.swv:
-                print(f"{owner}: {args.product} {args.schooljaar} {version} niet gevonden")
-            continue
-        m = withdraw_version(outbox, owner, args.schooljaar, args.product, version, args.reason,
-                             register=settings.register_path)
-        print(f"{owner}: {args.product} {args.schooljaar} {version} ingetrokken ({m['reason']})")
-        done += 1
-    if not done:
-        print(f"Geen versie {version} van {args.product} {args.schooljaar} gevonden in {outbox}.")
-        return 1
-    write_operator_overview(outbox, render_page)
-    print(f"{done} versie(s) ingetrokken.")
+    for change_ in done:
+        print(change_.message)
+    print(f"{sum(c.outcome == verb for c in done)} versie(s) {verb}.")
     return 0
+
+
+def cli_withdraw(args, settings: Settings) -> int:
+    from production.withdrawal import withdraw
+    return _status_change(args, settings, withdraw, "withdraw", "ingetrokken")
+
+
+def cli_restore(args, settings: Settings) -> int:
+    from production.withdrawal import restore
+    return _status_change(args, settings, restore, "restore", "hersteld")
 
 
 def cli_audit(args, settings: Settings) -> int:

@@ -46,6 +46,10 @@ Guarantees
 - **Withdrawal** (`withdraw_version`): the version becomes ``ingetrokken`` with its reason. If it
   was actueel, the product simply has no actueel version until a new one is published: the
   previous version is *not* made actueel again.
+- **Restore** (`restore_version`): only on request, an earlier ``vervangen`` version becomes
+  ``actueel`` again, with the reason and time in its manifest (``reason``, ``status_changed_at``,
+  ``herstellingen``), when no version is actueel. Every later production then reads it as the
+  actueel version, as it reads any (change report basis, superseded check, next number max + 1).
 - **Change report basis**: the actueel version, or when there is none (it was withdrawn) the newest
   version that is not ``ingetrokken``.
 """
@@ -71,8 +75,13 @@ from outbox.staging import clean_staging, discard_version, release_stage
 
 # Test seam: a callable invoked with the name of each checkpoint of publish/withdraw
 # ("before_rename", "after_rename", "after_previous_manifest", "after_register",
-# "withdraw_after_manifest"). Tests use it to kill the process at a precise point.
+# "withdraw_after_manifest", "restore_after_manifest"). Tests use it to kill the process at a precise point.
 fault_hook: Callable[[str], None] | None = None
+
+
+class StatusChangeRefused(ValueError):
+    """A withdrawal or restore the outbox's state or the request does not allow (a user's
+    mistake); the message is Dutch, one line per SWV."""
 
 
 @dataclass
@@ -273,6 +282,31 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
 # ---------------------------------------------------------------------------------------
 # withdraw
 # ---------------------------------------------------------------------------------------
+def _change_status(outbox: Path, owner: str, schooljaar: str, product: str, version: str, reason: str,
+                   register: Path | None, kind: str, change) -> tuple[Version, bool]:
+    """Under the key's lock: `change(versions, version, reason)` gives (the version, its new
+    manifest or None when nothing changes); the manifest is written, the register follows it and
+    the owner's pages are remade. `kind` ("withdraw", "restore") names the checkpoint."""
+    outbox = Path(outbox)
+    check_key(owner, schooljaar, product)
+    version = normalize_version(version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatusChangeRefused("een reden is verplicht")
+    with key_lock(outbox, owner, schooljaar, product):
+        with open_register(outbox, register) as reg:
+            reconcile_key(outbox, owner, schooljaar, product, reg)
+            v, m = change(scan_versions(outbox, owner, schooljaar, product), version, reason)
+            if m is not None:
+                write_manifest(v.path, m)
+                v.manifest = m
+                checkpoint(f"{kind}_after_manifest")
+                with reg.transaction():
+                    reg.upsert(row_from_manifest(outbox, v))
+        write_index(outbox, owner)
+    return v, m is not None
+
+
 def withdraw_version(outbox: Path, owner: str, schooljaar: str, product: str, version: str,
                      reason: str, register: Path | None = None) -> dict:
     """Mark a version `ingetrokken` with `reason` (manifest, register, index.html).
@@ -281,28 +315,57 @@ def withdraw_version(outbox: Path, owner: str, schooljaar: str, product: str, ve
     published; earlier versions stay `vervangen`. Withdrawing again updates the reason.
     Raises FileNotFoundError when the version does not exist. Returns the new manifest.
     """
-    outbox = Path(outbox)
-    check_key(owner, schooljaar, product)
-    version = normalize_version(version)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValueError("a withdrawal needs a reason")
-    with key_lock(outbox, owner, schooljaar, product):
-        with open_register(outbox, register) as reg:
-            reconcile_key(outbox, owner, schooljaar, product, reg)
-            found = [v for v in scan_versions(outbox, owner, schooljaar, product)
-                     if v.name == version and v.manifest]
-            if not found:
-                raise FileNotFoundError(f"{owner}/{schooljaar}/{product}/{version} is not published")
-            v = found[0]
-            if v.manifest["status"] != INGETROKKEN or v.manifest.get("reason") != reason:
-                m = dict(v.manifest)
-                m.update(status=INGETROKKEN, reason=reason, status_changed_at=timestamp_now())
-                write_manifest(v.path, m)
-                v.manifest = m
-                checkpoint("withdraw_after_manifest")
-                with reg.transaction():
-                    reg.upsert(row_from_manifest(outbox, v))
-        write_index(outbox, owner)
+    def withdrawn(versions: list[Version], version: str, reason: str) -> tuple[Version, dict | None]:
+        found = [v for v in versions if v.name == version and v.manifest]
+        if not found:
+            raise FileNotFoundError(f"{owner}/{schooljaar}/{product}/{version} is niet gepubliceerd")
+        v = found[0]
+        if v.manifest["status"] == INGETROKKEN and v.manifest.get("reason") == reason:
+            return v, None
+        return v, {**v.manifest, "status": INGETROKKEN, "reason": reason, "status_changed_at": timestamp_now()}
+
+    v, _ = _change_status(outbox, owner, schooljaar, product, version, reason, register, "withdraw", withdrawn)
     return v.manifest
 
+
+# ---------------------------------------------------------------------------------------
+# restore
+# ---------------------------------------------------------------------------------------
+def restore_refusal(versions: list[Version], version: str) -> str | None:
+    """Why `version` cannot become actueel again among `versions` (None: it can, or it already is).
+    Only a `vervangen` version, and only while no version is actueel: a restore never replaces
+    figures that are current, and a withdrawn version stays withdrawn."""
+    found = next((v for v in versions if v.name == version and v.manifest), None)
+    if found is None:
+        return f"{version} is niet gepubliceerd"
+    current = actueel_version(versions)
+    if current is not None and current.name != version:
+        return (f"{current.name} is actueel; trek die eerst in (kijkglas withdraw … --version {current.name}), "
+                f"dan kan {version} terugkomen")
+    if found.manifest["status"] == INGETROKKEN:
+        return (f"{version} is ingetrokken en komt niet terug; herstel een vervangen versie "
+                "of draai de productie opnieuw")
+    return None
+
+
+def restore_version(outbox: Path, owner: str, schooljaar: str, product: str, version: str,
+                    reason: str, register: Path | None = None) -> dict | None:
+    """Make the earlier `vervangen` version `version` actueel again (manifest, register,
+    index.html), with `reason`. Raises StatusChangeRefused when `restore_refusal` says no.
+    Returns the new manifest, or None when the version already was actueel (nothing written)."""
+    def restored(versions: list[Version], version: str, reason: str) -> tuple[Version, dict | None]:
+        refusal = restore_refusal(versions, version)
+        if refusal is not None:
+            raise StatusChangeRefused(f"{owner}: {product} {schooljaar} {refusal}")
+        v = next(v for v in versions if v.name == version)
+        if v.manifest["status"] == ACTUEEL:
+            return v, None
+        now = timestamp_now()
+        withdrawn = [w.name for w in versions if w.number > v.number and w.manifest
+                     and w.manifest["status"] == INGETROKKEN]
+        return v, {**v.manifest, "status": ACTUEEL, "replaced_by": None, "reason": reason, "status_changed_at": now,
+                   "herstellingen": [*v.manifest.get("herstellingen", []),
+                                     {"op": now, "reden": reason, "na_intrekking_van": withdrawn}]}
+
+    v, changed = _change_status(outbox, owner, schooljaar, product, version, reason, register, "restore", restored)
+    return v.manifest if changed else None

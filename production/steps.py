@@ -21,7 +21,6 @@ from typing import Callable
 
 import pandas as pd
 
-from core.dates import format_datum
 from core.settings import Settings
 from core.spreadsheet_text import csv_safe_frame
 from documents.pdf import render_pdf
@@ -56,14 +55,6 @@ class SwvOutcome:
     # this production recorded that confirmation (then the owner's overview and history change)
     bevestigd_tot: str | None = None
     bevestiging_nieuw: bool = False
-
-
-def unchanged_words(outcome: SwvOutcome | dict) -> str:
-    """An ongewijzigd outcome in words: 'niets gewijzigd; actuele v3 bevestigd t/m stand per 06-07-2025'."""
-    o = outcome if isinstance(outcome, dict) else outcome.__dict__
-    if not o.get("bevestigd_tot"):
-        return "niets gewijzigd"
-    return f"niets gewijzigd; actuele {o['version']} bevestigd t/m stand per {format_datum(o['bevestigd_tot'])}"
 
 
 def owner_of(result: ProductResult) -> str:

@@ -3,9 +3,9 @@
 The column lists mirror ../shared/spec/input-contract.md. Dates are read as pandas
 datetime64[ns]; `decimal` columns as float64; every other column as a Python-object string
 column (null = None/NaN). Reading only checks the file format (existence, parse-ability,
-column names and types, date syntax) and stops at the first problem with an
-`ExtractFormatError` whose message is one line naming the file; the contract rules themselves
-live in `schemas.models` / `schemas.validate`, which report every failure at once.
+column names and types, date syntax); every file is read, and one `ExtractFormatError` names
+each file that failed, one line per file (its columns' problems on that line); the contract
+rules themselves live in `schemas.models` / `schemas.validate`, which report every failure at once.
 
 Both CSV and Parquet are read through pyarrow: it is several times faster than pandas' own
 CSV parser on national-size tables, and Parquet dates can be cast to datetime64 in Arrow
@@ -65,7 +65,12 @@ _MIN_DATE, _MAX_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
 
 class ExtractFormatError(Exception):
-    """A file of the extract cannot be read as the contract's table; str() is one line naming the file."""
+    """Files of the extract that cannot be read as the contract's tables: `problems` holds one line
+    per file, naming it; str() is those lines."""
+
+    def __init__(self, *problems: str):
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 @dataclass
@@ -285,7 +290,15 @@ def _to_frame(path: Path, name: str, table: pa.Table) -> pd.DataFrame:
     """
     convert = {"str": _str_column, "date": _date_column, "decimal": _decimal_column}
     cols = TABLES[name]
-    converted = pa.table([convert[kind](path, c, table.column(c)) for c, kind in cols.items()], names=list(cols))
+    columns, problems = [], []
+    for c, kind in cols.items():  # every column's problem, on the file's one line
+        try:
+            columns.append(convert[kind](path, c, table.column(c)))
+        except ExtractFormatError as exc:
+            problems += [p.removeprefix(f"{path}: ") for p in exc.problems]
+    if problems:
+        raise ExtractFormatError(f"{path}: " + "; ".join(problems))
+    converted = pa.table(columns, names=list(cols))
     distinct = [c for c, kind in cols.items() if kind == "str" and _mostly_distinct(converted.column(c))]
     parts = [_to_pandas(converted.select(distinct), deduplicate=False),
              _to_pandas(converted.drop_columns(distinct), deduplicate=True)]
@@ -303,14 +316,29 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
 
 # --- the extract -------------------------------------------------------------------------------
 
+_IDENTITIES: dict[tuple, str] = {}
+
+
 def extract_identity(folder: Path) -> str:
+    """sha256 over extract.json and the table files; computed once per folder state (names, sizes
+    and modification times), since a production asks for it several times (report folder, keys)."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and (p.name == "extract.json" or p.stem in TABLES))
+    state = (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if state not in _IDENTITIES:
+        if len(_IDENTITIES) > 64:
+            _IDENTITIES.clear()
+        _IDENTITIES[state] = _hash_files(files)
+    return _IDENTITIES[state]
+
+
+def _hash_files(files: list[Path]) -> str:
     h = hashlib.sha256()
-    for p in sorted(folder.iterdir()):
-        if p.is_file() and (p.name == "extract.json" or p.stem in TABLES):
-            h.update(p.name.encode())
-            with p.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
+    for p in files:
+        h.update(p.name.encode())
+        with p.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 
@@ -332,29 +360,40 @@ def read_extract_meta(folder: Path) -> dict:
     return {**meta, "stand_per": stand_per}
 
 
-def _check_table_files(folder: Path) -> None:
-    """A misspelt or doubled table file must not be silently ignored (like an unknown column)."""
+def _table_file_problems(folder: Path) -> dict[str, str]:
+    """A misspelt or doubled table file must not be silently ignored (like an unknown column):
+    {file or table name: its one-line problem}."""
+    problems = {}
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.suffix in TABLE_SUFFIXES and p.stem not in TABLES:
-            raise ExtractFormatError(f"{p}: onbekend tabelbestand (verwacht een van: {', '.join(TABLES)})")
+            problems[p.name] = f"{p}: onbekend tabelbestand (verwacht een van: {', '.join(TABLES)})"
     for name in TABLES:
         if all((folder / f"{name}{ext}").exists() for ext in TABLE_SUFFIXES):
-            raise ExtractFormatError(f"{folder / name}.csv: zowel {name}.csv als {name}.parquet aanwezig; houd er één")
+            problems[name] = f"{folder / name}.csv: zowel {name}.csv als {name}.parquet aanwezig; houd er één"
+    return problems
 
 
 def read_extract(folder: str | Path) -> Extract:
-    """Read every table of an extract folder. Raises ExtractFormatError with a one-line message."""
+    """Read every table of an extract folder. Raises one ExtractFormatError naming every file that
+    cannot be read (one line per file); a folder without a valid extract.json stops at once."""
     folder = Path(folder)
     meta = read_extract_meta(folder)
-    _check_table_files(folder)
+    problems = _table_file_problems(folder)
     frames = {}
     for name in TABLES:
         p = table_file(folder, name)
-        if p is None:
-            if name in OPTIONAL_TABLES:
-                frames[name] = empty_table(name)
-                continue
-            raise ExtractFormatError(f"{folder / (name + '.csv')}: ontbreekt (verplichte tabel {name}, als .csv of .parquet)")
-        frames[name] = _read_table(p, name)
+        if name in problems:  # csv and parquet both there: neither is read
+            continue
+        if p is None and name in OPTIONAL_TABLES:
+            frames[name] = empty_table(name)
+        elif p is None:
+            problems[name] = f"{folder / (name + '.csv')}: ontbreekt (verplichte tabel {name}, als .csv of .parquet)"
+        else:
+            try:
+                frames[name] = _read_table(p, name)
+            except ExtractFormatError as exc:
+                problems[name] = "; ".join(exc.problems)
+    if problems:
+        raise ExtractFormatError(*problems.values())
     return Extract(stand_per=meta["stand_per"], bron=str(meta.get("bron", "")), path=folder,
                    identity=extract_identity(folder), meta=meta, **frames)

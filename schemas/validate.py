@@ -382,12 +382,16 @@ def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
 # --- the report ------------------------------------------------------------------------------------
 
 def format_failure(exc: ExtractFormatError) -> pd.DataFrame:
-    """An unreadable file as a one-row failure frame (the message starts with the file's path)."""
-    location, _, message = str(exc).partition(": ")
-    stem = Path(location).stem
+    """The unreadable files as a failure frame, one row per file (each problem starts with its path)."""
+    tables, values = [], []
+    for problem in exc.problems or [str(exc)]:
+        location, _, message = problem.partition(": ")
+        stem = Path(location).stem
+        tables.append(stem if stem in TABLES else Path(location).name)
+        values.append(message or problem)
     return pd.DataFrame({
-        "table": [stem if stem in TABLES else Path(location).name], "column": [""], "rule": ["bestandsformaat"],
-        "row": pd.array([None], dtype="Int64"), "value": [message or str(exc)],
+        "table": tables, "column": [""] * len(tables), "rule": ["bestandsformaat"] * len(tables),
+        "row": pd.array([None] * len(tables), dtype="Int64"), "value": values,
     })
 
 
@@ -470,15 +474,14 @@ class FolderCheck:
 
 
 def check_extract_folder(extract_path: Path, report_dir: Path | None = None) -> FolderCheck:
-    """Every contract rule on the extract at `extract_path`; the report goes to `report_dir`
-    (default `<extract>/validatie`; for an unreadable extract only when that folder can exist)."""
-    report = Path(report_dir) if report_dir else Path(extract_path) / "validatie"
+    """Every contract rule on the extract at `extract_path`; the report goes to `report_dir`, and
+    without one no file is written (an extract is input: nothing is ever written into it)."""
+    def report(failures: pd.DataFrame) -> Path | None:
+        return write_report(failures, report_dir, extract_path) if report_dir is not None else None
     try:
         extract = read_extract(extract_path)
     except ExtractFormatError as exc:
         failures = format_failure(exc)
-        written = write_report(failures, report, extract_path) if report_dir or Path(extract_path).is_dir() else None
-        return FolderCheck(failures, written, format_error=exc)
+        return FolderCheck(failures, report(failures), format_error=exc)
     failures = validate_extract(extract)
-    return FolderCheck(failures, write_report(failures, report, extract_path),
-                       tables=tables_present(extract_path), stand_per=extract.stand_per)
+    return FolderCheck(failures, report(failures), tables=tables_present(extract_path), stand_per=extract.stand_per)

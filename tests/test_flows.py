@@ -114,7 +114,7 @@ def test_invalid_extract_fails_and_publishes_nothing(extracts, tmp_path):
         run_k1(bad, outbox)
     assert version_dirs(outbox) == []
     assert not any(p.is_dir() for p in outbox.glob("[!.]*"))  # no SWV folder at all
-    report = outbox / ".operator" / "validatie" / STAND_PER
+    (report,) = (outbox / ".operator" / "validatie").glob(f"{STAND_PER}-*")  # keyed by folder and identity
     assert (report / "validatie.txt").is_file() and (report / "validatie.csv").is_file()
     assert "leerling_id" in (report / "validatie.csv").read_text(encoding="utf-8")
 

@@ -235,6 +235,8 @@ def test_cli_withdraw_and_status(tmp_path, capsys):
     produce(outbox, owner="PO2503", sj="2023-2024")
     args = argparse.Namespace(product=PRODUCT, schooljaar=SJ, version="1", reason="fout in bron",
                               outbox=outbox, swv=None)
+    assert commands.cli_withdraw(args, Settings()) == 2  # every SWV only when asked for by name
+    args.swv = ["alle"]
     assert commands.cli_withdraw(args, Settings()) == 0
     out = capsys.readouterr().out
     assert "PO2501" in out and "PO2502" in out and "PO2503" not in out

@@ -501,6 +501,93 @@ def test_malformed_file_raises_extract_format_error(tmp_path, case):
     assert "\n" not in str(info.value)
 
 
+def test_every_files_format_error_at_once(tmp_path, capsys):
+    """A bad date, a non-number and a missing column in three files: one error naming each file on
+    a line of its own; two bad columns of one file share that file's line."""
+    folder = write_extract(tmp_path, minimal_tables())
+    for case in ("bad date", "bad number", "missing column", "impossible date"):
+        _break_file(case)[0](folder)
+    text = (folder / "tlv.csv").read_text().replace("2023-07-01", "morgen", 1)  # a second tlv column
+    (folder / "tlv.csv").write_text(text)
+    with pytest.raises(ExtractFormatError) as info:
+        read_extract(folder)
+    problems = info.value.problems
+    assert [Path(p.split(": ")[0]).name for p in problems] == [
+        "leerlingen.csv", "inschrijvingen.csv", "tlv.csv", "bekostiging.csv"]
+    assert str(info.value).splitlines() == problems
+    assert "geboortedatum" in problems[0] and "ontbrekende kolom" in problems[1] and "vavo" in problems[1]
+    assert "twaalf" in problems[3]
+    assert "'morgen'" in problems[2] and "einddatum" in problems[2]
+
+    rc, out, err = _validate_cli(capsys, folder, "--report", str(tmp_path / "rapport"))
+    assert rc == 1 and "Traceback" not in out + err
+    assert [line.split(": ")[1].rsplit("/", 1)[1] for line in err.strip().splitlines()] == [
+        "leerlingen.csv", "inschrijvingen.csv", "tlv.csv", "bekostiging.csv"]
+    report = pd.read_csv(tmp_path / "rapport" / "validatie.csv", dtype=str, keep_default_na=False)
+    assert report["table"].tolist() == ["leerlingen", "inschrijvingen", "tlv", "bekostiging"]
+    assert set(report["rule"]) == {"bestandsformaat"}
+    with pytest.raises(InvalidExtractError) as loaded:
+        load_valid_extract(folder)
+    assert loaded.value.failures["table"].tolist() == ["leerlingen", "inschrijvingen", "tlv", "bekostiging"]
+
+
+def _tree(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in [folder, *sorted(folder.rglob("*"))]}
+
+
+@pytest.fixture
+def read_only_extract(tmp_path):
+    """A valid extract whose folder and files cannot be written (for root, who writes anyway, the
+    tests compare the tree before and after)."""
+    import stat
+    folder = write_extract(tmp_path, minimal_tables())
+    for p in [*folder.iterdir(), folder]:
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    yield folder
+    for p in [folder, *folder.iterdir()]:
+        p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+@pytest.mark.parametrize("where", [[], ["--report", "rapport"], ["--outbox", "outbox"]])
+def test_validate_writes_nothing_into_the_extract(read_only_extract, tmp_path, capsys, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    before = _tree(read_only_extract)
+    rc, out, err = _validate_cli(capsys, read_only_extract, *where)
+    assert rc == 0 and "Traceback" not in out + err, err
+    assert _tree(read_only_extract) == before
+    if not where:
+        assert "geen rapport geschreven" in out
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["extract"]
+    elif where[0] == "--report":
+        assert (tmp_path / "rapport" / "validatie.txt").is_file()
+    else:
+        (report,) = (tmp_path / "outbox" / ".operator" / "validatie").iterdir()
+        assert report.name.startswith("extract-") and (report / "validatie.csv").is_file()
+        assert f"rapport: {Path('outbox') / '.operator' / 'validatie' / report.name}" in out
+
+
+def test_validate_report_and_outbox_exclude_each_other(tmp_path, capsys):
+    folder = write_extract(tmp_path, minimal_tables())
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(folder), "--report", "r", "--outbox", "o"])
+    assert info.value.code == 2 and "niet toegestaan samen met" in capsys.readouterr().err
+
+
+def test_two_extracts_never_share_a_report(tmp_path):
+    from production.steps import validation_report_dir
+    outbox = tmp_path / "outbox"
+    first = write_extract(tmp_path / "a", minimal_tables(), name="2024-12-06")
+    second = write_extract(tmp_path / "b", minimal_tables(), name="2024-12-06")
+    (second / "tlv.csv").write_text((second / "tlv.csv").read_text().replace("2025-07-31", "2025-07-30"))
+    one, other = validation_report_dir(outbox, first), validation_report_dir(outbox, second)
+    assert one != other and one.parent == other.parent == outbox / ".operator" / "validatie"
+    assert one.name.startswith("2024-12-06-") and other.name.startswith("2024-12-06-")
+    assert validation_report_dir(outbox, first) == one  # the same extract keeps its report
+    missing = validation_report_dir(outbox, tmp_path / "c" / "2024-12-06")
+    assert missing.name.startswith("2024-12-06-") and missing not in (one, other)
+
+
 def test_missing_extract_folder(tmp_path, capsys):
     rc, out, err = _validate_cli(capsys, tmp_path / "nowhere")
     assert rc == 1 and "bestaat niet" in err and not (tmp_path / "nowhere").exists()
@@ -542,12 +629,13 @@ def test_both_csv_and_parquet_for_one_table_is_an_error(tmp_path):
 
 def test_cli_valid_extract_exits_0_and_writes_empty_report(tmp_path, capsys):
     folder = write_extract(tmp_path, minimal_tables())
-    rc, out, err = _validate_cli(capsys, folder)
+    rc, out, err = _validate_cli(capsys, folder, "--report", str(tmp_path / "rapport"))
     assert rc == 0, err
     assert out.startswith("extract geldig: 8 tabellen, stand per 2024-12-06")
-    report = pd.read_csv(folder / "validatie" / "validatie.csv")
+    report = pd.read_csv(tmp_path / "rapport" / "validatie.csv")
     assert list(report.columns) == FAILURE_COLUMNS and report.empty
-    assert "Geen fouten" in (folder / "validatie" / "validatie.txt").read_text()
+    assert "Geen fouten" in (tmp_path / "rapport" / "validatie.txt").read_text()
+    assert not (folder / "validatie").exists()
 
 
 def test_cli_invalid_extract_exits_1_with_report(tmp_path, capsys):
@@ -573,22 +661,22 @@ def test_report_summary_lists_first_rows_only(tmp_path, capsys):
     tables = minimal_tables()
     tables["leerlingen"]["pc4_woonadres"] = "abc"
     folder = write_extract(tmp_path, tables)
-    rc, _, _ = _validate_cli(capsys, folder)
-    text = (folder / "validatie" / "validatie.txt").read_text()
+    rc, _, _ = _validate_cli(capsys, folder, "--report", str(tmp_path / "r1"))
+    text = (tmp_path / "r1" / "validatie.txt").read_text()
     assert rc == 1 and "5 fout(en)" in text and "rij 5" in text
     tables["leerlingen"] = pd.concat([tables["leerlingen"]] * 2, ignore_index=True)
     tables["leerlingen"]["leerling_id"] = [f"{i:09d}" for i in range(10)]
     folder = write_extract(tmp_path, tables, name="groter")
-    _validate_cli(capsys, folder)
-    text = (folder / "validatie" / "validatie.txt").read_text()
+    _validate_cli(capsys, folder, "--report", str(tmp_path / "r2"))
+    text = (tmp_path / "r2" / "validatie.txt").read_text()
     assert "... en nog 5" in text and "rij 6" not in text
 
 
 def test_cli_format_error_still_writes_report(tmp_path, capsys):
     folder = write_extract(tmp_path, minimal_tables())
     (folder / "extract.json").unlink()
-    rc, _, _ = _validate_cli(capsys, folder)
-    report = pd.read_csv(folder / "validatie" / "validatie.csv", dtype=str, keep_default_na=False)
+    rc, _, _ = _validate_cli(capsys, folder, "--report", str(tmp_path / "rapport"))
+    report = pd.read_csv(tmp_path / "rapport" / "validatie.csv", dtype=str, keep_default_na=False)
     assert rc == 1 and report["rule"].tolist() == ["bestandsformaat"] and "ontbreekt" in report["value"][0]
 
 
