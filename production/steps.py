@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import gc
+import hashlib
 import multiprocessing
 import os
 import threading
@@ -21,6 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
+from core.dates import format_datum
 from core.settings import Settings
 from core.spreadsheet_text import csv_safe_frame
 from documents.pdf import render_pdf
@@ -35,6 +37,7 @@ from outbox.staging import discard_version, start_version
 from outbox.status import current_versions
 from production import kalender, refusals
 from products import registry
+from schemas.extract import extract_identity
 from schemas.validate import load_valid_extract
 from tasks.compute import check_swv_codes
 from tasks.model import Production, ProductResult
@@ -55,6 +58,14 @@ class SwvOutcome:
     # this production recorded that confirmation (then the owner's overview and history change)
     bevestigd_tot: str | None = None
     bevestiging_nieuw: bool = False
+
+
+def unchanged_words(outcome: SwvOutcome | dict) -> str:
+    """An ongewijzigd outcome in words: 'niets gewijzigd; actuele v3 bevestigd t/m stand per 06-07-2025'."""
+    o = outcome if isinstance(outcome, dict) else outcome.__dict__
+    if not o.get("bevestigd_tot"):
+        return "niets gewijzigd"
+    return f"niets gewijzigd; actuele {o['version']} bevestigd t/m stand per {format_datum(o['bevestigd_tot'])}"
 
 
 def owner_of(result: ProductResult) -> str:
@@ -219,8 +230,15 @@ def release_memory() -> None:
 
 
 def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
-    """Where the validation report of an extract goes: the operator's part of the outbox."""
-    return Path(outbox) / OPERATOR_DIR / "validatie" / Path(extract_dir).resolve().name
+    """Where the validation report of an extract goes: the operator's part of the outbox, one folder
+    per extract (its folder's name and a short hash of its identity: two folders of the same stand
+    per, or a corrected re-issue in the same folder, never share a report)."""
+    folder = Path(extract_dir).resolve()
+    try:
+        identity = extract_identity(folder)
+    except OSError:  # no readable folder: its report (of that format error) is keyed by the path
+        identity = hashlib.sha256(str(folder).encode()).hexdigest()
+    return Path(outbox) / OPERATOR_DIR / "validatie" / f"{folder.name}-{identity[:12]}"
 
 
 def note_production(outbox: Path, production: Production, outcomes: list[SwvOutcome], stand_per: date) -> None:
