@@ -32,9 +32,15 @@ PREFECT_VERSION = "3.8.8"
 # The first date a schedule with an end (laatste_datum) counts from: the start of passend onderwijs.
 RRULE_START = date(2014, 8, 1)
 
-PRODUCT_HELP = (" Parameters: schooljaar leeg = volgens de kalender voor de productiedatum (leeg = vandaag);"
-                " extract = één extractmap, of een map met extracten (dan het nieuwste met stand per op of"
-                " vóór de productiedatum); outbox; swv leeg = alle SWV's.")
+PRODUCT_HELP = (" Parameters: schooljaar leeg = volgens de kalender voor de productiedatum (leeg = de geplande dag);"
+                " extract en outbox leeg = de Prefect-variabelen kijkglas_extracts en kijkglas_outbox;"
+                " swv leeg = alle SWV's; droog = alleen melden wat er gepubliceerd zou worden.")
+# Two queues of the pool: productions (heavy, limited per machine) and the flows that only wait for them
+# (a production day, a backfill, a withdrawal), so that a waiting parent never takes a production's slot.
+QUEUE_PRODUCTEN = "producten"
+QUEUE_KALENDER = "kalender"
+# One production at a time per worker machine: its documents already use every core (a process pool).
+PRODUCTEN_PER_MACHINE = 1
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class DeploymentDef:
     description: str
     schedules: tuple[Schedule, ...] = ()
     tags: tuple[str, ...] = field(default=("kijkglas",))
+    work_queue: str = QUEUE_PRODUCTEN
 
     @property
     def flow_name(self) -> str:
@@ -112,17 +119,20 @@ def schedule_for(p: kalender.ProductKalender, tijdzone: str, uur: int) -> Schedu
     return Schedule(timezone=tijdzone, rrule=rrule_for(p, uur))
 
 
-def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
+def deployment_definitions(extracts: str | None = None, outbox: str | None = None,
                            kalender_path: Path | None = None) -> list[DeploymentDef]:
-    """Every deployment. `extracts` (a folder of extracts, one sub-folder per stand per) and
-    `outbox` become the parameter defaults; relative paths are relative to the project root
-    (the working directory of a run)."""
+    """Every deployment. `extracts` (a folder of extracts, one sub-folder per stand per) and `outbox`,
+    when given (`kijkglas serve --extracts … --outbox …`), become the parameter defaults; without them
+    (deployments/prefect.yaml) the runs read the server's Prefect Variables. Never a relative path:
+    a scheduled run has no working directory to be relative to."""
     products, tijdzone, uur = load_calendar(kalender_path)
+    extract_param = {"extract": extracts} if extracts else {}
+    folders = {**({"extracts": extracts} if extracts else {}), **({"outbox": outbox} if outbox else {})}
     defs = [
         DeploymentDef(
             name=name,
             entrypoint=f"flows/kijkglazen.py:{name.replace('-', '_')}",  # the flows are named as the products
-            parameters={"schooljaar": None, "extract": extracts, "outbox": outbox, "swv": None},
+            parameters={"schooljaar": None, **extract_param, **({"outbox": outbox} if outbox else {}), "swv": None},
             description=registry.product(name).description + PRODUCT_HELP,
             schedules=(schedule_for(p, tijdzone, uur),),
             tags=("kijkglas", "product"),
@@ -132,20 +142,28 @@ def deployment_definitions(extracts: str = "extracts", outbox: str = "outbox",
     defs.append(DeploymentDef(
         name="productie",
         entrypoint="flows/kalender.py:productie",
-        parameters={"extracts": extracts, "outbox": outbox, "swv": None, "producten": None},
+        parameters={**folders, "swv": None, "producten": None},
         description=("Eén productiedag met de hand: alles wat de kalender op `datum` vraagt, elk op het nieuwste"
-                     " extract met stand per op of vóór die datum. producten leeg = alle producten."),
-        tags=("kijkglas", "kalender"),
+                     " extract met stand per op of vóór die datum. producten leeg = alle producten; droog = alleen"
+                     " melden wat er gepubliceerd zou worden."),
+        tags=("kijkglas", "kalender"), work_queue=QUEUE_KALENDER,
     ))
     defs.append(DeploymentDef(
         name="backfill",
         entrypoint="flows/kalender.py:backfill",
-        parameters={"extracts": extracts, "outbox": outbox, "producten": None, "swv": None},
+        parameters={**folders, "producten": None, "swv": None},
         description=("Alle productiedagen van een schooljaar (bv. 2024-2025) op datumvolgorde. Veilig om opnieuw"
                      " te draaien: dezelfde gegevens publiceren niets, een ouder extract vervangt nooit een nieuwere"
                      " versie. producten leeg = alle producten; swv leeg = alle SWV's."),
-        tags=("kijkglas", "kalender"),
+        tags=("kijkglas", "kalender"), work_queue=QUEUE_KALENDER,
     ))
+    for name, what in (("intrekken", "Trek een gepubliceerde versie in"),
+                       ("herstellen", "Maak een eerdere versie weer actueel (nadat de versie erna is ingetrokken)")):
+        defs.append(DeploymentDef(
+            name=name, entrypoint=f"flows/intrekken.py:{name}", parameters={**({"outbox": outbox} if outbox else {})},
+            description=(f"{what} voor de gekozen SWV's: product, schooljaar, versie, een reden (verplicht) en de"
+                         " SWV's (codes, of alleen het woord alle)."),
+            tags=("kijkglas", "beheer"), work_queue=QUEUE_KALENDER))
     return defs
 
 
@@ -173,7 +191,7 @@ def prefect_yaml(defs: list[DeploymentDef] | None = None) -> dict:
                 "tags": list(d.tags),
                 "entrypoint": d.entrypoint,
                 "parameters": dict(d.parameters),
-                "work_pool": {"name": WORK_POOL},
+                "work_pool": {"name": WORK_POOL, "work_queue_name": d.work_queue},
                 "schedules": [schedule_yaml(d.name, s) for s in d.schedules],
             }
             for d in defs
@@ -185,11 +203,10 @@ HEADER = """\
 # GENERATED from deployments/kalender.yaml by `python -m deployments.definitions --write`; do not edit
 # by hand (tests/test_deployments.py checks that this file and the calendar agree).
 #
-# From the project root, with PREFECT_API_URL pointing at the server:
-#   prefect work-pool create kijkglas --type process
-#   prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
-#   prefect worker start --pool kijkglas          # in the project root
-# Runs execute in the directory the deploy was run from (build step `project-root`, pull step).
+# From the project root: `make prefect-setup` (pool, queues, this file deployed, automations), then
+# `make worker`. The runs read their folders from the server's Prefect Variables kijkglas_extracts and
+# kijkglas_outbox (`kijkglas configure --extracts DIR --outbox DIR`). Runs execute in the directory the
+# deploy was run from (build step `project-root`, pull step); they never write there.
 """
 
 

@@ -1,5 +1,5 @@
 """The one-machine setup: serve every deployment of the calendar from this process
-(`kijkglas serve --extracts X --outbox Y`), on the Prefect server PREFECT_API_URL points at,
+(`kijkglas serve [--extracts X --outbox Y]`), on the Prefect server PREFECT_API_URL points at,
 else on a local `prefect server start` at 127.0.0.1:4200. No work pool or worker needed: this
 process runs the scheduled and manual runs. The same deployments as deployments/prefect.yaml,
 from the same definitions.
@@ -33,11 +33,19 @@ def to_runner_deployment(d: DeploymentDef) -> RunnerDeployment:
                               entrypoint_type=EntrypointType.MODULE_PATH)
 
 
-def build_deployments(extracts: str, outbox: str) -> list[RunnerDeployment]:
-    """Every deployment, with `extracts` (a folder of extracts) and `outbox` as parameter defaults.
-    Relative paths are relative to the directory the serving process runs in (the CLI passes
-    absolute ones)."""
+def build_deployments(extracts: str | None = None, outbox: str | None = None) -> list[RunnerDeployment]:
+    """Every deployment; `extracts` (a folder of extracts) and `outbox`, when given (absolute), become
+    the parameter defaults, else the runs read the server's Variables."""
     return [to_runner_deployment(d) for d in deployment_definitions(extracts=extracts, outbox=outbox)]
+
+
+def configure_paths(extracts: str, outbox: str) -> None:
+    """Set the server's production folders (Prefect Variables kijkglas_extracts, kijkglas_outbox)."""
+    from prefect.variables import Variable
+
+    from production.paths import EXTRACTS_VARIABLE, OUTBOX_VARIABLE
+    Variable.set(EXTRACTS_VARIABLE, extracts, overwrite=True)
+    Variable.set(OUTBOX_VARIABLE, outbox, overwrite=True)
 
 
 LOCAL_API_URL = "http://127.0.0.1:4200/api"
@@ -58,7 +66,7 @@ def server_api_url() -> str | None:
     return PREFECT_API_URL.value() or (LOCAL_API_URL if healthy(LOCAL_API_URL) else None)
 
 
-def serve_all(extracts: str, outbox: str, api_url: str, limit: int | None = 2) -> None:
+def serve_all(extracts: str | None, outbox: str | None, api_url: str, limit: int | None = 2) -> None:
     """Register the deployments on the server at `api_url` and run them until interrupted
     (Ctrl-C). `limit` runs at a time (the rendering of one production already uses every core)."""
     from prefect import serve

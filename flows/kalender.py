@@ -2,111 +2,171 @@
 
 Run from a deployment (a worker, `kijkglas serve`), their productions become runs of the product
 deployments that every worker of the pool can take (flows/dispatch.py). Called directly (the CLI,
-the demo) they run the productions here, in date order; the outbox comes out the same.
-"""
+the demo) they run the productions here, in date order; the outbox comes out the same. Either way
+the day or backfill ends with one summary artifact: every production and, per product × SWV, what
+it did."""
 from __future__ import annotations
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 
 from flows import dispatch
 from flows.kijkglazen import product_runner
+from flows.logs import USER_ERRORS, quiet_user_errors, refused
+from flows.parameters import DaskAddress, Datum, Droog, Extracts, Outbox, Producten, Schooljaar, Swv
+from flows.paths import extracts_path, outbox_path
 from flows.prefect_tasks import update_pages
-from flows.parameters import DaskAddress, Datum, Extracts, Outbox, Producten, Schooljaar, Swv
-from products import registry
+from flows.summary import ProductionRun, publish_summary
 from production import kalender, steps
-from production.refusals import ProductionsFailed
+from production.refusals import ProductionRefused, ProductionsFailed
+from products import registry
 
 
-@flow(name="productie", flow_run_name="productie-{datum}")
-def productie(datum: Datum, extracts: Extracts = "extracts", outbox: Outbox = "outbox", swv: Swv = None,
-              producten: Producten = None, dask_address: DaskAddress = None) -> list[dict]:
+@flow(name="productie", flow_run_name="productie {datum:%d-%m-%Y}")
+def productie(datum: Datum, extracts: Extracts = None, outbox: Outbox = None, swv: Swv = None,
+              producten: Producten = None, droog: Droog = False, dask_address: DaskAddress = None) -> list[dict]:
     """Run every production the calendar calls for on `datum`, each on the newest extract whose
     stand per is on or before that date.
 
     Args:
         datum: de productiedag, JJJJ-MM-DD, bv. 2024-12-10.
-        extracts: de map met extracten, één submap per stand per, bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extracts: de map met extracten, één submap per stand per, bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
         producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle die de kalender vraagt.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
     """
+    quiet_user_errors()
     log = get_run_logger()
+    title = f"productie {datum:%d-%m-%Y}"
+    try:
+        extracts, outbox = str(extracts_path(extracts)), str(outbox_path(outbox))
+        plan = day_plan(datum, extracts, swv, producten, log)
+        if dispatch.on_a_deployment() and not dask_address:
+            runs = dispatch.dispatch(plan, extracts, outbox, swv, droog)
+        else:
+            runs = run_here(plan, datum, extracts, outbox, swv, droog, dask_address)
+            if not droog:
+                update_pages(outbox, [o for r in runs for o in r.outcomes])
+        publish_summary(title, runs, extracts, outbox)
+        failed_or_done(runs)
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    return [o.__dict__ for r in runs for o in r.outcomes]
+
+
+def day_plan(datum: date, extracts: str, swv: list[str] | None, producten: list[str] | None,
+             log) -> list[kalender.Productie]:
+    """What the calendar calls for on the day, for the chosen SWVs; refused with the reason when that
+    is nothing (no product due, none for these SWVs, no extract yet)."""
     due = kalender.due_on(datum, kalender.load_kalender(), producten)
     plan = kalender.for_swvs(due, swv)
     for p in due:
         if p not in plan:
             log.info("%s: niet voor de gekozen SWV's (%s), alleen voor %s-samenwerkingsverbanden; overgeslagen",
                      p.product, ", ".join(swv), "/".join(registry.product(p.product).sectoren))
+    if not due:
+        raise ProductionRefused(f"op {datum:%d-%m-%Y} vraagt de kalender geen enkel product"
+                                + (f" van {', '.join(producten)}" if producten else "")
+                                + ": niets te doen (deployments/kalender.yaml zegt wanneer wat komt).")
+    if not plan:
+        raise ProductionRefused(f"op {datum:%d-%m-%Y} is geen van de producten van de dag voor de gekozen SWV's "
+                                f"({', '.join(swv)}): niets te doen.")
     if kalender.newest_extract_on(Path(extracts), datum) is None:
-        log.warning("geen extract met stand per op of voor %s in %s: niets te doen", datum, extracts)
-        return []
-    if dispatch.on_a_deployment() and not dask_address:
-        return dispatch.dispatch(plan, extracts, outbox, swv, f"productie-{datum}")
+        raise ProductionRefused(f"geen extract met stand per op of vóór {datum:%d-%m-%Y} in {extracts}: niets te "
+                                f"doen. Zet het extract in een eigen submap met extract.json.")
+    return plan
 
+
+def run_here(plan: list[kalender.Productie], datum: date, extracts: str, outbox: str, swv: list[str] | None,
+             droog: bool, dask_address: str | None) -> list[ProductionRun]:
+    """The day's products as subflows of this run, side by side (one validation, one render pool; they
+    compute one at a time): the next product computes while the documents of the one before are
+    rendered. On a Dask cluster one by one (its client lives in this thread)."""
     def produce(p: kalender.Productie):
-        try:
-            # the pages once per owner at the end of the day, not after each product
-            return product_runner(dask_address)(p.product, p.schooljaar, extracts, outbox,
-                                                kalender.swv_for(p.product, swv), datum, dask_address,
-                                                pages=False, return_state=True)
+        try:  # the pages once per owner at the end of the day, not after each product
+            return product_runner(p.product, dask_address)(
+                p.schooljaar, extracts, outbox, kalender.swv_for(p.product, swv), datum, droog=droog,
+                dask_address=dask_address, paginas=False, return_state=True)
         finally:
             steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
 
-    if dask_address:  # on a Dask cluster the products go one by one (its client lives in this thread)
+    if dask_address:
         states = [produce(p) for p in plan]
     else:
-        # Side by side (one validation, one render pool; they compute one at a time): the next product
-        # computes while the documents of the one before are rendered. Each thread runs in a copy of
-        # this flow's context, so the products stay its subflows.
         steps.COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in kalender.compute_order(plan)])
-        with ThreadPoolExecutor(max(1, len(plan))) as threads:
+        with ThreadPoolExecutor(max(1, len(plan))) as threads:  # each in a copy of this flow's context
             futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
             states = [f.result() for f in futures]
     steps.release_memory()
-    outcomes, failed = [], []
-    for p, state in zip(plan, states):  # a product that fails does not stop the day's other products
-        result = state.result(raise_on_failure=False)
-        if state.is_completed():
-            outcomes += result
-        else:
-            failed.append(f"{p.product} {p.schooljaar} op {datum:%d-%m-%Y}: {result}")
-    update_pages(outbox, [steps.SwvOutcome(**o) for o in outcomes])
+    return [ProductionRun.of_state(p, state, kalender.newest_extract_on(Path(extracts), datum), outbox)
+            for p, state in zip(plan, states)]
+
+
+def failed_or_done(runs: list[ProductionRun]) -> None:
+    """A production that failed does not stop the others; the day (or backfill) then fails naming each
+    with its reason."""
+    failed = [f"{r.production.product} {r.production.schooljaar} op {r.production.datum:%d-%m-%Y}: {r.reason}"
+              for r in runs if not r.completed]
     if failed:
         raise ProductionsFailed(failed)
-    return outcomes
 
 
-@flow(name="backfill", flow_run_name="backfill-{schooljaar}")
-def backfill(schooljaar: Schooljaar, extracts: Extracts = "extracts", outbox: Outbox = "outbox",
+@flow(name="backfill", flow_run_name="backfill {schooljaar}")
+def backfill(schooljaar: Schooljaar, extracts: Extracts = None, outbox: Outbox = None,
              producten: Producten = None, swv: Swv = None, dask_address: DaskAddress = None) -> list[dict]:
     """Every production of the schooljaar, in date order per product. Safe to run again: a
     production on the same data publishes nothing, and an older extract never replaces a newer version.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025.
-        extracts: de map met extracten, één submap per stand per, bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extracts: de map met extracten, één submap per stand per, bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
     """
-    plan = kalender.for_swvs(kalender.production_dates(schooljaar, kalender.load_kalender(), producten), swv)
-    if dispatch.on_a_deployment() and not dask_address:
-        return dispatch.dispatch(kalender.with_extracts(plan, Path(extracts)), extracts, outbox, swv,
-                                 f"backfill-{schooljaar}")
-    outcomes, failed = [], []
-    for d in sorted({p.datum for p in plan}):  # a day that fails does not stop the others
-        state = productie(d, extracts, outbox, swv, producten, dask_address, return_state=True)
-        result = state.result(raise_on_failure=False)
-        if state.is_completed():
-            outcomes += result
+    quiet_user_errors()
+    log = get_run_logger()
+    try:
+        extracts, outbox = str(extracts_path(extracts)), str(outbox_path(outbox))
+        plan = backfill_plan(schooljaar, extracts, producten, swv)
+        if dispatch.on_a_deployment() and not dask_address:
+            runs = dispatch.dispatch(plan, extracts, outbox, swv, False)
         else:
-            failed += result.failed if isinstance(result, ProductionsFailed) else [f"productie {d:%d-%m-%Y}: {result}"]
-    if failed:
-        raise ProductionsFailed(failed)
-    return outcomes
+            runs = []
+            for d in sorted({p.datum for p in plan}):  # a day that fails does not stop the others
+                day = [p for p in plan if p.datum == d]
+                runs += run_here(day, d, extracts, outbox, swv, False, dask_address)
+                update_pages(outbox, [o for r in runs[-len(day):] for o in r.outcomes])
+        publish_summary(f"backfill {schooljaar}", runs, extracts, outbox)
+        failed_or_done(runs)
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    return [o.__dict__ for r in runs for o in r.outcomes]
+
+
+def backfill_plan(schooljaar: str, extracts: str, producten: list[str] | None,
+                  swv: list[str] | None) -> list[kalender.Productie]:
+    """The schooljaar's productions that have an extract to run on; refused with the reason when none has."""
+    plan = kalender.for_swvs(kalender.production_dates(schooljaar, kalender.load_kalender(), producten), swv)
+    found = kalender.list_extracts(Path(extracts))
+    runnable = kalender.with_extracts(plan, Path(extracts))
+    if not plan:
+        raise ProductionRefused(f"backfill {schooljaar}: de kalender heeft geen productie"
+                                + (f" van {', '.join(producten)}" if producten else "")
+                                + (f" voor de SWV's {', '.join(swv)}" if swv else "") + ": niets te doen.")
+    if not found:
+        raise ProductionRefused(f"backfill {schooljaar}: geen extracten in {extracts} (elk extract een eigen submap "
+                                f"met extract.json): niets te doen.")
+    if not runnable:
+        raise ProductionRefused(
+            f"backfill {schooljaar}: geen extract met stand per op of vóór een productiedag van {schooljaar} "
+            f"(de eerste is {plan[0].datum:%d-%m-%Y}; het oudste extract in {extracts} heeft stand per "
+            f"{found[0][0]:%d-%m-%Y}): niets te doen.")
+    return runnable

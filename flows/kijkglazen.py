@@ -1,12 +1,13 @@
 """One thin flow per product, plus the shared wiring. Parameters are what an operator fills in
-from the Prefect UI: schooljaar (empty = as the calendar says for today), the extract (one
-extract folder, or a folder of extracts: the newest on or before the production date), the
-outbox, and optionally a list of SWV codes."""
+from the Prefect UI: schooljaar (empty = as the calendar says for the production date), the extract
+(one extract folder, or a folder of extracts: the newest on or before the production date), the
+outbox (both empty = the server's Prefect Variables), optionally a list of SWV codes, and two switches:
+`droog` (compute and report, write nothing) and `buiten_kalender` (a schooljaar the calendar is not on)."""
 from __future__ import annotations
 
 import time
 from datetime import date
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_client, get_run_logger, unmapped
 from prefect.concurrency.sync import concurrency
@@ -16,26 +17,39 @@ from prefect.runtime import flow_run as runtime_flow_run
 from prefect.utilities.annotations import quote
 
 from core.settings import load_settings
-from flows.parameters import DaskAddress, Extract, Outbox, Productiedatum, SchooljaarOfKalender, Swv
-from flows.prefect_tasks import compute_product, publish_owner, report_production, update_pages, validate_extract
-from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
-from production import kalender
+from flows.logs import USER_ERRORS, quiet_user_errors, refused
+from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
+                              SchooljaarOfKalender, Swv)
+from flows.paths import extracts_path, outbox_path
+from flows.prefect_tasks import (compute_product, dry_run, publish_owner, report_dry_run, report_production,
+                                 update_pages, validate_extract)
+from production import kalender, steps
+from production.request import production_request
 from production.steps import results_to_publish
+from production.summary import headline
 from products import registry
 
+def production_date(given) -> date:
+    """The production date: as given, else the day the run was scheduled for in the calendar's
+    timezone (a scheduled run on the 10th at 06:00 is the production of the 10th, also when it starts
+    late; a manual run: today)."""
+    if given:
+        return date.fromisoformat(str(given))
+    start = runtime_flow_run.scheduled_start_time
+    return start.astimezone(ZoneInfo(kalender.tijdzone())).date() if start else date.today()
 
-def _schooljaar(product: str, schooljaar: str | None, productiedatum) -> str:
-    """The schooljaar as given, or as the calendar says for the production date (default today)."""
-    if schooljaar:
-        return schooljaar
-    datum = date.fromisoformat(str(productiedatum)) if productiedatum else date.today()
-    return kalender.schooljaar_for(registry.product(product).periode, datum)
 
-
-def _run_name() -> str:
-    """`kijkglas-1-2024-2025` also for a scheduled run (schooljaar empty), not `kijkglas-1-None`."""
+def run_name() -> str:
+    """`kijkglas-2 2024-2025 · 10-03-2025`: product, schooljaar and production date, also for a
+    scheduled run whose schooljaar is empty."""
     p = runtime_flow_run.parameters
-    return f"{p['product']}-{_schooljaar(p['product'], p.get('schooljaar'), p.get('productiedatum'))}"
+    product = runtime_flow_run.flow_name
+    try:
+        datum = production_date(p.get("productiedatum"))
+        schooljaar = p.get("schooljaar") or kalender.schooljaar_for(registry.product(product).periode, datum)
+        return f"{product} {schooljaar} · {datum:%d-%m-%Y}"
+    except (KeyError, ValueError):  # the run itself says what is wrong with its parameters
+        return f"{product} (ongeldige parameters)"
 
 
 def log_progress(futures, product: str, log) -> None:
@@ -61,126 +75,167 @@ def publishing_slot(product: str, schooljaar: str):
     return concurrency(name, occupy=1, strict=True, lease_duration=60)
 
 
-@flow(name="kijkglas-productie-product", flow_run_name=_run_name)
-def produce_product(product: str, schooljaar: str | None, extract: str, outbox: str,
-                    swv: list[str] | None = None, productiedatum: date | None = None,
-                    dask_address: str | None = None, pages: bool = True) -> list[dict]:
-    """Validate → compute (reconciled) → per SWV: documents and atomic publish → pages → report.
-    `pages=False`: the caller (a production day) makes the pages once, after all its products."""
+def produce(product: str, schooljaar: str | None, extract: str | None, outbox: str | None,
+            swv: list[str] | None = None, productiedatum: date | None = None, dask_address: str | None = None,
+            droog: bool = False, buiten_kalender: bool = False, paginas: bool = True):
+    """The body of every product flow: request → validate → compute (reconciled) → per SWV: documents
+    and atomic publish → pages → report. A user's mistake ends the run Failed with one Dutch line."""
+    quiet_user_errors()
     log = get_run_logger()
-    settings = load_settings()  # once per production; every step gets it passed
-    datum = productiedatum or date.today()
-    schooljaar = _schooljaar(product, schooljaar, datum)
-    extract_dir = kalender.resolve_extract(extract, datum)
-    log.info("%s %s op extract %s (productiedatum %s)", product, schooljaar, extract_dir, datum)
-    ex = validate_extract(extract_dir, outbox)
-    production = compute_product(product, ex, schooljaar, datum, swv, settings)
-    with publishing_slot(product, schooljaar):
-        todo, outcomes = results_to_publish(production, Path(outbox), ex.stand_per, settings.register_path)
+    try:
+        settings = load_settings()  # once per production; every step gets it passed
+        req = production_request(product, schooljaar, extracts_path(extract), outbox_path(outbox),
+                                 production_date(productiedatum), buiten_kalender)
+        log.info("%s %s op extract %s (productiedatum %s)%s", product, req.schooljaar, req.extract_dir,
+                 f"{req.productiedatum:%d-%m-%Y}", " — droge run: er wordt niets geschreven" if droog else "")
+        report_dir = None if droog else steps.validation_report_dir(req.outbox, req.extract_dir)
+        ex = validate_extract(str(req.extract_dir), str(report_dir) if report_dir else None)
+        production = compute_product(product, ex, req.schooljaar, req.productiedatum, swv, settings)
+        if droog:
+            outcomes = dry_run(production, str(req.outbox), ex.stand_per, settings)
+            report_dry_run(production, outcomes, ex.stand_per, str(req.outbox))
+        else:
+            outcomes = publish(production, ex, str(req.outbox), settings, dask_address, log)
+            if paginas:
+                update_pages(str(req.outbox), outcomes)
+            report_production(production, outcomes, ex.stand_per, str(req.outbox),
+                              str(report_dir / "validatie.txt"))
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    log.info("%s %s: %s; outbox %s", product, req.schooljaar, headline(outcomes), req.outbox)
+    return [o.__dict__ for o in outcomes]
+
+
+def publish(production, ex, outbox: str, settings, dask_address: str | None, log) -> list[steps.SwvOutcome]:
+    """Every SWV's publication, in the render pool (or on the Dask cluster), one production of a
+    product and period at a time."""
+    with publishing_slot(production.product, production.schooljaar):
+        todo, outcomes = results_to_publish(production, outbox, ex.stand_per, settings.register_path)
         # quote: Prefect need not walk each SWV's tables looking for futures (there are none); the
         # Dask task runner takes the results as they are
         results = quote(todo) if dask_address is None else todo
         futures = publish_owner.map(results, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
                                     unmapped(dask_address is None))
-        log_progress(futures, product, log)
-        outcomes += futures.result()
-    if pages:
-        update_pages(outbox, outcomes)
-    report_production(production, outcomes, ex.stand_per, outbox)
-    log.info("%s %s: %d gepubliceerd, %d ongewijzigd, %d overgeslagen; outbox %s", product, schooljaar,
-             *(sum(o.outcome == kind for o in outcomes) for kind in (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)), outbox)
-    return [o.__dict__ for o in outcomes]
+        log_progress(futures, production.product, log)
+        return outcomes + futures.result()
 
 
-def product_runner(dask_address: str | None):
-    """`produce_product`, with its per-SWV fan-out on an existing Dask cluster when an address is given."""
+def product_runner(product: str, dask_address: str | None):
+    """The product's flow, with its per-SWV fan-out on an existing Dask cluster when an address is given."""
+    product_flow = PRODUCT_FLOWS[product]
     if not dask_address:
-        return produce_product
+        return product_flow
     from prefect_dask import DaskTaskRunner
-    return produce_product.with_options(task_runner=DaskTaskRunner(address=dask_address))
-
-
-def _run(product, schooljaar, extract, outbox, swv, productiedatum, dask_address):
-    return product_runner(dask_address)(product, schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return product_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
 
 
 # `prefect deploy` reads each parameter's description for the UI's run form from the flow's own
 # docstring in the source (it parses, it does not import), so each product flow carries the Args.
-@flow(name="kijkglas-1", description=registry.product("kijkglas-1").description)
-def kijkglas_1(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
-               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+
+@flow(name="kijkglas-1", flow_run_name=run_name, description=registry.product("kijkglas-1").description)
+def kijkglas_1(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+               dask_address: DaskAddress = None, paginas: Paginas = True):
     """Kijkglas 1 — onderbouwing bekostiging.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
+        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
     """
-    return _run("kijkglas-1", schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return produce("kijkglas-1", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
+                   paginas)
 
 
-@flow(name="kijkglas-2", description=registry.product("kijkglas-2").description)
-def kijkglas_2(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
-               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+@flow(name="kijkglas-2", flow_run_name=run_name, description=registry.product("kijkglas-2").description)
+def kijkglas_2(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+               dask_address: DaskAddress = None, paginas: Paginas = True):
     """Kijkglas 2 — inschrijvingen (v)so.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
+        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
     """
-    return _run("kijkglas-2", schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return produce("kijkglas-2", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
+                   paginas)
 
 
-@flow(name="kijkglas-3", description=registry.product("kijkglas-3").description)
-def kijkglas_3(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
-               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+@flow(name="kijkglas-3", flow_run_name=run_name, description=registry.product("kijkglas-3").description)
+def kijkglas_3(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+               dask_address: DaskAddress = None, paginas: Paginas = True):
     """Kijkglas 3 — groei (v)so.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
+        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
     """
-    return _run("kijkglas-3", schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return produce("kijkglas-3", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
+                   paginas)
 
 
-@flow(name="kijkglas-4", description=registry.product("kijkglas-4").description)
-def kijkglas_4(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
-               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+@flow(name="kijkglas-4", flow_run_name=run_name, description=registry.product("kijkglas-4").description)
+def kijkglas_4(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+               dask_address: DaskAddress = None, paginas: Paginas = True):
     """Kijkglas 4 — groei sbao.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
+        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
     """
-    return _run("kijkglas-4", schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return produce("kijkglas-4", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
+                   paginas)
 
 
-@flow(name="kijkglas-5", description=registry.product("kijkglas-5").description)
-def kijkglas_5(schooljaar: SchooljaarOfKalender = None, extract: Extract = "extracts", outbox: Outbox = "outbox",
-               swv: Swv = None, productiedatum: Productiedatum = None, dask_address: DaskAddress = None):
+@flow(name="kijkglas-5", flow_run_name=run_name, description=registry.product("kijkglas-5").description)
+def kijkglas_5(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+               dask_address: DaskAddress = None, paginas: Paginas = True):
     """Kijkglas 5 — grensverkeer sbao.
 
     Args:
         schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox.
+        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
+        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
         swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = vandaag; nooit vóór de stand per.
+        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
+        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
+        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
         dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
+        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
     """
-    return _run("kijkglas-5", schooljaar, extract, outbox, swv, productiedatum, dask_address)
+    return produce("kijkglas-5", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
+                   paginas)
+
+
+
+PRODUCT_FLOWS = {f.name: f for f in (kijkglas_1, kijkglas_2, kijkglas_3, kijkglas_4, kijkglas_5)}

@@ -23,18 +23,35 @@ Schooljaar = Annotated[str, Field(pattern=SCHOOLJAAR_PATTERN, examples=["2024-20
 SchooljaarOfKalender = Annotated[Optional[Annotated[str, Field(pattern=SCHOOLJAAR_PATTERN)]], Field(
     examples=["2024-2025"],
     description="Het schooljaar, JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.")]
-Extract = Annotated[str, Field(examples=["/data/extracts"], description=(
+Extract = Annotated[Optional[str], Field(examples=["/data/extracts"], description=(
     "Eén extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), "
-    "bv. /data/extracts."))]
-Extracts = Annotated[str, Field(examples=["/data/extracts"], description=(
-    "De map met extracten, één submap per stand per (met extract.json), bv. /data/extracts."))]
-Outbox = Annotated[str, Field(examples=["/data/outbox"], description="De outbox: één map per SWV, bv. /data/outbox.")]
+    "bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts."))]
+Extracts = Annotated[Optional[str], Field(examples=["/data/extracts"], description=(
+    "De map met extracten, één submap per stand per (met extract.json), bv. /data/extracts; leeg = de "
+    "Prefect-variabele kijkglas_extracts."))]
+Outbox = Annotated[Optional[str], Field(examples=["/data/outbox"], description=(
+    "De outbox: één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox."))]
 Swv = Annotated[Optional[list[SwvCode]], Field(examples=[["PO2001", "VO2001"]], description=(
     "Alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle SWV's van het product."))]
 Producten = Annotated[Optional[list[ProductName]], Field(examples=[["kijkglas-1"]], description=(
     "Alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle producten."))]
 Productiedatum = Annotated[Optional[date], Field(examples=["2024-12-10"], description=(
-    "De datum van de productie (aanmaakdatum), JJJJ-MM-DD; leeg = vandaag. Nooit vóór de stand per."))]
+    "De datum van de productie (aanmaakdatum), JJJJ-MM-DD; leeg = de geplande dag van de run (met de hand: "
+    "vandaag). Nooit vóór de stand per."))]
 Datum = Annotated[date, Field(examples=["2024-12-10"], description="De productiedag, JJJJ-MM-DD, bv. 2024-12-10.")]
 DaskAddress = Annotated[Optional[str], Field(examples=["tcp://dask-scheduler:8786"], description=(
     "Optioneel: het adres van een Dask-scheduler voor de per-SWV fan-out; leeg = in dit proces."))]
+Droog = Annotated[bool, Field(description=(
+    "Aan: alleen berekenen en per SWV melden wat er gepubliceerd zou worden (nieuwe versie, ongewijzigd, "
+    "overgeslagen); er wordt niets geschreven."))]
+BuitenKalender = Annotated[bool, Field(description=(
+    "Aan: ook een schooljaar waar de kalender op de productiedatum niet (meer) over gaat, bv. een correctie "
+    "van een oud schooljaar. Uit (standaard): zo'n productie wordt geweigerd."))]
+Paginas = Annotated[bool, Field(description=(
+    "Uit: de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten)."))]
+Versie = Annotated[str, Field(pattern=r"^v?[1-9]\d*$", examples=["v2"], description="De versie, bv. v2.")]
+Reden = Annotated[str, Field(min_length=3, examples=["fout in bronbestand"], description=(
+    "Waarom (verplicht); staat in het manifest en op de Historie-pagina van de SWV."))]
+SwvKeuze = Annotated[list[Annotated[str, Field(pattern=r"^((PO|VO)\d{4}|openbaar|alle)$")]], Field(
+    min_length=1, examples=[["PO2001"]], description=(
+        "Verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie."))]

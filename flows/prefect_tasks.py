@@ -15,11 +15,15 @@ from pathlib import Path
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as runtime_flow_run
 from prefect.runtime import task_run
 from prefect.utilities.annotations import quote
 
 from core.settings import Settings
+from flows.logs import refusing
 from production import steps
+from production.dry_run import would_publish
+from production.summary import headline, markdown_cell, summary_rows, write_record
 from tasks.model import Production
 
 def render_pool() -> ProcessPoolExecutor:
@@ -31,11 +35,12 @@ def render_pool() -> ProcessPoolExecutor:
 
 
 @task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)
-def validate_extract(extract_dir: str, outbox: str):
-    """Read and check the whole extract; on any failure nothing is published (raises). The
-    report goes to the operator's part of the outbox."""
+def validate_extract(extract_dir: str, report_dir: str | None):
+    """Read and check the whole extract; on any failure nothing is published (the task fails with one
+    line, the report says the rest). The report goes to the operator's part of the outbox (None: a
+    dry run, no report written)."""
     render_pool()  # start the render workers now; they import while we validate
-    return steps.load_extract_once(Path(extract_dir), steps.validation_report_dir(Path(outbox), Path(extract_dir)))
+    return refusing(steps.load_extract_once, Path(extract_dir), Path(report_dir) if report_dir else None)
 
 
 @task(name="bereken", task_run_name="bereken-{product}-{schooljaar}", cache_policy=NO_CACHE, persist_result=False)
@@ -43,7 +48,13 @@ def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, 
             settings: Settings) -> Production:
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
     with steps.COMPUTE_TURNS.turn((product, schooljaar)):
-        return steps.compute(product, extract, schooljaar, aanmaakdatum, settings, swv)
+        return refusing(steps.compute, product, extract, schooljaar, aanmaakdatum, settings, swv)
+
+
+@task(name="droge-run", cache_policy=NO_CACHE, persist_result=False)
+def dry_run(production: Production, outbox: str, stand_per: date, settings: Settings) -> list[steps.SwvOutcome]:
+    """What the production would publish per SWV; writes nothing."""
+    return would_publish(production, Path(outbox), stand_per, settings.register_path)
 
 
 def _publish_run_name() -> str:
@@ -69,23 +80,46 @@ def update_pages(outbox: str, outcomes: list[steps.SwvOutcome]) -> int:
     return steps.remake_pages(Path(outbox), outcomes, render_pool())
 
 
+def _kwaliteit_rows(kw) -> list[dict]:
+    """The first 200 data-quality rows, every cell plain text (the UI renders table cells as markdown)."""
+    head = kw.head(200)
+    return [{k: markdown_cell(v) for k, v in row.items()}
+            for row in head.astype(object).where(head.notna(), "").to_dict("records")]
+
+
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)
-def report_production(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
-    """What the UI shows: the publications, the reconciliations and the data-quality list."""
+def report_production(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str,
+                      validation_report: str) -> None:
+    """What the UI shows: per SWV the outcome in words, what changed and where the documents are; the
+    reconciliations and the data-quality list. The rows also go to the operator's part of the outbox,
+    for the production day or backfill that started this run."""
     key = f"{production.product}-{production.schooljaar}"
+    rows = [{k: v for k, v in r.items() if k not in ("product", "schooljaar", "validatierapport")}
+            for r in summary_rows(outcomes)]
     create_table_artifact(
-        key=f"publicaties-{key}",
-        table=[{"SWV": o.owner, "product": o.product, "schooljaar": o.schooljaar, "uitkomst": o.outcome,
-                "versie": o.version or "", "stand per": o.stand_per,
-                "aantallen": ", ".join(f"{k}={v}" for k, v in o.counts.items()), "reden": o.reason}
-               for o in outcomes],
-        description=f"Gepubliceerd: {production.product} {production.schooljaar}, stand per {stand_per}")
+        key=f"publicaties-{key}", table=[{k: markdown_cell(v) for k, v in r.items()} for r in rows],
+        description=(f"{production.product} {production.schooljaar}, stand per {stand_per:%d-%m-%Y}: "
+                     f"{headline(outcomes)}. Outbox: {outbox}. Validatierapport: {validation_report}"))
     checks = "\n".join(f"- ✅ {c}" for c in production.checks) or "- (geen reconciliatie voor dit product)"
     create_markdown_artifact(key=f"reconciliatie-{key}", markdown=f"# Reconciliatie {key}\n\n{checks}\n",
                              description="Reconciliaties: geslaagd")
     kw = production.kwaliteit
     path = steps.write_operator_files(Path(outbox), production, stand_per)
     steps.note_production(Path(outbox), production, outcomes, stand_per)
-    rows = kw.head(200).astype(object).where(kw.head(200).notna(), "").to_dict("records") if len(kw) else []
-    create_table_artifact(key=f"kwaliteit-{key}", table=rows or [{"melding": "geen meldingen"}],
+    run_id = runtime_flow_run.get_id()
+    if run_id:
+        write_record(Path(outbox), str(run_id), outcomes, validation_report)
+    create_table_artifact(key=f"kwaliteit-{key}", table=_kwaliteit_rows(kw) or [{"melding": "geen meldingen"}],
                           description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {path})")
+
+
+@task(name="rapporteer-droge-run", cache_policy=NO_CACHE, persist_result=False)
+def report_dry_run(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
+    """A dry run's artifact: per SWV what would be published. Nothing is written to the outbox."""
+    rows = [{k: markdown_cell(v) for k, v in r.items() if k not in ("product", "schooljaar", "documenten",
+                                                                      "validatierapport")}
+            for r in summary_rows(outcomes)]
+    create_table_artifact(
+        key=f"droge-run-{production.product}-{production.schooljaar}", table=rows or [{"melding": "geen SWV's"}],
+        description=(f"Droge run {production.product} {production.schooljaar}, stand per {stand_per:%d-%m-%Y}, "
+                     f"outbox {outbox}: {headline(outcomes)}. Er is niets geschreven."))

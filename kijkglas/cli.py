@@ -65,6 +65,10 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exitcodes: 0 klaar; 1 geweigerd of ongeldige gegevens (niets gepubliceerd); 2 verkeerd gebruik.")
     sub = p.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
 
+    def dry_run_option(parser):
+        parser.add_argument("--dry-run", action="store_true",
+                            help="alleen berekenen en per SWV melden wat er gepubliceerd zou worden; niets schrijven")
+
     def swv_option(parser, help_text=SWV_HELP):
         parser.add_argument("--swv", nargs="+", action="extend", default=None, metavar="CODE", type=swv_code,
                             help=help_text)
@@ -105,6 +109,10 @@ def parser() -> argparse.ArgumentParser:
                     help="de datum van de productie, JJJJ-MM-DD, bv. 2024-12-10; standaard vandaag")
     pr.add_argument("--dask-address", default=None, help=DASK_HELP)
     pr.add_argument("--no-prefect", action="store_true", help="zonder Prefect: de gewone functies, met voortgangsbalk")
+    dry_run_option(pr)
+    pr.add_argument("--buiten-kalender", action="store_true",
+                    help="ook een schooljaar waar de kalender op de productiedatum niet (meer) over gaat, bv. een "
+                         "correctie van een oud schooljaar (zonder deze optie geweigerd)")
 
     r = sub.add_parser("run", help="draai wat de publicatiekalender op een datum vraagt",
                        description="De productiedag: elk product dat op --date aan de beurt is, op het nieuwste extract op of vóór die datum.")
@@ -113,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
     swv_option(r)
     r.add_argument("--dask-address", default=None, help=DASK_HELP)
+    dry_run_option(r)
 
     b = sub.add_parser("backfill", help="draai elke productie van een schooljaar op datumvolgorde",
                        description="Elke productiedag van een schooljaar waarvoor kalender en extracten er een vragen.")
@@ -126,8 +135,15 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="bied de deployments van de kalender aan op de lokale Prefect-server",
                        description="Bied de deployments van deployments/prefect.yaml aan met hun schema's (één machine).")
-    s.add_argument("--extracts", type=Path, default=Path("extracts"), help=EXTRACTS_HELP + " (standaard extracts)")
-    s.add_argument("--outbox", type=Path, default=Path("outbox"), help=OUTBOX_HELP + " (standaard outbox)")
+    s.add_argument("--extracts", type=Path, default=None,
+                   help=EXTRACTS_HELP + " (standaard: de Prefect-variabele kijkglas_extracts)")
+    s.add_argument("--outbox", type=Path, default=None, help=OUTBOX_HELP + " (standaard: de Prefect-variabele kijkglas_outbox)")
+
+    c = sub.add_parser("configure", help="zet de productiemappen van de Prefect-server (extracten en outbox)",
+                       description="Zet de Prefect-variabelen kijkglas_extracts en kijkglas_outbox op de server van "
+                                   "PREFECT_API_URL: de mappen die geplande runs gebruiken als ze zelf geen map meekrijgen.")
+    c.add_argument("--extracts", required=True, type=Path, help=EXTRACTS_HELP)
+    c.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP + " (wordt gemaakt als ze nog niet bestaat)")
 
     st = sub.add_parser("status", help="toon wat per SWV actueel is",
                         description="Toon per SWV de actuele versie van elk product, uit het register.")
@@ -192,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": commands.cli_run,
         "backfill": commands.cli_backfill,
         "serve": commands.cli_serve,
+        "configure": commands.cli_configure,
         "status": commands.cli_status,
         "withdraw": commands.cli_withdraw,
         "restore": commands.cli_restore,

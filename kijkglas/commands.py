@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.dates import format_datum, format_tijdstip
 from core.settings import Settings
-from kijkglas.logs import quiet_user_errors
+from flows.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
 from production.refusals import ProductionRefused, ProductionsFailed
 from schemas.extract import ExtractFormatError
@@ -33,9 +33,17 @@ def _not_an_outbox(outbox: Path) -> str:
 
 
 def _summary(outcomes: list, outbox: Path) -> None:
-    rows = [o if isinstance(o, dict) else o.__dict__ for o in outcomes]
-    c = Counter(r["outcome"] for r in rows)
-    per_product = Counter((r["product"], r["schooljaar"], r["outcome"]) for r in rows)
+    from production.summary import outcome_words
+    from production.steps import SwvOutcome
+    rows = [o if isinstance(o, SwvOutcome) else SwvOutcome(**o) for o in outcomes]
+    if any(r.outcome.startswith("zou ") for r in rows):  # a dry run: per SWV what would happen
+        for r in sorted(rows, key=lambda r: (r.product, r.schooljaar, r.owner)):
+            print(f"  {r.owner} {r.product} {r.schooljaar}: {outcome_words(r)}"
+                  + (f" — {' '.join(r.wijzigingen)}" if r.wijzigingen else ""))
+        print(f"droge run: er is niets geschreven (outbox {Path(outbox).resolve()})")
+        return
+    c = Counter(r.outcome for r in rows)
+    per_product = Counter((r.product, r.schooljaar, r.outcome) for r in rows)
     for (product, sj, outcome), n in sorted(per_product.items()):
         print(f"  {product} {sj}: {n} × {outcome}")
     print(f"{c.get(GEPUBLICEERD, 0)} versie(s) gepubliceerd, {c.get(ONGEWIJZIGD, 0)} ongewijzigd, "
@@ -66,26 +74,33 @@ def cli_generate(args, settings: Settings) -> int:
 
 
 def cli_produce(args, settings: Settings) -> int:
+    extract, outbox = args.extract.resolve(), args.outbox.resolve()
     if args.no_prefect:
         from kijkglas.progress import owners_progress
+        from production.dry_run import dry_run_production
+        from production.paths import OUTBOX_VARIABLE, production_path
+        from production.request import production_request
         from production.steps import run_production
-        from production.kalender import resolve_extract
 
         def produce(progress):
-            datum = _date(args.productiedatum, "--productiedatum")
-            return run_production(args.product, resolve_extract(args.extract, datum), args.outbox, args.schooljaar,
-                                  datum, args.swv, settings=settings, progress=progress)
+            req = production_request(args.product, args.schooljaar, extract,
+                                     production_path(str(outbox), None, "outbox", OUTBOX_VARIABLE, "/data/outbox"),
+                                     _date(args.productiedatum, "--productiedatum"), args.buiten_kalender)
+            if args.dry_run:
+                return dry_run_production(req, args.swv, settings)
+            return run_production(args.product, req.extract_dir, req.outbox, req.schooljaar, req.productiedatum,
+                                  args.swv, settings=settings, progress=progress)
         with owners_progress(args.product) as progress:
             outcomes = _guarded(lambda: produce(progress))
     else:
         from flows.kijkglazen import product_runner
         quiet_user_errors()
-        outcomes = _guarded(lambda: product_runner(args.dask_address)(
-            args.product, args.schooljaar, str(args.extract), str(args.outbox), args.swv,
-            _date(args.productiedatum, "--productiedatum"), args.dask_address))
+        outcomes = _guarded(lambda: product_runner(args.product, args.dask_address)(
+            args.schooljaar, str(extract), str(outbox), args.swv, _date(args.productiedatum, "--productiedatum"),
+            droog=args.dry_run, buiten_kalender=args.buiten_kalender, dask_address=args.dask_address))
     if outcomes is None:
         return 1
-    _summary(outcomes, args.outbox)
+    _summary(outcomes, outbox)
     return 0
 
 
@@ -110,37 +125,71 @@ def read_ahead(extracts: Path, datum: date, outbox: Path) -> None:
 def cli_run(args, settings: Settings) -> int:
     from flows.kalender import productie
     quiet_user_errors()
-    if not args.dask_address:
-        read_ahead(args.extracts, _date(args.date, "--date"), args.outbox)
-    outcomes = _guarded(lambda: productie(_date(args.date, "--date"), str(args.extracts), str(args.outbox), args.swv, None,
-                                          args.dask_address))
+    extracts, outbox = args.extracts.resolve(), args.outbox.resolve()
+    if not args.dask_address and not args.dry_run:
+        read_ahead(extracts, _date(args.date, "--date"), outbox)
+    outcomes = _guarded(lambda: productie(_date(args.date, "--date"), str(extracts), str(outbox), args.swv, None,
+                                          args.dry_run, args.dask_address))
     if outcomes is None:
         return 1
-    _summary(outcomes, args.outbox)
+    _summary(outcomes, outbox)
     return 0
 
 
 def cli_backfill(args, settings: Settings) -> int:
     from flows.kalender import backfill
     quiet_user_errors()
-    outcomes = _guarded(lambda: backfill(args.schooljaar, str(args.extracts), str(args.outbox), args.product,
+    extracts, outbox = args.extracts.resolve(), args.outbox.resolve()
+    outcomes = _guarded(lambda: backfill(args.schooljaar, str(extracts), str(outbox), args.product,
                                          args.swv, args.dask_address))
     if outcomes is None:
         return 1
-    _summary(outcomes, args.outbox)
+    _summary(outcomes, outbox)
     return 0
 
 
-def cli_serve(args, settings: Settings) -> int:
-    from deployments.serve import LOCAL_API_URL, serve_all, server_api_url
+def _server_or_explain() -> str | None:
+    from deployments.serve import LOCAL_API_URL, server_api_url
     url = server_api_url()
     if url is None:
-        print("kijkglas serve heeft een Prefect-server nodig. Start er een (`prefect server start`) en zet\n"
+        print("Er draait geen Prefect-server. Start er een (`make server`, zie de README) en zet\n"
               f"PREFECT_API_URL={LOCAL_API_URL} (of het adres van jullie server).", file=sys.stderr)
+    return url
+
+
+def cli_serve(args, settings: Settings) -> int:
+    from deployments.serve import serve_all
+    url = _server_or_explain()
+    if url is None:
         return 2
-    extracts, outbox = str(args.extracts.resolve()), str(args.outbox.resolve())
-    print(f"deployments serveren op {url} (UI: {url.removesuffix('/api')}); extracts {extracts}, outbox {outbox}")
+    extracts = str(args.extracts.resolve()) if args.extracts else None
+    outbox = str(args.outbox.resolve()) if args.outbox else None
+    print(f"deployments serveren op {url} (UI: {url.removesuffix('/api')}); extracts "
+          f"{extracts or '(variabele kijkglas_extracts)'}, outbox {outbox or '(variabele kijkglas_outbox)'}")
     serve_all(extracts, outbox, url)
+    return 0
+
+
+def cli_configure(args, settings: Settings) -> int:
+    """Set the production folders on the server (Prefect Variables), checked as a run would check them."""
+    from deployments.serve import configure_paths
+    from production.paths import EXTRACTS_VARIABLE, OUTBOX_VARIABLE, production_path
+    url = _server_or_explain()
+    if url is None:
+        return 2
+    try:
+        extracts = production_path(str(args.extracts.resolve()), None, "extractmap", EXTRACTS_VARIABLE, "/data/extracts")
+        outbox = production_path(str(args.outbox.resolve()), None, "outbox", OUTBOX_VARIABLE, "/data/outbox")
+    except ProductionRefused as exc:
+        print(f"fout: {str(exc).replace(' Er is niets gepubliceerd.', '')}", file=sys.stderr)
+        return 1
+    if not extracts.is_dir():
+        print(f"fout: extractmap {extracts} bestaat niet of is geen map", file=sys.stderr)
+        return 1
+    outbox.mkdir(parents=True, exist_ok=True)
+    configure_paths(str(extracts), str(outbox))
+    print(f"op {url}: {EXTRACTS_VARIABLE} = {extracts}, {OUTBOX_VARIABLE} = {outbox}\n"
+          f"(te zien en te wijzigen in de UI: {url.removesuffix('/api')}/variables)")
     return 0
 
 
@@ -162,7 +211,7 @@ def cli_demo(args, settings: Settings) -> int:
     print(f"    geldig; rapport in {report}")
     print("3/3 Kijkglas 1 2024-2025 produceren via Prefect (lokale tijdelijke server)")
     from flows.kijkglazen import kijkglas_1
-    outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract_dir), outbox=str(outbox),
+    outcomes = kijkglas_1(schooljaar="2024-2025", extract=str(extract_dir.resolve()), outbox=str(outbox.resolve()),
                           productiedatum=date(2024, 12, 10))
     _summary(outcomes, outbox)
     print("per SWV (open index.html in een browser):")

@@ -47,6 +47,12 @@ def load_kalender(path: Path | None = None) -> dict[str, ProductKalender]:
     return out
 
 
+def tijdzone(path: Path | None = None) -> str:
+    """The calendar's timezone (its scheduled runs, and the production date of a run made without one)."""
+    raw = yaml.safe_load(Path(path or KALENDER_PATH).read_text(encoding="utf-8"))
+    return str(raw.get("tijdzone", "Europe/Amsterdam"))
+
+
 def schooljaar_for(periode: str, d: date) -> str:
     if periode == registry.TELDATUM:
         return f"{d.year}-{d.year + 1}"
@@ -127,11 +133,15 @@ def newest_extract_on(folder: Path, d: date) -> Path | None:
 def resolve_extract(extract: str | Path, datum: date) -> str:
     """An extract folder as given, or the newest extract on or before `datum` in a folder of extracts."""
     p = Path(extract)
+    if not p.is_dir():
+        raise FileNotFoundError(f"extractmap {p} {'is geen map' if p.exists() else 'bestaat niet'}: "
+                                f"controleer het pad (of de Prefect-variabele kijkglas_extracts). Er is niets gepubliceerd.")
     if (p / "extract.json").exists():
         return str(p)
     found = newest_extract_on(p, datum)
     if found is None:
-        raise FileNotFoundError(f"geen extract met stand per op of vóór {datum.isoformat()} in {p}")
+        raise FileNotFoundError(f"geen extract met stand per op of vóór {datum:%d-%m-%Y} in {p}: zet het extract "
+                                f"in een eigen submap met extract.json. Er is niets gepubliceerd.")
     return str(found)
 
 
@@ -154,3 +164,14 @@ def concurrency_name(product: str, schooljaar: str) -> str:
     schooljaar from publishing at the same time."""
     return f"kijkglas-publicatie-{product}-{schooljaar}"
 
+
+
+def schooljaar_on(p: ProductKalender, d: date) -> str:
+    """The schooljaar the product's calendar is on at date d: the one its latest scheduled month on or
+    before d was about (so a correction later in the same cycle still belongs to it)."""
+    year, month = d.year, d.month
+    for _ in range(13):
+        if month in p.maanden and (p.laatste_datum is None or date(year, month, 1) <= p.laatste_datum):
+            return schooljaar_for(p.periode, date(year, month, min(p.dag, 28)))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return schooljaar_for(p.periode, d)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from production.kalender import ProductKalender
+from production.kalender import ProductKalender, schooljaar_on
 from tasks import rules
 
 
@@ -62,3 +62,15 @@ def check_not_empty(product: str, schooljaar: str, extract) -> None:
             f"{product} {schooljaar}: het extract (stand per {extract.stand_per:%d-%m-%Y}) bevat geen enkele "
             f"inschrijving in het schooljaar {schooljaar} ({begin:%d-%m-%Y} t/m {einde:%d-%m-%Y}). Controleer "
             f"het extract of het schooljaar. Er is niets gepubliceerd.")
+
+
+def check_in_calendar_window(product: str, schooljaar: str, productiedatum: date,
+                             kalender: dict[str, ProductKalender], buiten_kalender: bool = False) -> None:
+    """Refuse a production about a schooljaar the calendar is no longer (or not yet) on: Kijkglas 1 of
+    2019-2020 made in 2026 would publish a new version to every SWV. `buiten_kalender` says it is meant."""
+    on = schooljaar_on(kalender[product], productiedatum)
+    if schooljaar != on and not buiten_kalender:
+        raise ProductionRefused(
+            f"{product} {schooljaar} valt buiten de kalender: op {productiedatum:%d-%m-%Y} maakt de kalender "
+            f"{product} over {on}. Bedoel je dit echt (bv. een correctie van een oud schooljaar), zet dan "
+            f"buiten_kalender aan (CLI: --buiten-kalender). Er is niets gepubliceerd.")

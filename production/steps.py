@@ -22,7 +22,6 @@ from typing import Callable
 
 import pandas as pd
 
-from core.dates import format_datum
 from core.settings import Settings
 from core.spreadsheet_text import csv_safe_frame
 from documents.pdf import render_pdf
@@ -58,14 +57,9 @@ class SwvOutcome:
     # this production recorded that confirmation (then the owner's overview and history change)
     bevestigd_tot: str | None = None
     bevestiging_nieuw: bool = False
-
-
-def unchanged_words(outcome: SwvOutcome | dict) -> str:
-    """An ongewijzigd outcome in words: 'niets gewijzigd; actuele v3 bevestigd t/m stand per 06-07-2025'."""
-    o = outcome if isinstance(outcome, dict) else outcome.__dict__
-    if not o.get("bevestigd_tot"):
-        return "niets gewijzigd"
-    return f"niets gewijzigd; actuele {o['version']} bevestigd t/m stand per {format_datum(o['bevestigd_tot'])}"
+    # for the operator: the version's folder in the outbox, and what changed in words (its change summary)
+    path: str = ""
+    wijzigingen: list[str] = field(default_factory=list)
 
 
 def owner_of(result: ProductResult) -> str:
@@ -144,7 +138,8 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     if out.outcome == ONGEWIJZIGD:  # another production published the same tables meanwhile
         return confirmed(result, out.version, outbox, extract_identity, register, pages)
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
-                      version=out.version, stand_per=str(result.stand_per), counts=counts)
+                      version=out.version, stand_per=str(result.stand_per), counts=counts, path=str(out.path),
+                      wijzigingen=list(out.manifest.get("wijzigingen_samenvatting") or []))
 
 
 def confirmed(result: ProductResult, version: str, outbox: Path, extract_identity: str,

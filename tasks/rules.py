@@ -28,7 +28,7 @@ LEEFTIJDEN = ["<8", "8+"]
 def schooljaar_start_year(schooljaar: str) -> int:
     first, _, second = str(schooljaar).partition("-")
     if not (first.isdigit() and second.isdigit()) or int(second) != int(first) + 1:
-        raise ValueError(f"schooljaar {schooljaar!r} is not of the form 2024-2025")
+        raise ValueError(f"schooljaar {schooljaar!r} is geen schooljaar (JJJJ-JJJJ met opeenvolgende jaren, bv. 2024-2025)")
     return int(first)
 
 

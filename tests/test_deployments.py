@@ -22,7 +22,9 @@ PREFECT_YAML = ROOT / "deployments" / "prefect.yaml"
 CALENDAR = kalender.load_kalender()
 PRODUCTS = list(CALENDAR)
 # parameters without a default that the operator fills in for each manual run, with an example value
-ASKED_PER_RUN = {"productie": {"datum": "2024-12-10"}, "backfill": {"schooljaar": "2024-2025"}}
+ASKED_PER_RUN = {"productie": {"datum": "2024-12-10"}, "backfill": {"schooljaar": "2024-2025"},
+                 **{name: {"product": "kijkglas-1", "schooljaar": "2024-2025", "versie": "v2", "reden": "fout in bronbestand",
+                           "swv": ["alle"]} for name in ("intrekken", "herstellen")}}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def test_prefect_yaml_is_accepted_by_prefect_deploy(prefect_file):
     from prefect.cli.deploy._models import PrefectYamlModel, RawScheduleConfig
 
     model = PrefectYamlModel.model_validate(prefect_file)
-    assert [d.name for d in model.deployments] == PRODUCTS + ["productie", "backfill"]
+    assert [d.name for d in model.deployments] == PRODUCTS + ["productie", "backfill", "intrekken", "herstellen"]
     for d in prefect_file["deployments"]:
         assert d["work_pool"]["name"] == defs.WORK_POOL == "kijkglas"
         for s in d["schedules"]:
@@ -94,7 +96,7 @@ def test_definitions_and_prefect_yaml_agree(prefect_file):
 
 # --- entrypoints and parameters -----------------------------------------------------------------
 
-@pytest.mark.parametrize("name", PRODUCTS + ["productie", "backfill"])
+@pytest.mark.parametrize("name", PRODUCTS + ["productie", "backfill", "intrekken", "herstellen"])
 def test_entrypoint_imports_and_parameters_fit_the_flow(prefect_file, name):
     from prefect import Flow
 
@@ -115,14 +117,19 @@ def test_entrypoint_imports_and_parameters_fit_the_flow(prefect_file, name):
 @pytest.mark.parametrize("name", PRODUCTS)
 def test_product_parameters_are_what_an_operator_fills_in(prefect_file, name):
     params = _deployments(prefect_file)[name]["parameters"]
-    # schooljaar empty = from the calendar; extract = a folder of extracts; every SWV
-    assert params == {"schooljaar": None, "extract": "extracts", "outbox": "outbox", "swv": None}
+    # schooljaar empty = from the calendar; every SWV; no folder: the runs read the server's Variables
+    # (a relative default once made a scheduled run write into the checkout)
+    assert params == {"schooljaar": None, "swv": None}
+    assert _deployments(prefect_file)[name]["work_pool"] == {"name": "kijkglas", "work_queue_name": "producten"}
 
 
 def test_calendar_flows_are_manual(prefect_file):
     deps = _deployments(prefect_file)
     assert deps["productie"]["schedules"] == [] and deps["backfill"]["schedules"] == []
-    assert {"producten", "swv", "extracts", "outbox"} <= set(deps["backfill"]["parameters"])
+    assert {"producten", "swv"} <= set(deps["backfill"]["parameters"])
+    assert not {"extracts", "outbox"} & set(deps["backfill"]["parameters"])
+    for name in ("productie", "backfill", "intrekken", "herstellen"):  # they wait; they never take a production's slot
+        assert deps[name]["work_pool"]["work_queue_name"] == "kalender"
 
 
 # --- schedules = the calendar ---------------------------------------------------------------------
@@ -174,7 +181,7 @@ def test_served_deployments_match_the_definitions():
     from deployments.serve import build_deployments
 
     served = {d.name: d for d in build_deployments(extracts="/data/extracts", outbox="/data/outbox")}
-    assert list(served) == PRODUCTS + ["productie", "backfill"]
+    assert list(served) == PRODUCTS + ["productie", "backfill", "intrekken", "herstellen"]
     for d in defs.deployment_definitions(extracts="/data/extracts", outbox="/data/outbox"):
         r = served[d.name]
         assert r.parameters == d.parameters

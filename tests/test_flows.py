@@ -28,10 +28,11 @@ def extracts(tmp_path_factory) -> Path:
 
 
 def tree_hashes(outbox: Path) -> dict[str, str]:
-    """SHA-256 of every file in the outbox (the register included), but the operator's note of
-    when the last production ran."""
+    """SHA-256 of every file in the outbox (the register included), but the operator's notes of
+    when the last production ran and what each run did."""
     return {str(p.relative_to(outbox)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(outbox.rglob("*")) if p.is_file() and p not in operator_note(outbox)}
+            for p in sorted(outbox.rglob("*")) if p.is_file() and p not in operator_note(outbox)
+            and p.parent != outbox / ".operator" / "producties"}
 
 
 def operator_note(outbox: Path) -> set[Path]:
@@ -54,11 +55,10 @@ def read_artifact(flow_run_id, key: str):
 
 
 def run_k1(extract: Path, outbox: Path, schooljaar: str | None = "2024-2025"):
-    """produce_product for Kijkglas 1 2024-2025; returns (outcomes, flow run id)."""
-    from flows.kijkglazen import produce_product
+    """The kijkglas-1 flow for 2024-2025 on 10-12-2024; returns (outcomes, flow run id)."""
+    from flows.kijkglazen import kijkglas_1
 
-    state = produce_product("kijkglas-1", schooljaar, str(extract), str(outbox), None, DAG, None,
-                            return_state=True)
+    state = kijkglas_1(schooljaar, str(extract), str(outbox), None, DAG, return_state=True)
     return state.result(), state.state_details.flow_run_id
 
 
@@ -77,7 +77,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
     assert sorted((o["owner"], o["schooljaar"], o["outcome"], o["version"]) for o in outcomes) == \
            [(s, "2024-2025", "gepubliceerd", "v1") for s in sorted(SWVS)]
     with get_client(sync_client=True) as client:
-        assert client.read_flow_run(run_id).name == "kijkglas-1-2024-2025"
+        assert client.read_flow_run(run_id).name == "kijkglas-1 2024-2025 · 10-12-2024"
     for swv in SWVS:
         manifest = json.loads((outbox / swv / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
         assert manifest["status"] == "actueel" and manifest["stand_per"] == STAND_PER
@@ -85,8 +85,9 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
     table = read_artifact(run_id, "publicaties-kijkglas-1-2024-2025")
     assert table.type == "table"
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert sorted((r["SWV"], r["uitkomst"], r["versie"]) for r in rows) == \
-           [(s, "gepubliceerd", "v1") for s in sorted(SWVS)]
+    assert sorted((r["SWV"], r["uitkomst"]) for r in rows) == [(s, "nieuwe versie v1") for s in sorted(SWVS)]
+    assert all(r["documenten"] == str(outbox / r["SWV"] / "2024-2025" / "kijkglas-1" / "v1") for r in rows)
+    assert "3 nieuwe versie(s)" in table.description and "Validatierapport: " in table.description
     recon = read_artifact(run_id, "reconciliatie-kijkglas-1-2024-2025")
     assert recon.type == "markdown" and "Reconciliatie kijkglas-1-2024-2025" in recon.data
     assert "✅" in recon.data
@@ -136,10 +137,12 @@ def test_productie_runs_what_the_calendar_calls_for(productie_run):
     assert len(version_dirs(outbox)) == len(SWVS)
 
 
-def test_productie_without_an_extract_yet_does_nothing(extracts, tmp_path):
+def test_productie_without_an_extract_yet_is_refused_with_the_reason(extracts, tmp_path):
     from flows.kalender import productie
+    from production.refusals import ProductionRefused
 
-    assert productie(date(2024, 11, 10), extracts=str(extracts), outbox=str(tmp_path), producten=["kijkglas-1"]) == []
+    with pytest.raises(ProductionRefused, match="geen extract met stand per op of vóór 10-11-2024"):
+        productie(date(2024, 11, 10), extracts=str(extracts), outbox=str(tmp_path), producten=["kijkglas-1"])
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,0 +1,73 @@
+"""Withdrawing a published version and restoring the one before it, from the Prefect UI: the same
+plain functions as `kijkglas withdraw` and `kijkglas restore` (production/withdrawal.py). The SWV
+choice is required: codes, or the word `alle`."""
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+
+from core.settings import load_settings
+from flows.logs import USER_ERRORS, quiet_user_errors, refused
+from flows.parameters import Outbox, ProductName, Reden, Schooljaar, SwvKeuze, Versie
+from flows.paths import outbox_path
+from production import withdrawal
+from production.summary import markdown_cell
+
+
+def _report(kind: str, changes: list, product: str, schooljaar: str, version: str, reason: str) -> None:
+    create_table_artifact(
+        key=f"{kind}-{product}-{schooljaar}",
+        table=[{"SWV": c.swv, "uitkomst": c.outcome, "melding": markdown_cell(c.message)} for c in changes],
+        description=f"{kind}: {product} {schooljaar} {version} voor {len(changes)} SWV('s); reden: {markdown_cell(reason)}")
+
+
+@flow(name="intrekken", flow_run_name="intrekken {product} {schooljaar} {versie}")
+def intrekken(product: ProductName, schooljaar: Schooljaar, versie: Versie, reden: Reden, swv: SwvKeuze,
+              outbox: Outbox = None) -> list[str]:
+    """Trek een gepubliceerde versie in voor de gekozen SWV's.
+
+    Args:
+        product: het product, bv. kijkglas-1.
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
+        versie: de versie die wordt ingetrokken, bv. v2.
+        reden: waarom (verplicht); de SWV ziet haar op de Historie-pagina.
+        swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
+        outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
+    """
+    quiet_user_errors()
+    log = get_run_logger()
+    try:
+        changes = withdrawal.withdraw(outbox_path(outbox), product, schooljaar, versie, reden, swv,
+                                      register=load_settings().register_path)
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    for c in changes:
+        log.info(c.message)
+    _report("intrekken", changes, product, schooljaar, versie, reden)
+    return [c.message for c in changes]
+
+
+@flow(name="herstellen", flow_run_name="herstellen {product} {schooljaar} {versie}")
+def herstellen(product: ProductName, schooljaar: Schooljaar, versie: Versie, reden: Reden, swv: SwvKeuze,
+               outbox: Outbox = None) -> list[str]:
+    """Maak een eerdere versie weer actueel, nadat de versie erna is ingetrokken.
+
+    Args:
+        product: het product, bv. kijkglas-1.
+        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
+        versie: de eerdere versie die weer actueel wordt, bv. v1.
+        reden: waarom (verplicht); de SWV ziet haar op de Historie-pagina.
+        swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
+        outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
+    """
+    quiet_user_errors()
+    log = get_run_logger()
+    try:
+        changes = withdrawal.restore(outbox_path(outbox), product, schooljaar, versie, reden, swv,
+                                     register=load_settings().register_path)
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    for c in changes:
+        log.info(c.message)
+    _report("herstellen", changes, product, schooljaar, versie, reden)
+    return [c.message for c in changes]

@@ -1,0 +1,91 @@
+"""What an operator reads about a production, a production day or a backfill: per product × SWV the
+outcome in words, the version, what changed (the change summary the SWV reads too) and where the
+documents and the validation report are. Plain data; the flows turn it into Prefect artifacts.
+
+A production run also leaves its rows in `<outbox>/.operator/producties/<run id>.json`, so that a
+production day or backfill whose productions ran on other workers can summarise them."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from core.dates import format_datum
+from core.files import atomic_write
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPERATOR_DIR, OVERGESLAGEN
+from production.steps import SwvOutcome
+
+RECORDS_DIR = "producties"
+
+
+def outcome_words(o: SwvOutcome) -> str:
+    """The outcome as an operator says it."""
+    if o.outcome == GEPUBLICEERD:
+        return f"nieuwe versie {o.version}"
+    if o.outcome == ONGEWIJZIGD:
+        through = f" t/m stand per {format_datum(o.bevestigd_tot)}" if o.bevestigd_tot else ""
+        return f"niets gewijzigd: {o.version} bevestigd{through}"
+    if o.outcome == OVERGESLAGEN:
+        return f"overgeslagen: {o.reason}"
+    return f"{o.outcome}: {o.version}" + (f" ({o.reason})" if o.reason else "")
+
+
+def headline(outcomes: list[SwvOutcome]) -> str:
+    """'2 nieuwe versie(s), 148 niets gewijzigd' — only what happened; 'niets gewijzigd' when nothing was."""
+    c = Counter(o.outcome for o in outcomes)
+    parts = [f"{c[GEPUBLICEERD]} nieuwe versie(s)" if c[GEPUBLICEERD] else "",
+             f"{c[ONGEWIJZIGD]} niets gewijzigd" if c[ONGEWIJZIGD] else "",
+             f"{c[OVERGESLAGEN]} overgeslagen" if c[OVERGESLAGEN] else ""]
+    parts += [f"{n} {kind}" for kind, n in sorted(c.items()) if kind not in (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)]
+    if set(c) == {ONGEWIJZIGD}:
+        return f"niets gewijzigd ({c[ONGEWIJZIGD]} SWV's)"
+    return ", ".join(p for p in parts if p) or "geen SWV's"
+
+
+def summary_rows(outcomes: list[SwvOutcome], validation_report: str = "") -> list[dict]:
+    """One row per product × SWV, in the order product, schooljaar, SWV."""
+    rows = []
+    for o in sorted(outcomes, key=lambda o: (o.product, o.schooljaar, o.owner)):
+        rows.append({"product": o.product, "schooljaar": o.schooljaar, "SWV": o.owner,
+                     "uitkomst": outcome_words(o), "stand per": format_datum(o.stand_per),
+                     "wat is gewijzigd": " ".join(o.wijzigingen) if o.outcome == GEPUBLICEERD else "",
+                     "documenten": o.path, "validatierapport": validation_report})
+    return rows
+
+
+def markdown_cell(value) -> str:
+    """Text from data stays text in a markdown table: no markup, no links, no broken cells."""
+    text = " ".join(str(value if value is not None else "").split())
+    for ch in "\\`*_{}[]<>()#+!|~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
+    if not rows:
+        return "_(geen)_\n"
+    columns = columns or list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(markdown_cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def record_path(outbox: Path, run_id: str) -> Path:
+    return Path(outbox) / OPERATOR_DIR / RECORDS_DIR / f"{run_id}.json"
+
+
+def write_record(outbox: Path, run_id: str, outcomes: list[SwvOutcome], validation_report: str) -> Path:
+    path = record_path(outbox, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"validatierapport": validation_report, "outcomes": [o.__dict__ for o in outcomes]}
+    atomic_write(path, json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
+    return path
+
+
+def read_record(outbox: Path, run_id: str) -> tuple[list[SwvOutcome], str] | None:
+    """The outcomes a production run left (None when it left none: it failed before publishing)."""
+    try:
+        data = json.loads(record_path(outbox, run_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [SwvOutcome(**o) for o in data.get("outcomes", [])], str(data.get("validatierapport") or "")
