@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from schemas.bounds import table_file_problem
+
 # table -> {column: kind}; kind is "str" or "date" (or "decimal").
 TABLES: dict[str, dict[str, str]] = {
     "samenwerkingsverbanden": {
@@ -310,6 +312,9 @@ def _to_frame(path: Path, name: str, table: pa.Table) -> pd.DataFrame:
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:
+    problem = table_file_problem(path, name)  # a link, or far beyond the contract's size: not parsed
+    if problem:
+        raise ExtractFormatError(f"{path}: {problem}")
     table = _read_parquet(path, name) if path.suffix == ".parquet" else _read_csv(path, name)
     return _to_frame(path, name, table)
 
