@@ -71,8 +71,11 @@ class ExtractFormatError(Exception):
     per file, naming it; str() is those lines."""
 
     def __init__(self, *problems: str):
-        super().__init__("\n".join(problems))
+        super().__init__(*problems)  # as args: a pickled copy (another process) keeps one line per file
         self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
 
 
 @dataclass

@@ -729,3 +729,9 @@ def test_table_with_header_only_is_valid(tmp_path, fmt):
     ex = read_extract(write_extract(tmp_path, tables, fmt=fmt))
     assert ex.cvi_indicaties.empty and str(ex.cvi_indicaties["begindatum"].dtype) == "datetime64[ns]"
     assert validate_extract(ex).empty
+
+
+def test_format_error_keeps_its_lines_across_processes():
+    import pickle
+    exc = pickle.loads(pickle.dumps(ExtractFormatError("a.csv: kapot", "b.csv: ook kapot")))
+    assert exc.problems == ["a.csv: kapot", "b.csv: ook kapot"] and str(exc) == "a.csv: kapot\nb.csv: ook kapot"
