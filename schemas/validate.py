@@ -34,6 +34,7 @@ FAILURE_COLUMNS = ["table", "column", "rule", "row", "value"]
 REPORT_CSV = "validatie.csv"
 REPORT_TXT = "validatie.txt"
 EXAMPLES_PER_RULE = 5
+LISTED_PER_RULE = 10_000  # validatie.csv stops listing a rule's failures here (the summary counts all)
 VALUE_SHOWN = 200  # characters of a failing value the report shows (a hostile value may be huge)
 
 # pandera's internal check names -> the names the report uses
@@ -419,17 +420,22 @@ def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
         examples = group.head(EXAMPLES_PER_RULE)
         for row, value in zip(examples["row"], shown_values(examples["value"])):
             lines.append(f"    {'rij ' + str(row) if pd.notna(row) else '(bestand)'}: {value!r}")
-        if len(group) > EXAMPLES_PER_RULE:
+        if len(group) > LISTED_PER_RULE:
+            lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} ({REPORT_CSV} noemt de eerste "
+                         f"{LISTED_PER_RULE})")
+        elif len(group) > EXAMPLES_PER_RULE:
             lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} (zie {REPORT_CSV})")
     return "\n".join(lines) + "\n"
 
 
 def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: Path | str) -> Path:
-    """Write validatie.csv (every failure) and validatie.txt (the summary); return the .txt path."""
+    """Write validatie.csv (the first LISTED_PER_RULE failures of every rule) and validatie.txt (the
+    summary, counting them all); return the .txt path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
+    listed = failures.groupby(["table", "column", "rule"], sort=False, dropna=False).head(LISTED_PER_RULE)
     # the operator opens it in Excel: a failing value stays text, cut if it is very long
-    listed = failures[FAILURE_COLUMNS].assign(value=shown_values(failures["value"]))
+    listed = listed[FAILURE_COLUMNS].assign(value=shown_values(listed["value"]))
     csv_safe_frame(listed).to_csv(report_dir / REPORT_CSV, index=False)
     txt = report_dir / REPORT_TXT
     txt.write_text(report_text(failures, extract_path), encoding="utf-8")

@@ -1,10 +1,12 @@
-"""Hostile text from the extract (issue 25): text stays text in every workbook and CSV, validation
-refuses what documents cannot hold, and a refused extract publishes nothing."""
+"""Hostile data in the extract (issue 25): text stays text in every workbook and CSV, validation
+refuses what documents cannot hold, a refused extract publishes nothing, and a table file that is a
+link or far beyond the contract's size is refused before it is parsed."""
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -16,8 +18,8 @@ from documents.workbook import Sheet, write_workbook
 from outbox.change_report import TableChanges
 from outbox.changes_workbook import write_changes_workbook
 from production.steps import run_production
-from schemas.validate import InvalidExtractError, validate_extract, write_report
-from schemas.extract import read_extract
+from schemas.extract import ExtractFormatError, read_extract
+from schemas.validate import LISTED_PER_RULE, InvalidExtractError, failures_frame, validate_extract, write_report
 from tests.extract_factory import SO, SWV_VO, minimal_tables, write_extract
 from tests.readback import read_csv_rows
 
@@ -176,3 +178,57 @@ def test_a_name_beginning_with_minus_is_published_as_text_everywhere(tmp_path):
     texts = [cell for p in outbox.rglob("data/*.csv") for row in read_csv_rows(p) for cell in row]
     assert "'" + hostile in texts and hostile not in texts
     assert not [t for t in texts if t and (t[0] in "=+@\t\r" or (t[0] == "-" and not t[1:].isdigit()))]
+
+
+# --- hostile sizes and links: refused before parsing -------------------------------------------------
+
+def refusal(folder: Path) -> str:
+    with pytest.raises(ExtractFormatError) as refused:
+        read_extract(folder)
+    return str(refused.value)
+
+
+def test_a_table_file_that_is_a_symlink_is_refused_by_name(tmp_path):
+    folder = write_extract(tmp_path, minimal_tables())
+    elsewhere = tmp_path / "elders.csv"
+    (folder / "vestigingen.csv").rename(elsewhere)
+    (folder / "vestigingen.csv").symlink_to(elsewhere)
+    assert refusal(folder) == f"{folder / 'vestigingen.csv'}: is een symbolische koppeling; een extract bevat zijn tabellen zelf"
+
+
+@pytest.mark.parametrize("columns, why", [
+    (100_000, "kopregel langer dan 64 KiB; geen tabel van het extract"),
+    (100, "100 kolommen; tabel vestigingen heeft er hoogstens 64 (zie het invoercontract)"),
+])
+def test_a_table_with_far_too_many_columns_is_refused_before_parsing(tmp_path, columns, why):
+    folder = write_extract(tmp_path, minimal_tables())
+    header = ",".join(f"k{i}" for i in range(columns))
+    (folder / "vestigingen.csv").write_text(header + "\n" + ",".join("x" * columns) + "\n", encoding="utf-8")
+    assert refusal(folder) == f"{folder / 'vestigingen.csv'}: {why}"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_table_with_far_too_many_rows_is_refused_before_parsing(tmp_path, fmt):
+    tables = minimal_tables()
+    swv = tables["samenwerkingsverbanden"]
+    tables["samenwerkingsverbanden"] = pd.concat([swv] * 201, ignore_index=True)  # 402 rows, at most 400
+    folder = write_extract(tmp_path, tables, fmt=fmt)
+    path = folder / f"samenwerkingsverbanden.{fmt}"
+    assert refusal(folder) == (f"{path}: meer dan 400 rijen voor tabel samenwerkingsverbanden "
+                               "(2 × de landelijke omvang); geen tabel van het extract")
+
+
+def test_a_table_file_far_beyond_its_size_is_refused_on_its_size(tmp_path):
+    folder = write_extract(tmp_path, minimal_tables())
+    junk = "swv_code,naam,sector,adres,postcode,plaats\n" + "x" * 1_000_000 + "\n"
+    (folder / "samenwerkingsverbanden.csv").write_text(junk, encoding="utf-8")
+    assert refusal(folder) == (f"{folder / 'samenwerkingsverbanden.csv'}: te groot (1.000.044 bytes) voor tabel "
+                               "samenwerkingsverbanden (hoogstens 400 rijen)")
+
+
+def test_the_report_lists_the_first_failures_of_a_rule_and_counts_the_rest(tmp_path):
+    failures = failures_frame("leerlingen", "leerling_id", "unique", np.arange(25_000), np.full(25_000, "1"))
+    txt = write_report(failures, tmp_path, "extract").read_text(encoding="utf-8")
+    assert len(read_csv_rows(tmp_path / "validatie.csv")) == 1 + LISTED_PER_RULE
+    assert "leerlingen.leerling_id  unique: 25000 fout(en)" in txt
+    assert f"... en nog 24995 (validatie.csv noemt de eerste {LISTED_PER_RULE})" in txt
