@@ -337,6 +337,6 @@ def test_a_worker_that_dies_mid_production(server, deployed, series, tmp_path):
         state = _wait_final(client, again.id, 300, worker_logs.values())
         assert state.is_completed(), state
     assert check_outbox_integrity(outbox) == []
-    versions = {p.parent.parent.parent.name: sorted(d.name for d in p.parent.parent.iterdir())
+    versions = {p.parent.parent.parent.name: sorted(d.name for d in p.parent.parent.iterdir() if d.is_dir())
                 for p in outbox.glob("*/2024-2025/kijkglas-2/v*/manifest.json")}
     assert versions and all(v == ["v1"] for v in versions.values()), versions  # nothing published twice
