@@ -3,7 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system-packages bench bench-products bench-workers lock
+.PHONY: demo test setup system-packages bench bench-products bench-workers lock server worker prefect-setup
 
 # Every package at the version in constraints.txt: the set the suite was run with.
 $(BIN)/kijkglas: pyproject.toml constraints.txt
@@ -60,3 +60,28 @@ bench-products: setup
 # A backfill of the small series spread over one worker, then two (PostgreSQL-backed server).
 bench-workers: setup
 	$(BIN)/python bench/bench_workers.py
+
+# --- Running it in production (README, "Running it in production") --------------------------------
+# The server's address; the UI and every client and worker use it (set before the server starts, so
+# the UI talks to this address and not to Prefect's default).
+PREFECT_HOST ?= 127.0.0.1
+PREFECT_PORT ?= 4200
+# deployments/prefect.env, for every key the environment does not set already (only in these targets:
+# `make test` and `make demo` keep their own temporary server)
+PREFECT_ENV = : "$${PREFECT_API_URL:=http://$(PREFECT_HOST):$(PREFECT_PORT)/api}"; export PREFECT_API_URL; set -a; eval "$$(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=\(.*\)/: "$${\1:=\2}"/p' deployments/prefect.env)"; set +a;
+# Worker processes per machine: productions one at a time (their documents use every core already),
+# the flows that only wait for productions (production day, backfill, withdrawal) up to four.
+PRODUCTIES_PER_MACHINE ?= 1
+
+server: setup
+	$(PREFECT_ENV) $(BIN)/prefect server start --host $(PREFECT_HOST) --port $(PREFECT_PORT)
+
+prefect-setup: setup
+	$(PREFECT_ENV) $(BIN)/python -m deployments.setup
+
+worker: setup
+	@$(PREFECT_ENV) trap 'kill 0' INT TERM; \
+	$(BIN)/prefect worker start --pool kijkglas --work-queue kalender --limit 4 --name "kalender-$$(hostname)" & \
+	$(BIN)/prefect worker start --pool kijkglas --work-queue producten --limit $(PRODUCTIES_PER_MACHINE) \
+		--name "producten-$$(hostname)" & \
+	wait

@@ -81,10 +81,12 @@ def update_pages(outbox: str, outcomes: list[steps.SwvOutcome]) -> int:
 
 
 def _kwaliteit_rows(kw) -> list[dict]:
-    """The first 200 data-quality rows, every cell plain text (the UI renders table cells as markdown)."""
-    head = kw.head(200)
-    return [{k: markdown_cell(v) for k, v in row.items()}
-            for row in head.astype(object).where(head.notna(), "").to_dict("records")]
+    """The data-quality list as counts per kind of message: the UI is no place for pupil numbers (the
+    full list is the operator's CSV), and text from the extract stays plain text."""
+    if not len(kw):
+        return []
+    counts = kw.groupby("melding", sort=True, dropna=False).size()
+    return [{"melding": markdown_cell(m), "aantal": int(n)} for m, n in counts.items()]
 
 
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)
@@ -94,8 +96,7 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
     reconciliations and the data-quality list. The rows also go to the operator's part of the outbox,
     for the production day or backfill that started this run."""
     key = f"{production.product}-{production.schooljaar}"
-    rows = [{k: v for k, v in r.items() if k not in ("product", "schooljaar", "validatierapport")}
-            for r in summary_rows(outcomes)]
+    rows = [{k: v for k, v in r.items() if k not in ("product", "schooljaar")} for r in summary_rows(outcomes, outbox)]
     create_table_artifact(
         key=f"publicaties-{key}", table=[{k: markdown_cell(v) for k, v in r.items()} for r in rows],
         description=(f"{production.product} {production.schooljaar}, stand per {stand_per:%d-%m-%Y}: "
@@ -116,8 +117,7 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
 @task(name="rapporteer-droge-run", cache_policy=NO_CACHE, persist_result=False)
 def report_dry_run(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str) -> None:
     """A dry run's artifact: per SWV what would be published. Nothing is written to the outbox."""
-    rows = [{k: markdown_cell(v) for k, v in r.items() if k not in ("product", "schooljaar", "documenten",
-                                                                      "validatierapport")}
+    rows = [{k: markdown_cell(v) for k, v in r.items() if k not in ("product", "schooljaar", "documenten")}
             for r in summary_rows(outcomes)]
     create_table_artifact(
         key=f"droge-run-{production.product}-{production.schooljaar}", table=rows or [{"melding": "geen SWV's"}],

@@ -68,16 +68,12 @@ def summary_markdown(title: str, runs: list[ProductionRun], extracts: str, outbo
              f"{len(runs)} productie(s): {done} voltooid, {len(runs) - done} niet voltooid. "
              f"Per SWV: {markdown_cell(headline(all_outcomes))}.", "",
              f"Outbox: `{outbox}` · extracten: `{extracts}`", "", "## Producties", "",
-             "| productie | extract | toestand | uitkomst |", "|---|---|---|---|"]
+             "| productie | extract | toestand | uitkomst | validatierapport |", "|---|---|---|---|---|"]
     for r in sorted(runs, key=lambda r: (r.production.datum, r.production.product)):
         outcome = headline(r.outcomes) if r.completed else f"niet voltooid: {r.reason}"
         lines.append(f"| {_run_link(r)} | {markdown_cell(r.extract)} | {markdown_cell(r.state)} | "
-                     f"{markdown_cell(outcome)} |")
-    lines += ["", "## Per SWV", ""]
-    rows = []
-    for r in runs:
-        rows += summary_rows(r.outcomes, r.validation_report)
-    lines.append(markdown_table(rows))
+                     f"{markdown_cell(outcome)} | {markdown_cell(r.validation_report)} |")
+    lines += ["", "## Per SWV", "", markdown_table(summary_rows(all_outcomes, outbox))]
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.dates import format_datum
 from core.files import atomic_write
-from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPERATOR_DIR, OVERGESLAGEN
+from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPERATOR_DIR, OVERGESLAGEN, product_dir
 from production.steps import SwvOutcome
 
 RECORDS_DIR = "producties"
@@ -42,15 +42,27 @@ def headline(outcomes: list[SwvOutcome]) -> str:
     return ", ".join(p for p in parts if p) or "geen SWV's"
 
 
-def summary_rows(outcomes: list[SwvOutcome], validation_report: str = "") -> list[dict]:
+def documents_path(o: SwvOutcome, outbox: Path | str | None) -> str:
+    """The folder of the version the outcome is about: the new one, or the actueel one confirmed."""
+    if o.path:
+        return o.path
+    if outbox and o.version and o.outcome == ONGEWIJZIGD:
+        return str(product_dir(Path(outbox), o.owner, o.schooljaar, o.product) / o.version)
+    return ""
+
+
+def changes_words(o: SwvOutcome) -> str:
+    if o.outcome not in (GEPUBLICEERD, "zou gepubliceerd worden"):
+        return ""
+    return " ".join(o.wijzigingen) or "eerste versie"
+
+
+def summary_rows(outcomes: list[SwvOutcome], outbox: Path | str | None = None) -> list[dict]:
     """One row per product × SWV, in the order product, schooljaar, SWV."""
-    rows = []
-    for o in sorted(outcomes, key=lambda o: (o.product, o.schooljaar, o.owner)):
-        rows.append({"product": o.product, "schooljaar": o.schooljaar, "SWV": o.owner,
-                     "uitkomst": outcome_words(o), "stand per": format_datum(o.stand_per),
-                     "wat is gewijzigd": " ".join(o.wijzigingen) if o.outcome == GEPUBLICEERD else "",
-                     "documenten": o.path, "validatierapport": validation_report})
-    return rows
+    return [{"product": o.product, "schooljaar": o.schooljaar, "SWV": o.owner, "uitkomst": outcome_words(o),
+             "stand per": format_datum(o.stand_per), "wat is gewijzigd": changes_words(o),
+             "documenten": documents_path(o, outbox)}
+            for o in sorted(outcomes, key=lambda o: (o.product, o.schooljaar, o.owner))]
 
 
 def markdown_cell(value) -> str:

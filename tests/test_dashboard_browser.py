@@ -37,10 +37,13 @@ def outbox(tmp_path_factory) -> Path:
     _run("generate", "--series", SJ, "--out", str(extracts))
     common = ["--outbox", str(out), "--no-prefect"]
     for stand_per in ("2024-08-06", "2024-10-06", "2024-12-06"):  # Kijkglas 1 over the year: v1..v3
-        _run("produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(extracts / stand_per), *common)
+        _run("produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(extracts / stand_per), *common,
+             "--productiedatum", stand_per[:8] + "10")  # each on its production day
     for product in ("kijkglas-2", "kijkglas-3", "kijkglas-4"):
-        _run("produce", product, "--schooljaar", SJ, "--extract", str(extracts / "2025-04-06"), *common)
-    _run("produce", "kijkglas-5", "--schooljaar", "2023-2024", "--extract", str(extracts / "2024-10-06"), *common)
+        _run("produce", product, "--schooljaar", SJ, "--extract", str(extracts / "2025-04-06"), *common,
+             "--productiedatum", "2025-04-10")
+    _run("produce", "kijkglas-5", "--schooljaar", "2023-2024", "--extract", str(extracts / "2024-10-06"), *common,
+         "--productiedatum", "2024-10-10")
     _run("withdraw", "kijkglas-1", "--outbox", str(out), "--schooljaar", SJ, "--version", "v1",
          "--reason", "proef: ingetrokken", "--swv", "PO2001")
     return out
