@@ -142,6 +142,12 @@ def _k3_totals(frame: pd.DataFrame, part: str, sector: str) -> dict:
     }
 
 
+def version_title(result) -> str:
+    """The version on the workbook's title row (` · Versie v2 (actueel bij publicatie) · Vervangt v1: …`):
+    rows 4–7 and the header on row 10 are fixed by the berekeningsmodule, so it cannot be a row of its own."""
+    return "".join(f" · {label} {value}" for label, value in version_rows(result))
+
+
 SALDO_KOP = {"a": "Groei (saldo 3a)", "b": "Saldo 3b (geen groei)"}
 
 
@@ -207,7 +213,7 @@ def write_openbaar_documents(result, version_dir: str | os.PathLike,
         t = k3_check_table(frame, sector, stem)
         tables[stem] = t
         written.append(write_workbook(
-            version_dir / names[stem], f"{TITLE} – {_k3_sector_title(part, sector)}", general,
+            version_dir / names[stem], f"{TITLE} – {_k3_sector_title(part, sector)}{version_title(result)}", general,
             [_k3_sheet(f"3{part}-{sector.lower()}", t, part, sector)], timestamp=result.aanmaakdatum))
     written += write_csv_tables(tables, version_dir / "data")
     job = PdfJob("kijkglas-3.html", openbaar_pdf_context(result, tables, change_report),
@@ -254,7 +260,8 @@ def write_documents(result, version_dir: str | os.PathLike,
     tables = {stem: k3_check_table(frame, sector, stem) for stem, frame in result.tables.items()}
     sheets = [_k3_sheet(f"3{stem[2]}", t, stem[2], sector) for stem, t in tables.items()]
     written = [write_workbook(version_dir / names["xlsx"],
-                              f"{TITLE} – {code} {result.swv.naam} ({'so' if sector == 'PO' else 'vso'})",
+                              f"{TITLE} – {code} {result.swv.naam} ({'so' if sector == 'PO' else 'vso'})"
+                              f"{version_title(result)}",
                               k3_algemene_gegevens(result), sheets, timestamp=result.aanmaakdatum)]
     written += write_csv_tables(tables, version_dir / "data")
     job = PdfJob("kijkglas-3.html", pdf_context(result, tables, change_report), version_dir / names["pdf"])

@@ -208,3 +208,11 @@ def test_kijkglas_2_age_column_rebuilds_kijkglas_3s_split(tmp_path):
     flows = k2.marks_as_flows({"PO0101": r.tables}, {"PO0101": "PO"})
     got = flows.groupby(["deel", "richting", "leeftijdscategorie", "categorie"]).size().to_dict()
     assert got == {("3a", "instroom", "<8", "L"): 1, ("3a", "instroom", "8+", "L"): 1}
+
+
+def test_bestand_2_changes_by_registration():
+    cols = "Groep|TLV-nummer / CvI-nummer / BSN|DUO-nummer leerling|Vestiging|Begindatum inschrijving|Bekostigingscategorie L/M/H"
+    old = frame(cols, "TLV|T1|1|01AA00|2024-08-01|L", "TLV|T2|2|01AA00|2024-08-01|L", "RP|1234|3|01AA00|2024-08-01|M")
+    new = frame(cols, "TLV|T1|1|01AA00|2024-08-01|M", "RP|1234|3|01AA00|2024-08-01|M", "TLV|T4|4|01AA00|2024-09-01|H")
+    assert figures.b2_changes(old, new) == {"nieuw": 1, "vervallen": 1, "gewijzigd": 1}
+    assert figures.b2_changes(old, old) == {"nieuw": 0, "vervallen": 0, "gewijzigd": 0}

@@ -78,6 +78,23 @@ def k1_changes(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> li
     return out
 
 
+B2_KEY = ["Groep", "TLV-nummer / CvI-nummer / BSN", "DUO-nummer leerling", "Vestiging", "Begindatum inschrijving"]
+
+
+def b2_changes(old: pd.DataFrame | None, new: pd.DataFrame | None) -> dict[str, int]:
+    """How bestand 2 (the registrations behind the count) changed between two versions, by
+    registration: {nieuw, vervallen, gewijzigd}; all zero when it did not."""
+    if old is None or new is None:
+        return {"nieuw": 0, "vervallen": 0, "gewijzigd": 0}
+    key = [c for c in B2_KEY if c in old.columns and c in new.columns]
+    a, b = old.drop_duplicates(key).set_index(key), new.drop_duplicates(key).set_index(key)
+    both = a.index.intersection(b.index)
+    cols = [c for c in a.columns if c in b.columns]
+    changed = (a.loc[both, cols].sort_index() != b.loc[both, cols].sort_index()).any(axis=1).sum() if len(both) else 0
+    return {"nieuw": int((~b.index.isin(a.index)).sum()), "vervallen": int((~a.index.isin(b.index)).sum()),
+            "gewijzigd": int(changed)}
+
+
 # --- Kijkglas 2 -----------------------------------------------------------------------------------
 
 def _current(frame: pd.DataFrame, stand_per: date) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from outbox.dashboard.openbaar import school_copies
 from outbox.dashboard.views import (ProductVersions, owner_products, read_tables, read_tables_at, stand_per, title,
                                    version_view)
 from outbox.layout import INDEX, Version
+from tasks import rules
 
 DATE_COLUMNS = {"Begindatum inschrijving", "Einddatum inschrijving", "Begindatum TLV", "Einddatum TLV",
                 "Begindatum geldigheid gegevens", "Einddatum geldigheid gegevens", "Zonder TLV sinds"}
@@ -44,7 +45,12 @@ PAGES = [("1a", "1a – telling over het jaar", ("kijkglas-1",)),
 
 # --- small views for the templates ----------------------------------------------------------------
 
-def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table_id: str = "") -> dict:
+# shown on demand (a column chooser above every wide table): so that a wide table fits 1366 px
+HIDDEN_AT_FIRST = ["SWV vestiging", "Naam SWV", "SWV deelname", "Soort indicatie"]
+
+
+def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table_id: str = "",
+               hidden: list[str] = ()) -> dict:
     """A frame as an HTML table: dates shown dd-mm-jjjj (sortable as dates), with the distinct
     values of the filter columns for the filter menus. The body comes as finished, escaped rows
     (`table_body`): a national day has millions of cells, too many for a template loop."""
@@ -53,8 +59,10 @@ def table_view(frame: pd.DataFrame, caption: str, filters: list[str] = (), table
     menus = [{"column": list(frame.columns).index(c), "label": c,
               "values": sorted({str(v) for v in frame[c] if str(v) != ""})}
              for c in filters if c in frame.columns]
+    for i, col in enumerate(columns):
+        col.update(index=i, hidden=col["name"] in hidden)
     return {"id": table_id, "caption": caption, "columns": columns, "count": len(frame) if len(frame.columns) else 0,
-            "body": table_body(list(zip(*cells))), "filters": menus}
+            "body": table_body(list(zip(*cells))), "filters": menus, "choose": len(columns) > 8}
 
 
 def _shown_dates(column: pd.Series) -> list:
@@ -147,7 +155,9 @@ def overview_context(outbox: Path, owner: str, site: dict[str, dict[str, Product
                           "current": {**version_view(owner_dir, cur, ""), "bevestigd": confirmed(pv, cur)}
                           if cur else None,
                           "latest": version_view(owner_dir, pv.versions[-1], ""),
-                          "figures": key_figures(pv, owner)})
+                          "figures": key_figures(pv, owner),
+                          # the schooljaar this count funds, apart from the latest fixed funding (bestand 1)
+                          "bekostigd_schooljaar": rules.bekostigd_schooljaar(sj)})
         schooljaren.append({"schooljaar": sj, "products": cards, "pages": _rel_pages(products, sj, "")})
     return {"schooljaren": schooljaren}
 
@@ -163,6 +173,7 @@ def page_1a(owner_dir: Path, pv: ProductVersions) -> dict:
     steps = []
     for (v_old, _, t_old), (v_new, sp_new, t_new) in zip(points, points[1:]):
         steps.append({"from": v_old, "to": v_new, "stand_per": sp_new.isoformat(),
+                      "bestand_2": figures.b2_changes(t_old.get("k1_inschrijvingen"), t_new.get("k1_inschrijvingen")),
                       "tables": [{"caption": K1_CAPTIONS[stem], "changes": words}
                                  for stem, words in figures.k1_changes(t_old, t_new)]})
     return {"charts": charts, "steps": steps,
@@ -173,7 +184,8 @@ def page_1b(owner_dir: Path, pv: ProductVersions) -> dict:
     cur = pv.current
     ins = read_tables(cur)["k1_inschrijvingen"]
     return {"version": version_view(owner_dir, cur, "../../"),
-            "table": table_view(ins, "Inschrijvingen achter de telling (bestand 2)", FILTERS_1B, "t-1b")}
+            "table": table_view(ins, "Inschrijvingen achter de telling (bestand 2)", FILTERS_1B, "t-1b",
+                                HIDDEN_AT_FIRST)}
 
 
 def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
@@ -186,7 +198,7 @@ def page_2(owner_dir: Path, pv: ProductVersions) -> dict:
                        f"Ingeschreven zonder TLV (tijdelijke plaatsing) op {day:%d-%m-%Y}", ["Vestiging"], "t-2-geen"),
             table_view(figures.on_cvi(tables["k2_cvi"], day), f"Nog op een CvI-indicatie op {day:%d-%m-%Y}",
                        ["Vestiging", "Soort indicatie"], "t-2-cvi")]
-    blocks = [table_view(tables[stem], caption, FILTERS_2, f"t-{stem}") for stem, caption in K2_BLOCKS]
+    blocks = [table_view(tables[stem], caption, FILTERS_2, f"t-{stem}", HIDDEN_AT_FIRST) for stem, caption in K2_BLOCKS]
     return {"version": version_view(owner_dir, cur, "../../"), "figures": key_figures(pv, owner_dir.name),
             "todo": todo, "blocks": blocks}
 
@@ -218,7 +230,7 @@ def page_groei(owner_dir: Path, owner: str, products: dict[str, ProductVersions]
         rows, totaal = figures.k4_rows(read_tables(k4.current)["k4_sbao"])
         out["k4"] = {"version": version_view(owner_dir, k4.current, "../../"), "rows": rows, "totaal": totaal,
                      "chart": chart_view("k4", "bar", "Sbao: 1 oktober en 1 februari per vestiging",
-                                         [r["vestiging"] for r in rows],
+                                         [f"{r['vestiging']} {r['naam']}".strip() for r in rows],
                                          {"1 oktober": [r["oktober"] for r in rows],
                                           "1 februari": [r["februari"] for r in rows]})}
     return out

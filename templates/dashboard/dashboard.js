@@ -63,6 +63,16 @@
       // a wide table scrolls inside its own region, which the keyboard can reach
       var box = table.closest("." + "datatable-container");
       if (box) { box.tabIndex = 0; box.setAttribute("role", "region"); box.setAttribute("aria-label", table.caption ? table.caption.textContent : table.id); }
+      // columns shown on demand: hidden at first as the page says, a chooser above the table
+      var hidden = (table.dataset.hidden || "").split(",").filter(Boolean).map(function (i) { return parseInt(i, 10); });
+      if (hidden.length) { dt.columns.hide(hidden); }
+      var chooser = document.querySelector("[data-columns-for='" + table.id + "']");
+      if (chooser) {
+        chooser.addEventListener("change", function (e) {
+          var i = parseInt(e.target.value, 10);
+          if (e.target.checked) { dt.columns.show([i]); } else { dt.columns.hide([i]); }
+        });
+      }
       var menus = document.querySelector("[data-filters-for='" + table.id + "']");
       if (!menus) { return; }
       menus.addEventListener("change", function () {
