@@ -62,7 +62,7 @@ def refused(exc: BaseException, log=None) -> Failed:
     exc = exc.original if isinstance(exc, RunRefused) else exc
     line = refusal_line(exc)
     if log is not None:
-        log.error(line)
+        log.warning(line)
     return Failed(message=line, data=exc)
 
 
