@@ -19,7 +19,10 @@ ZOU_OVERSLAAN = "zou overgeslagen worden"
 
 def would_publish(production: Production, outbox: Path, stand_per, register: Path | None = None) -> list[SwvOutcome]:
     """Per owner, the outcome the production would have, read-only."""
-    todo, skipped = results_to_publish(production, Path(outbox), stand_per, register)
+    if not Path(outbox).is_dir():  # nothing published yet (and opening the register would make one)
+        todo, skipped = production.openbaar + production.per_swv, []
+    else:
+        todo, skipped = results_to_publish(production, Path(outbox), stand_per, register)
     out = [SwvOutcome(**{**o.__dict__, "outcome": ZOU_OVERSLAAN}) for o in skipped]
     for r in todo:
         owner = owner_of(r)
