@@ -216,3 +216,8 @@ def test_bestand_2_changes_by_registration():
     new = frame(cols, "TLV|T1|1|01AA00|2024-08-01|M", "RP|1234|3|01AA00|2024-08-01|M", "TLV|T4|4|01AA00|2024-09-01|H")
     assert figures.b2_changes(old, new) == {"nieuw": 1, "vervallen": 1, "gewijzigd": 1}
     assert figures.b2_changes(old, old) == {"nieuw": 0, "vervallen": 0, "gewijzigd": 0}
+
+
+def test_school_names_from_the_swvs_own_vestigingen():
+    k2 = frame("Vestiging|Naam vestiging", "26VV01|SO De Brug, loc. Oost", "26VV00|SO De Brug", "41RF00|VSO Het Anker")
+    assert figures.school_names([k2, frame("SWV|BRIN (v)so", "VO2401|26VV")]) == {"26VV": "SO De Brug", "41RF": "VSO Het Anker"}

@@ -179,6 +179,20 @@ def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict
     return rows
 
 
+def school_names(frames: list[pd.DataFrame]) -> dict[str, str]:
+    """BRIN → a name for the school, from the vestigingen in the SWV's own tables (`Vestiging`,
+    `Naam vestiging`): the name of the school's lowest vestiging code."""
+    rows = [f[["Vestiging", "Naam vestiging"]] for f in frames if {"Vestiging", "Naam vestiging"} <= set(f.columns)]
+    if not rows:
+        return {}
+    v = pd.concat(rows).drop_duplicates("Vestiging").sort_values("Vestiging")
+    names: dict[str, str] = {}
+    for code, naam in zip(v["Vestiging"], v["Naam vestiging"]):
+        if str(naam):
+            names.setdefault(str(code)[:4], str(naam))
+    return names
+
+
 def k3_growth_cells(k3a: pd.DataFrame) -> list[str]:
     """The cells Kijkglas 3a splits its flows into: `L`, `M`, `H` (vso) or `<8 L` … `8+ H` (so)."""
     return [c[len("Instroom "):] for c in k3a.columns

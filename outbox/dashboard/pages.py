@@ -216,7 +216,12 @@ def page_groei(owner_dir: Path, owner: str, products: dict[str, ProductVersions]
     if k3 and k3.current:
         tables = read_tables(k3.current)
         schools = figures.k3_per_school(tables["k3a"], tables["k3b"], owner)
-        out["school_pages"] = school_copies(owner_dir.parent, k3.schooljaar, [s["brin"] for s in schools])
+        k2 = products.get("kijkglas-2")
+        names = figures.school_names(list(read_tables(k2.current).values())) if k2 and k2.current else {}
+        for s in schools:
+            s["naam"] = names.get(s["brin"], "")
+        out["school_pages"] = {brin: {**school, "naam_school": names.get(brin, "")} for brin, school in
+                               school_copies(owner_dir.parent, k3.schooljaar, [s["brin"] for s in schools]).items()}
         out["k3"] = {"version": version_view(owner_dir, k3.current, "../../"), "schools": schools,
                      "totals": figures.k3_totals(schools),
                      "school_pages": {b: school_page(b) for b in out["school_pages"]},
