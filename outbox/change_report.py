@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.dates import format_datum
 from documents.changes import AANTAL_REGELS, GEWIJZIGD, INSTROOM, NIEUW, SALDO, TOTAAL, UITSTROOM, VERVALLEN
 from documents.csv_tables import csv_bytes
 from outbox.layout import PublishError, check_key, comparison_basis, actueel_version, scan_versions
@@ -125,9 +126,16 @@ def _keyed(rows: list[dict], key_cols: list[str], all_cols: list[str]) -> dict[t
     return out
 
 
+def _shown(v: str) -> str:
+    """A cell as a Dutch sentence shows it: an ISO date as dd-mm-jjjj, nothing as `leeg`."""
+    return format_datum(v) if v else "leeg"
+
+
 def _fmt_key(key_cols: list[str], key: tuple) -> str:
+    """`Deelnemende (V)SO` for a totals row (first column `Regel`), else `DUO-nummer leerling 123, Vestiging 01AA00`."""
     (vals, occ) = key
-    s = ", ".join(f"{c}={v}" for c, v in zip(key_cols, vals))
+    s = (_shown(vals[0]) if list(key_cols) == ["Regel"]
+         else ", ".join(f"{c} {_shown(v)}" for c, v in zip(key_cols, vals)))
     return s + (f" (#{occ + 1})" if occ else "")
 
 
@@ -212,7 +220,7 @@ def _diff_table(stem: str, old: pd.DataFrame | None, new: pd.DataFrame | None, c
         if diffs:
             changed += 1
             detail(key, GEWIJZIGD, orow, nr, [c for c, _, _ in diffs])
-            shown = "; ".join(f"{c} {a or '(leeg)'} → {b or '(leeg)'}" for c, a, b in diffs[:3])
+            shown = "; ".join(f"{c} {_shown(a)} → {_shown(b)}" for c, a, b in diffs[:3])
             more = f"; … (+{len(diffs) - 3})" if len(diffs) > 3 else ""
             changed_ex.append(f"{GEWIJZIGD}: {_fmt_key(key_cols, key)}: {shown}{more}")
     for key, orow in o.items():

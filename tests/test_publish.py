@@ -180,7 +180,8 @@ def test_changed_content_publishes_v2_and_replaces_v1(tmp_path):
     by = {r["table"]: r for r in report}
     tot = by["k1_vso_totalen"]
     assert (tot["added"], tot["removed"], tot["changed"]) == (0, 0, 2)
-    assert any("Regel=Totaal" in e and "4 → 5" in e for e in tot["examples"])
+    # a totals row is named by its label, values as a Dutch sentence shows them (issue 24)
+    assert any(e.startswith("Gewijzigd: Totaal: ") and "4 → 5" in e for e in tot["examples"]), tot["examples"]
     ins = by["k1_inschrijvingen"]
     assert (ins["added"], ins["removed"], ins["changed"]) == (1, 1, 0)
     assert ins["key_columns"] == ["DUO-nummer leerling", "Vestiging", "Begindatum inschrijving"]
