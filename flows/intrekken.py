@@ -14,11 +14,23 @@ from production import withdrawal
 from production.summary import markdown_cell
 
 
-def _report(kind: str, changes: list, product: str, schooljaar: str, version: str, reason: str) -> None:
+def change_status(change, kind: str, product: str, schooljaar: str, versie: str, reden: str, swv: list[str],
+                  outbox: str | None) -> list[str]:
+    """The withdrawal or restore for the chosen SWVs, each logged, and one artifact; a mistake is one line."""
+    quiet_user_errors()
+    log = get_run_logger()
+    try:
+        changes = change(outbox_path(outbox), product, schooljaar, versie, reden, swv,
+                         register=load_settings().register_path)
+    except USER_ERRORS as exc:
+        return refused(exc, log)
+    for c in changes:
+        log.info(c.message)
     create_table_artifact(
         key=f"{kind}-{product}-{schooljaar}",
         table=[{"SWV": c.swv, "uitkomst": c.outcome, "melding": markdown_cell(c.message)} for c in changes],
-        description=f"{kind}: {product} {schooljaar} {version} voor {len(changes)} SWV('s); reden: {markdown_cell(reason)}")
+        description=f"{kind}: {product} {schooljaar} {versie} voor {len(changes)} SWV('s); reden: {markdown_cell(reden)}")
+    return [c.message for c in changes]
 
 
 @flow(name="intrekken", flow_run_name="intrekken {product} {schooljaar} {versie}")
@@ -34,17 +46,7 @@ def intrekken(product: ProductName, schooljaar: Schooljaar, versie: Versie, rede
         swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
         outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
     """
-    quiet_user_errors()
-    log = get_run_logger()
-    try:
-        changes = withdrawal.withdraw(outbox_path(outbox), product, schooljaar, versie, reden, swv,
-                                      register=load_settings().register_path)
-    except USER_ERRORS as exc:
-        return refused(exc, log)
-    for c in changes:
-        log.info(c.message)
-    _report("intrekken", changes, product, schooljaar, versie, reden)
-    return [c.message for c in changes]
+    return change_status(withdrawal.withdraw, "intrekken", product, schooljaar, versie, reden, swv, outbox)
 
 
 @flow(name="herstellen", flow_run_name="herstellen {product} {schooljaar} {versie}")
@@ -60,14 +62,4 @@ def herstellen(product: ProductName, schooljaar: Schooljaar, versie: Versie, red
         swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
         outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
     """
-    quiet_user_errors()
-    log = get_run_logger()
-    try:
-        changes = withdrawal.restore(outbox_path(outbox), product, schooljaar, versie, reden, swv,
-                                     register=load_settings().register_path)
-    except USER_ERRORS as exc:
-        return refused(exc, log)
-    for c in changes:
-        log.info(c.message)
-    _report("herstellen", changes, product, schooljaar, versie, reden)
-    return [c.message for c in changes]
+    return change_status(withdrawal.restore, "herstellen", product, schooljaar, versie, reden, swv, outbox)

@@ -170,3 +170,27 @@ def test_a_refused_product_fails_by_name_while_the_days_others_run(extracts, tmp
                                                               "kijkglas-4 2024-2025 op 10-04-2025"]
     assert all("op of na 01-02-2025" in f for f in failed.value.failed)
     assert {p.parent.name for p in tmp_path.glob("*/2024-2025/*/v1")} == {"kijkglas-2"}
+
+
+def test_intrekken_and_herstellen_from_the_ui_need_an_explicit_choice(extracts, tmp_path):
+    """The UI's withdrawal: a reason and the SWV's are required (codes, or only the word alle); a
+    mistake is one line in the run's state; herstellen makes the previous version actueel again."""
+    from prefect.exceptions import ParameterTypeError
+
+    from flows.intrekken import herstellen, intrekken
+
+    outbox = tmp_path / "outbox"
+    run_k1(extracts / STAND_PER, outbox)
+    with pytest.raises(ParameterTypeError):
+        intrekken("kijkglas-1", "2024-2025", "v1", "fout in bron", [], str(outbox))
+    state = intrekken("kijkglas-1", "2024-2025", "v3", "fout in bron", [h.S], str(outbox), return_state=True)
+    assert state.is_failed() and "\n" not in state.message and "v3" in state.message
+    assert intrekken("kijkglas-1", "2024-2025", "v1", "fout in bron", [h.S], str(outbox)) == \
+        [f"{h.S}: kijkglas-1 2024-2025 v1 ingetrokken (fout in bron)"]
+    manifest = json.loads((outbox / h.S / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
+    assert manifest["status"] == "ingetrokken"
+    other = json.loads((outbox / h.OTHER / "2024-2025" / "kijkglas-1" / "v1" / "manifest.json").read_text())
+    assert other["status"] == "actueel"  # only the SWV named
+    state = herstellen("kijkglas-1", "2024-2025", "v1", "was goed", [h.S], str(outbox), return_state=True)
+    assert state.is_failed()  # a withdrawn version is never restored: one line says what to do
+    assert "ingetrokken" in state.message and "\n" not in state.message
