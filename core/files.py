@@ -2,6 +2,7 @@
 renders writes through here, so that a crash never leaves half a file behind."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -103,3 +104,29 @@ def flock(path: Path, timeout: float | None = None) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+_ERRNO_WORDS = {errno.ENOSPC: "de schijf is vol", errno.EDQUOT: "het schijfquotum is op",
+                errno.EROFS: "het bestandssysteem is alleen-lezen", errno.EACCES: "geen toestemming",
+                errno.EPERM: "geen toestemming", errno.EIO: "een lees- of schrijffout van de schijf",
+                errno.ELOOP: "een symbolische link (die wordt niet gevolgd)", errno.ENOENT: "bestaat niet",
+                errno.ENOTDIR: "is geen map"}
+# SQLite's own words (sqlite3.OperationalError) for the same troubles
+_SQLITE_WORDS = (("disk is full", "de schijf is vol"), ("disk i/o error", "een lees- of schrijffout van de schijf"),
+                 ("readonly", "het register is alleen-lezen"), ("unable to open", "het register kan niet worden geopend "
+                                                                   "(alleen-lezen of geen toestemming?)"),
+                 ("locked", "het register is bezet door een ander proces"))
+
+
+def io_error_words(exc: BaseException) -> str:
+    """A failed read or write (OSError, sqlite3.OperationalError) as the Dutch words of one line:
+    what went wrong and where."""
+    number = getattr(exc, "errno", None)
+    if isinstance(exc, OSError) and number in _ERRNO_WORDS:
+        where = exc.filename or ""
+        return f"{where}: {_ERRNO_WORDS[number]}" if where else _ERRNO_WORDS[number]
+    text = str(exc)
+    for pattern, words in _SQLITE_WORDS:
+        if pattern in text.lower():
+            return f"{words} ({text})"
+    return text

@@ -256,15 +256,24 @@ _STATUS_LABELS = {"product": "product", "schooljaar": "schooljaar", "version": "
 
 
 def cli_status(args, settings: Settings) -> int:
-    from outbox.status import current_versions
+    """What is current per SWV, after reconciling the register with the manifests (a register that is
+    no database is rebuilt); every damaged version by path, and then exit 1."""
+    import sqlite3
+
+    from core.files import io_error_words
+    from outbox.status import current_versions, damaged_versions
     outbox = Path(args.outbox)
     if not outbox.is_dir():
         print(_not_an_outbox(outbox), file=sys.stderr)
         return 1
-    df = current_versions(outbox, args.swv or None, register=settings.register_path)
+    try:
+        df = current_versions(outbox, args.swv or None, register=settings.register_path)
+        damaged = damaged_versions(outbox)
+    except (OSError, sqlite3.OperationalError) as exc:
+        print(f"fout: de status van outbox {outbox} kan niet worden bepaald: {io_error_words(exc)}", file=sys.stderr)
+        return 1
     if df.empty:
         print(f"Geen gepubliceerde versies in {outbox}.")
-        return 0
     for swv, g in df.groupby("swv", sort=True):
         cols = ["product", "schooljaar", "version", "stand_per", "bevestigd_tot", "status", "published_at"]
         if g["reason"].notna().any():
@@ -277,7 +286,19 @@ def cli_status(args, settings: Settings) -> int:
         print(f"== {swv} ==")
         print(view.to_string(index=False))
         print()
-    return 0
+    return _report_damage(damaged)
+
+
+def _report_damage(damaged: list[str]) -> int:
+    """Every damaged part of the outbox, one line each, and what to do (exit 1); 0 when none."""
+    if not damaged:
+        return 0
+    print(f"BESCHADIGD ({len(damaged)}):", file=sys.stderr)
+    for line in damaged:
+        print(f"  {line}", file=sys.stderr)
+    print("Zet de bestanden terug uit een back-up. Een productie weigert zolang de versie waarop ze voortbouwt "
+          "beschadigd is; intrekken (kijkglas withdraw) laat haar een nieuwe versie maken.", file=sys.stderr)
+    return 1
 
 
 def _status_change(args, settings: Settings, change, command: str, verb: str) -> int:
@@ -309,14 +330,27 @@ def cli_restore(args, settings: Settings) -> int:
 
 
 def cli_audit(args, settings: Settings) -> int:
+    """No SWV folder holds a pupil the rules do not give it (CSVs, workbooks and pages), and nothing
+    published is damaged; exit 1 on any finding."""
+    from core.files import io_error_words
+    from outbox.status import damaged_versions
     from production.audit import audit_outbox, count_versions
     for option, folder in (("--outbox", Path(args.outbox)), ("--extracts", Path(args.extracts))):
         if not folder.is_dir():
             print(f"fout: {option} {folder} bestaat niet of is geen map", file=sys.stderr)
             return 1
-    problems = audit_outbox(args.outbox, args.extracts, settings)
+    try:
+        problems = audit_outbox(args.outbox, args.extracts, settings)
+        damaged = damaged_versions(Path(args.outbox))
+    except OSError as exc:
+        print(f"fout: de audit kan niet worden gedaan: {io_error_words(exc)}", file=sys.stderr)
+        return 1
+    except (ExtractFormatError, InvalidExtractError) as exc:
+        print(f"fout: een extract in {args.extracts} is niet te lezen: {' '.join(str(exc).split())[:500]}",
+              file=sys.stderr)
+        return 1
     for p in problems:
         print(p)
     print(f"{count_versions(args.outbox)} versie(s) gecontroleerd: "
-          + ("geen lekken" if not problems else f"{len(problems)} probleem/problemen"))
-    return 1 if problems else 0
+          + ("geen lekken" if not problems else f"{len(problems)} lek(ken) of onleesbare versie(s)"))
+    return max(1 if problems else 0, _report_damage(damaged))

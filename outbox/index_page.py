@@ -4,7 +4,6 @@ dashboard (outbox/dashboard/pages.py), or the public pages of `openbaar`
 (outbox/dashboard/openbaar.py). `index.html` is the entry of either."""
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Collection
@@ -13,7 +12,7 @@ from core.files import write_if_changed
 from outbox.dashboard.assets import write_assets
 from outbox.dashboard.openbaar import openbaar_pages
 from outbox.dashboard.pages import owner_pages, render_page
-from outbox.layout import INDEX, OPENBAAR, check_name, index_lock
+from outbox.layout import INDEX, OPENBAAR, check_name, index_lock, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ def _naam(owner_dir: Path) -> str | None:
     """The SWV's name as its newest manifest that has one gives it."""
     manifests = sorted(((m.stat().st_mtime_ns, m) for m in owner_dir.glob("*/*/v*/manifest.json")), reverse=True)
     for _, path in manifests:
-        naam = json.loads(path.read_text(encoding="utf-8")).get("swv_naam")
+        naam = (read_manifest(path.parent) or {}).get("swv_naam")  # a damaged manifest: the integrity check names it
         if naam:
             return naam
     return None

@@ -137,7 +137,16 @@ def read_manifest(version_dir: Path) -> dict | None:
         return None
     if not {"version", "status", "files", "content_key"} <= m.keys() or m.get("status") not in STATUSES:
         return None
+    if not isinstance(m["files"], list) or not all(_file_entry(e) for e in m["files"]):
+        return None
     return m
+
+
+def _file_entry(e) -> bool:
+    """A manifest's file entry as publishing writes it: a plain relative path, a size and a SHA-256."""
+    return (isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("size"), int)
+            and isinstance(e.get("sha256"), str) and not e["path"].startswith("/")
+            and ".." not in e["path"].split("/"))
 
 
 def write_manifest(version_dir: Path, manifest: dict) -> None:
@@ -269,28 +278,41 @@ def file_entries(root: Path) -> list[dict]:
 
 
 def verify_version_dir(version_dir: Path, manifest: dict | None = None) -> list[str]:
-    """Problems of one version folder: manifest present and its files (and only those) match."""
+    """Problems of one version folder, in Dutch: manifest present and its files (and only those) match."""
     m = manifest if manifest is not None else read_manifest(version_dir)
     if m is None:
-        return [f"{version_dir}: manifest.json missing or invalid"]
+        return [f"{version_dir}: manifest.json ontbreekt of is geen geldig manifest"]
     problems = []
     listed = {}
     for e in m.get("files", []):
         listed[e["path"]] = e
         p = version_dir / e["path"]
-        if not p.is_file():
-            problems.append(f"{version_dir}: file {e['path']} listed in manifest is missing")
+        if p.is_symlink() or not p.is_file():
+            problems.append(f"{version_dir}: {e['path']} staat in het manifest maar ontbreekt"
+                            + (" (het is een symbolische link)" if p.is_symlink() else ""))
         elif p.stat().st_size != e["size"]:
-            problems.append(f"{version_dir}: file {e['path']} has size {p.stat().st_size}, manifest says {e['size']}")
+            problems.append(f"{version_dir}: {e['path']} is {p.stat().st_size} bytes, het manifest zegt {e['size']}")
         elif sha256_file(p) != e["sha256"]:
-            problems.append(f"{version_dir}: file {e['path']} SHA-256 differs from manifest")
+            problems.append(f"{version_dir}: {e['path']} wijkt af van het manifest (SHA-256)")
     for dirpath, _d, filenames in os.walk(version_dir):
         for name in filenames:
             rel = (Path(dirpath) / name).relative_to(version_dir).as_posix()
             if rel != MANIFEST and rel not in listed:
-                problems.append(f"{version_dir}: file {rel} not listed in manifest")
+                problems.append(f"{version_dir}: {rel} staat niet in het manifest")
     if m.get("status") == INGETROKKEN and not m.get("reason"):
-        problems.append(f"{version_dir}: ingetrokken without a reason")
+        problems.append(f"{version_dir}: ingetrokken zonder reden")
+    return problems
+
+
+def version_damage(v: Version, owner: str, schooljaar: str, product: str) -> list[str]:
+    """What is wrong with a published version folder (empty: sound), in Dutch: its manifest, its
+    files against the manifest's sizes and SHA-256, and the manifest's own key against its folder."""
+    if v.manifest is None:
+        return [f"{v.path}: manifest.json ontbreekt of is geen geldig manifest"]
+    problems = verify_version_dir(v.path, v.manifest)
+    for fld, want in (("version", v.name), ("product", product), ("swv", owner), ("schooljaar", schooljaar)):
+        if v.manifest.get(fld) != want:
+            problems.append(f"{v.path}: het manifest zegt {fld} = {v.manifest.get(fld)!r}, de map zegt {want!r}")
     return problems
 
 

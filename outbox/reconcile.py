@@ -4,14 +4,18 @@ and the register update), and crash leftovers are repaired (temp files of a mani
 confirmations rewrite; two versions marked actueel)."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
-from core.files import TMP_NAME
+from core.files import TMP_NAME, flock
 from outbox.index_page import write_index
-from outbox.layout import (ACTUEEL, VERVANGEN, Version, key_lock, owner_names, product_dir, product_keys,
-                           read_confirmations, scan_versions, write_manifest)
+from outbox.layout import (ACTUEEL, LOCKS, VERVANGEN, Version, key_lock, owner_names, product_dir, product_keys,
+                           read_confirmations, scan_versions, timestamp_now, write_manifest)
 from outbox.register import COLUMNS as REGISTER_COLUMNS
-from outbox.register import CONFIRMATION_COLUMNS, Register, register_path_for
+from outbox.register import CONFIRMATION_COLUMNS, Register, is_corrupt, register_path_for, set_aside
+
+log = logging.getLogger(__name__)
 
 
 def outbox_id(outbox: Path) -> str:
@@ -23,12 +27,49 @@ def open_register(outbox: Path, register: Path | None = None) -> Register:
     A register that has just been given its confirmations table gets this outbox's confirmations
     from the folders at once (read only: the files are written atomically), so that no production
     judges against an empty table."""
-    reg = Register(register_path_for(Path(outbox), register))
+    path = register_path_for(Path(outbox), register)
+    try:
+        reg = Register(path)
+    except sqlite3.DatabaseError as exc:
+        if not is_corrupt(exc):
+            raise
+        return rebuilt_register(outbox, path, exc)
     if reg.migrated and Path(outbox).is_dir():
         with reg.transaction():
             for owner, sj, product in product_keys(Path(outbox)):
                 for row in confirmation_rows(outbox, owner, sj, product):
                     reg.add_confirmation(row)
+    return reg
+
+
+def rebuilt_register(outbox: Path, path: Path, exc: BaseException) -> Register:
+    """A register that is no database (overwritten, truncated) is set aside and made again from the
+    manifests and bevestigingen.json of `outbox`, with one line in the log. Under the register's own
+    lock, not the keys' (a publisher holding its key's lock may be waiting for the register): the
+    manifests are written atomically, and a publisher that renamed its version meanwhile writes its
+    row itself. A register shared with other outboxes gets their rows back at their next status."""
+    outbox = Path(outbox)
+    with flock(outbox / LOCKS / "register.lock"):
+        try:
+            return Register(path)  # another process rebuilt it meanwhile
+        except sqlite3.DatabaseError as again:
+            if not is_corrupt(again):
+                raise
+        kept = set_aside(path, timestamp_now().replace(":", ""))
+        reg = Register(path)
+        try:
+            with reg.transaction():
+                for owner, sj, product in product_keys(outbox):
+                    for v in scan_versions(outbox, owner, sj, product):
+                        if v.manifest:
+                            reg.upsert(row_from_manifest(outbox, v))
+                    for row in confirmation_rows(outbox, owner, sj, product):
+                        reg.add_confirmation(row)
+        except BaseException:
+            reg.close()
+            raise
+    log.warning("register %s was beschadigd (%s): opnieuw opgebouwd uit de manifesten; het oude bestand staat in %s",
+                path, exc, kept.name)
     return reg
 
 

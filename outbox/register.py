@@ -75,6 +75,26 @@ CREATE TABLE IF NOT EXISTS confirmations (
 """
 
 
+def is_corrupt(exc: BaseException) -> bool:
+    """A register file that is not (or no longer) an SQLite database: overwritten, truncated or
+    malformed. Not a locked register, a read-only or full disk (OperationalError): rebuilding does
+    not help those."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def set_aside(path: Path, stamp: str) -> Path:
+    """Move a corrupt register file out of the way (kept for inspection, with its -wal and -shm
+    files, which belong to it); returns its new name."""
+    path = Path(path)
+    kept = path.with_name(f"{path.name}.beschadigd-{stamp}")
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.replace(kept.with_name(kept.name + suffix))
+    path.replace(kept)
+    return kept
+
+
 def register_path_for(outbox: Path, register: Path | None = None) -> Path:
     """`register` (Settings.register_path) when set, else `<outbox>/.register.sqlite`."""
     return Path(register) if register else Path(outbox) / REGISTER_FILE
@@ -89,6 +109,13 @@ class Register:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the
         # write lock up front instead of failing on a read->write upgrade.
         self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            self._open()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _open(self) -> None:
         self.conn.row_factory = sqlite3.Row
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._ensure_wal()

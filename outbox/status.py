@@ -9,8 +9,8 @@ import pandas as pd
 
 from outbox.index_page import render_index
 from core.files import TMP_NAME
-from outbox.layout import (ACTUEEL, CONFIRMATIONS, INDEX, STAGING, Version, owner_names, product_dir, product_keys,
-                           read_confirmations, scan_versions, verify_version_dir, version_number)
+from outbox.layout import (ACTUEEL, CONFIRMATIONS, INDEX, STAGING, Version, comparison_basis, owner_names, product_dir,
+                           product_keys, read_confirmations, scan_versions, version_damage, version_number)
 from outbox.reconcile import confirmations_diff, open_register, outbox_id, reconcile_register, register_diff
 from outbox.register import register_path_for
 from outbox.staging import stage_state
@@ -56,40 +56,64 @@ def _newer(confirmed: str | None, stand_per: str | None) -> str | None:
 
 
 def check_outbox_integrity(outbox: Path, register: Path | None = None) -> list[str]:
-    """Problems found in the outbox (empty list = fine). Read-only.
+    """Problems found in the outbox (empty list = fine), in Dutch, each naming its path. Read-only.
 
-    Every version folder has a valid manifest whose files (and only those) match by size and
-    SHA-256; path and manifest agree; at most one actueel per product; the register agrees with
-    the manifests; index.html is up to date; no staging leftovers of dead processes.
+    The damage of `damaged_versions`; and the register agrees with the manifests; index.html is up
+    to date; no staging leftovers of dead processes.
     """
     outbox = Path(outbox)
-    problems: list[str] = []
     if not outbox.is_dir():
-        return [f"{outbox}: outbox does not exist"]
-    all_versions: dict[tuple, list[Version]] = {}
+        return [f"{outbox}: de outbox bestaat niet"]
+    return damaged_versions(outbox) + housekeeping_problems(outbox, register)
+
+
+def damaged_versions(outbox: Path) -> list[str]:
+    """What is damaged in what the outbox publishes (empty: nothing), in Dutch, by path. Read-only.
+
+    Every version folder has a valid manifest whose files (and only those) match by size and
+    SHA-256; path and manifest agree; at most one actueel per product; a product folder holds
+    version folders and its bevestigingen.json only, and that file is valid."""
+    outbox = Path(outbox)
+    problems: list[str] = []
     for owner, sj, product in product_keys(outbox):
         pdir = product_dir(outbox, owner, sj, product)
         for d in sorted(pdir.iterdir()):
             if version_number(d.name) is None and not (d.name == CONFIRMATIONS and d.is_file()):
-                problems.append(f"{d}: unexpected entry (not a version folder)"
-                                + (" (leftover temp file)" if TMP_NAME.match(d.name) else ""))
+                problems.append(f"{d}: hoort niet in een productmap (geen versiemap)"
+                                + (" (tijdelijk bestand van een onderbroken schrijfactie)" if TMP_NAME.match(d.name)
+                                   else ""))
         versions = scan_versions(outbox, owner, sj, product)
-        all_versions[(owner, sj, product)] = versions
         problems += _confirmation_problems(pdir, versions)
         for v in versions:
-            problems += verify_version_dir(v.path, v.manifest) if v.manifest else \
-                [f"{v.path}: version folder without a valid manifest.json"]
-            if v.manifest:
-                m = v.manifest
-                for fld, want in (("version", v.name), ("product", product), ("swv", owner), ("schooljaar", sj)):
-                    if m.get(fld) != want:
-                        problems.append(f"{v.path}: manifest {fld} = {m.get(fld)!r}, folder says {want!r}")
+            problems += version_damage(v, owner, sj, product)
         act = [v.name for v in versions if v.manifest and v.manifest["status"] == ACTUEEL]
         if len(act) > 1:
-            problems.append(f"{outbox / owner / sj / product}: more than one actueel version: {', '.join(act)}")
+            problems.append(f"{pdir}: meer dan één actuele versie: {', '.join(act)}")
+    return problems
+
+
+def basis_damage(outbox: Path, owner: str, schooljaar: str, product: str) -> list[str]:
+    """What is damaged in the versions a production of this key relies on (empty: nothing): a version
+    folder without a valid manifest (its status is unknown), and the version the next one is compared
+    with and replaces (the actueel one, else the newest not withdrawn) — its manifest, files and key.
+    One key's versions only, so that a national production stays cheap."""
+    versions = scan_versions(Path(outbox), owner, schooljaar, product)
+    problems = [f"{v.path}: manifest.json ontbreekt of is geen geldig manifest" for v in versions if v.manifest is None]
+    basis = comparison_basis(versions)
+    if basis is not None:
+        problems += version_damage(basis, owner, schooljaar, product)
+    return problems
+
+
+def housekeeping_problems(outbox: Path, register: Path | None = None) -> list[str]:
+    """What a reconciliation or the next production repairs (nothing published is damaged): the
+    register against the manifests and bevestigingen.json, the owners' index pages, staging leftovers."""
+    outbox = Path(outbox)
+    problems: list[str] = []
+    all_versions = {key: scan_versions(outbox, *key) for key in product_keys(outbox)}
     reg_path = register_path_for(outbox, register)
-    if all_versions and not reg_path.exists():
-        problems.append(f"{reg_path}: register missing")
+    if any(all_versions.values()) and not reg_path.exists():
+        problems.append(f"{reg_path}: het register ontbreekt")
     elif reg_path.exists():
         with open_register(outbox, register) as reg:
             rows = reg.rows(outbox_id(outbox))
@@ -98,28 +122,28 @@ def check_outbox_integrity(outbox: Path, register: Path | None = None) -> list[s
         for key in sorted(set(by_key) | set(all_versions)):
             upserts, deletes = register_diff(outbox, all_versions.get(key, []), by_key.get(key, []))
             for r in upserts:
-                problems.append(f"register: {'/'.join(key)}/{r['version']} disagrees with its manifest")
+                problems.append(f"register: {'/'.join(key)}/{r['version']} wijkt af van zijn manifest")
             for n in deletes:
-                problems.append(f"register: {'/'.join(key)}/{n} has no version folder")
+                problems.append(f"register: {'/'.join(key)}/{n} heeft geen versiemap")
         confirmed_keys = _by_key(confirmations)
         for key in sorted(set(confirmed_keys) | set(all_versions)):
             adds, removes = confirmations_diff(outbox, *key, confirmed_keys.get(key, []))
-            problems += [f"register: {'/'.join(key)}: confirmation {r['stand_per']} of {r['version']} missing"
+            problems += [f"register: {'/'.join(key)}: bevestiging {r['stand_per']} van {r['version']} ontbreekt"
                          for r in adds]
-            problems += [f"register: {'/'.join(key)}: confirmation {r['stand_per']} of {r['version']} "
-                         f"not in {CONFIRMATIONS}" for r in removes]
+            problems += [f"register: {'/'.join(key)}: bevestiging {r['stand_per']} van {r['version']} "
+                         f"staat niet in {CONFIRMATIONS}" for r in removes]
     for owner in owner_names(outbox):
         idx = outbox / owner / INDEX
         if any(all_versions.get(k) for k in all_versions if k[0] == owner):
             if not idx.exists():
-                problems.append(f"{idx}: missing")
+                problems.append(f"{idx}: ontbreekt")
             elif idx.read_text(encoding="utf-8") != render_index(outbox, owner):
-                problems.append(f"{idx}: out of date")
+                problems.append(f"{idx}: verouderd")
     staging = outbox / STAGING
     if staging.is_dir():
         for entry in sorted(staging.iterdir()):
             if entry.is_dir() and stage_state(entry) == "stale":
-                problems.append(f"{entry}: staging leftover")
+                problems.append(f"{entry}: restant in de staging van een afgebroken productie")
     return problems
 
 
@@ -133,7 +157,7 @@ def _by_key(rows: list[dict]) -> dict[tuple, list[dict]]:
 def _confirmation_problems(pdir: Path, versions: list[Version]) -> list[str]:
     entries = read_confirmations(pdir)
     if entries is None:
-        return [f"{pdir / CONFIRMATIONS}: not a valid confirmations file"]
+        return [f"{pdir / CONFIRMATIONS}: geen geldig bevestigingenbestand"]
     names = {v.name for v in versions if v.manifest}
-    return [f"{pdir / CONFIRMATIONS}: confirmation {e['stand_per']} names {e['version']}, which is not published"
+    return [f"{pdir / CONFIRMATIONS}: bevestiging {e['stand_per']} noemt {e['version']}, die niet gepubliceerd is"
             for e in entries if e["version"] not in names]

@@ -33,7 +33,7 @@ from outbox.index_page import write_index
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, timestamp_now
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
-from outbox.status import current_versions
+from outbox.status import basis_damage, current_versions
 from production import kalender, refusals
 from products import registry
 from schemas.extract import extract_identity
@@ -268,7 +268,25 @@ def results_to_publish(production: Production, outbox: Path, stand_per: date,
     todo, skip = [], []
     for r in production.openbaar + production.per_swv:
         (skip.append(skipped(r)) if owner_of(r) in newer else todo.append(r))
+    refuse_damaged_basis(outbox, production.product, production.schooljaar, [owner_of(r) for r in todo])
     return todo, skip
+
+
+def refuse_damaged_basis(outbox: Path, product: str, schooljaar: str, owners: list[str]) -> None:
+    """Before anything is published: a production never answers `ongewijzigd` for, diffs against or
+    replaces a damaged version. The version each owner's publication relies on is checked (its
+    files against its manifest); any damage refuses the whole production, naming it and what to do."""
+    prefix = f"{Path(outbox)}/"
+    damaged = {owner: [p.removeprefix(prefix) for p in problems] for owner in owners
+               if (problems := basis_damage(Path(outbox), owner, schooljaar, product))}
+    if damaged:
+        lines = "; ".join(", ".join(problems[:3]) + (f" (en nog {len(problems) - 3})" if len(problems) > 3 else "")
+                          for problems in damaged.values())
+        raise refusals.ProductionRefused(
+            f"{product} {schooljaar}: beschadigde gepubliceerde versie ({', '.join(damaged)}) in outbox {outbox}: "
+            f"{lines}. Zet de bestanden terug uit een back-up, of trek die versie in (kijkglas withdraw {product} "
+            f"--schooljaar {schooljaar} --version vN --reason … --swv …) zodat een nieuwe versie wordt gemaakt. "
+            "Er is niets gepubliceerd.")
 
 
 def _warm() -> None:

@@ -134,7 +134,7 @@ def test_the_register_is_rebuilt_and_migrated_from_the_folders(months, tmp_path)
     # a row the folder does not hold is an integrity problem, and reconciling removes it
     with sqlite3.connect(outbox / REGISTER_FILE) as conn:
         conn.execute("DELETE FROM confirmations")
-    assert any("confirmation 2024-11-06 of v1 missing" in p for p in check_outbox_integrity(outbox))
+    assert any("bevestiging 2024-11-06 van v1 ontbreekt" in p for p in check_outbox_integrity(outbox))
     assert dict(zip(*current_versions(outbox)[["swv", "bevestigd_tot"]].T.values)) == want
     assert check_outbox_integrity(outbox) == []
 

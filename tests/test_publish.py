@@ -304,14 +304,14 @@ def test_integrity_check_finds_problems(tmp_path):
     leftover.mkdir()
     os.utime(leftover, (time.time() - 2 * staging.STALE_UNLOCKED_STAGE_SECONDS,) * 2)
     problems = "\n".join(status.check_outbox_integrity(outbox))
-    assert "k1_vso_totalen.csv" in problems and "extra.txt not listed" in problems
-    assert "v5: version folder without a valid manifest" in problems
-    assert "dead: staging leftover" in problems
+    assert "k1_vso_totalen.csv" in problems and "extra.txt staat niet in het manifest" in problems
+    assert "v5: manifest.json ontbreekt of is geen geldig manifest" in problems
+    assert "dead: restant in de staging" in problems
     # a stage of a live production is not a leftover and is not cleaned
     live = staging.start_version(outbox, OWNER, SJ, PRODUCT)  # cleans dead stages first
     assert not leftover.exists()
     assert staging.clean_staging(outbox) == []
-    assert live.is_dir() and "staging leftover" not in "\n".join(status.check_outbox_integrity(outbox))
+    assert live.is_dir() and "restant in de staging" not in "\n".join(status.check_outbox_integrity(outbox))
     staging.discard_version(live)
     assert not live.exists()
 

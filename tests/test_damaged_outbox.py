@@ -1,0 +1,204 @@
+"""A damaged outbox is noticed (issue 25, items 3, 4, 6, 7): `status`, `audit` and a production check
+the versions they rely on; a register that is no database is rebuilt; pages that lag behind the
+folder are made again; an SWV folder or operator folder that is a link is refused; a failing disk is
+one Dutch line. Each case is built from a small published outbox, damaged by hand."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.settings import Settings
+from kijkglas.cli import main
+from outbox.layout import OPERATOR_DIR
+from outbox.reconcile import open_register, outbox_id
+from production.refusals import ProductionRefused
+from production.steps import run_production
+from tests.extract_factory import LEERLINGEN, SWV_PO, SWV_VO, minimal_tables, write_extract
+
+SJ = "2024-2025"
+DAY = date(2024, 12, 10)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """An extract and the outbox one production of Kijkglas 1 made from it (both SWVs published)."""
+    root = tmp_path_factory.mktemp("gepubliceerd")
+    extract = write_extract(root, minimal_tables())
+    outbox = root / "outbox"
+    run_production("kijkglas-1", extract, outbox, SJ, DAY, settings=Settings(), processes=1)
+    return extract, outbox
+
+
+@pytest.fixture
+def outbox(published, tmp_path):
+    """A fresh copy of the published outbox (the extract stays where it is)."""
+    copy = tmp_path / "outbox"
+    shutil.copytree(published[1], copy)
+    return copy
+
+
+def v1(outbox: Path, owner: str = SWV_PO) -> Path:
+    return outbox / owner / SJ / "kijkglas-1" / "v1"
+
+
+def produce(extract: Path, outbox: Path):
+    return run_production("kijkglas-1", extract, outbox, SJ, DAY, settings=Settings(), processes=1)
+
+
+def published_files(outbox: Path) -> dict[str, bytes]:
+    return {p.relative_to(outbox).as_posix(): p.read_bytes() for p in sorted(outbox.rglob("*"))
+            if p.is_file() and not {OPERATOR_DIR, ".locks", ".staging"} & set(p.parts) and "register" not in p.name}
+
+
+def edit_manifest(folder: Path, **fields) -> None:
+    m = json.loads((folder / "manifest.json").read_text())
+    m.update(fields)
+    (folder / "manifest.json").write_text(json.dumps(m))
+
+
+def _delete_csv(d: Path) -> str:
+    (d / "data" / "k1_tlv.csv").unlink()
+    return "data/k1_tlv.csv staat in het manifest maar ontbreekt"
+
+
+def _replace_pdf(d: Path) -> str:
+    pdf = d / f"kijkglas-1_{SWV_PO}.pdf"
+    pdf.write_bytes(b"X" * pdf.stat().st_size)  # same size: only the SHA-256 tells
+    return f"kijkglas-1_{SWV_PO}.pdf wijkt af van het manifest (SHA-256)"
+
+
+def _edit_sha(d: Path) -> str:
+    m = json.loads((d / "manifest.json").read_text())
+    m["files"][0]["sha256"] = "0" * 64
+    (d / "manifest.json").write_text(json.dumps(m))
+    return f"{m['files'][0]['path']} wijkt af van het manifest (SHA-256)"
+
+
+def _edit_swv(d: Path) -> str:
+    edit_manifest(d, swv=SWV_VO)
+    return f"het manifest zegt swv = '{SWV_VO}', de map zegt '{SWV_PO}'"
+
+
+def _break_json(d: Path) -> str:
+    (d / "manifest.json").write_text("{kapot")
+    return "manifest.json ontbreekt of is geen geldig manifest"
+
+
+DAMAGE = {"csv verwijderd": _delete_csv, "pdf vervangen": _replace_pdf, "sha256 bewerkt": _edit_sha,
+          "swv bewerkt": _edit_swv, "manifest geen json": _break_json}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_status_audit_and_a_production_notice_a_damaged_version(published, outbox, damage, capsys, caplog):
+    extract = published[0]
+    said = damage(v1(outbox))
+    assert main(["status", "--outbox", str(outbox)]) == 1
+    out = capsys.readouterr()
+    assert f"{v1(outbox)}: {said}" in out.err and "Traceback" not in out.err + out.out + caplog.text
+    assert f"== {SWV_VO} ==" in out.out  # the sound SWV is still shown
+    assert main(["audit", "--outbox", str(outbox), "--extracts", str(extract.parent)]) == 1
+    assert f"{v1(outbox)}: {said}" in capsys.readouterr().err
+    before = published_files(outbox)
+    with pytest.raises(ProductionRefused) as refused:
+        produce(extract, outbox)
+    assert f"{SWV_PO}/{SJ}/kijkglas-1/v1: {said}" in str(refused.value)
+    assert "kijkglas withdraw kijkglas-1" in str(refused.value) and "Er is niets gepubliceerd." in str(refused.value)
+    assert published_files(outbox) == before  # not ongewijzigd, no v2 built on it, no page touched
+
+
+def test_a_production_refused_on_damage_is_one_dutch_line_on_the_command_line(published, outbox, capsys):
+    _delete_csv(v1(outbox))
+    rc = main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(published[0]), "--outbox", str(outbox),
+               "--no-prefect", "--productiedatum", DAY.isoformat()])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.startswith("productie geweigerd: kijkglas-1 2024-2025: beschadigde gepubliceerde versie")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_withdrawn_damaged_version_lets_the_next_production_publish(published, outbox):
+    _delete_csv(v1(outbox))
+    assert main(["withdraw", "kijkglas-1", "--schooljaar", SJ, "--version", "v1", "--reason", "csv kwijt",
+                 "--outbox", str(outbox), "--swv", SWV_PO]) == 0
+    outcomes = {o.owner: o for o in produce(published[0], outbox)}
+    assert (outcomes[SWV_PO].outcome, outcomes[SWV_PO].version) == ("gepubliceerd", "v2")
+    assert outcomes[SWV_VO].outcome == "ongewijzigd"
+
+
+def test_a_sound_outbox_passes_status_and_audit(published, outbox, capsys):
+    assert main(["status", "--outbox", str(outbox)]) == 0
+    assert main(["audit", "--outbox", str(outbox), "--extracts", str(published[0].parent)]) == 0
+    assert "BESCHADIGD" not in capsys.readouterr().err
+
+
+def test_a_register_overwritten_with_garbage_is_rebuilt_from_the_manifests(published, outbox, capsys, caplog):
+    register = outbox / ".register.sqlite"
+    for side in outbox.glob(".register.sqlite-*"):
+        side.unlink()
+    register.write_bytes(b"geen database " * 1000)
+    with caplog.at_level(logging.WARNING):
+        assert main(["status", "--outbox", str(outbox)]) == 0
+    assert f"== {SWV_PO} ==" in capsys.readouterr().out
+    notices = [r.getMessage() for r in caplog.records if "beschadigd" in r.getMessage()]
+    assert len(notices) == 1 and "opnieuw opgebouwd uit de manifesten" in notices[0]
+    assert [p.name for p in outbox.glob(".register.sqlite.beschadigd-*")]  # kept for inspection
+    with open_register(outbox) as reg:
+        assert {(r["owner"], r["version"], r["status"]) for r in reg.rows(outbox_id(outbox))} == {
+            (SWV_PO, "v1", "actueel"), (SWV_VO, "v1", "actueel")}
+    # a production on a garbage register rebuilds it too, and finds the same data
+    register.unlink()
+    register.write_bytes(b"\0" * 4096 + b"nog steeds geen database")
+    assert {o.outcome for o in produce(published[0], outbox)} == {"ongewijzigd"}
+
+
+# --- the audit reads the workbooks and the pages ---------------------------------------------------
+
+def foreign_pupil(published) -> str:
+    """A pupil of the extract that the rules give to neither SWV's bestand 2 in VO2707's folder."""
+    rows = (v1(published[1], SWV_VO) / "data" / "k1_inschrijvingen.csv").read_text()
+    return next(p for p in LEERLINGEN if p not in rows)
+
+
+def test_audit_finds_a_foreign_pupil_planted_in_a_workbook(published, outbox, capsys):
+    pupil = foreign_pupil(published)
+    workbook = next(v1(outbox, SWV_VO).glob("*bestand-2*.xlsx"))
+    wb = openpyxl.load_workbook(workbook)
+    wb.worksheets[-1].append(["TLV", "T9", pupil])
+    wb.save(workbook)
+    assert main(["audit", "--outbox", str(outbox), "--extracts", str(published[0].parent)]) == 1
+    out = capsys.readouterr().out
+    assert f"{workbook}: 1 leerlingnummer(s) die de regels niet aan {SWV_VO} geven, bv. ['{pupil}']" in out
+
+
+def test_audit_finds_a_foreign_pupil_planted_in_a_page(published, outbox, capsys):
+    pupil = foreign_pupil(published)
+    page = outbox / SWV_VO / "index.html"
+    page.write_text(page.read_text().replace("</body>", f"<p>{pupil}</p></body>"))
+    assert main(["audit", "--outbox", str(outbox), "--extracts", str(published[0].parent)]) == 1
+    assert f"{page}: 1 leerlingnummer(s) die de regels niet aan {SWV_VO} geven" in capsys.readouterr().out
+
+
+def test_the_pupils_an_swv_is_given_are_no_finding_in_its_workbooks_and_pages(published, outbox):
+    from production.audit import audit_outbox, page_pupil_ids, workbook_pupil_ids
+    assert audit_outbox(outbox, published[0].parent, Settings()) == []
+    shown = set().union(*(workbook_pupil_ids(w) for w in v1(outbox).glob("*.xlsx")),
+                        *(page_pupil_ids(p) for p in (outbox / SWV_PO).rglob("*.html")))
+    assert shown and shown <= set(LEERLINGEN)  # the audit reads pupils where they are
+
+
+def test_register_read_error_that_is_not_corruption_is_not_rebuilt(outbox, monkeypatch):
+    """A locked or unreadable register (OperationalError) is never set aside and rebuilt."""
+    import outbox.register as register
+
+    def locked(self):
+        raise sqlite3.OperationalError("database is locked")
+    monkeypatch.setattr(register.Register, "_open", locked)
+    with pytest.raises(sqlite3.OperationalError):
+        open_register(outbox)
+    assert not list(outbox.glob(".register.sqlite.beschadigd-*"))
