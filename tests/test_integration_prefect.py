@@ -106,7 +106,7 @@ def test_deploy_registers_every_deployment(server, deployed):
     with api(url), get_client(sync_client=True) as client:
         found = {d.name: d for d in client.read_deployments()}
     assert set(found) == {"kijkglas-1", "kijkglas-2", "kijkglas-3", "kijkglas-4", "kijkglas-5",
-                          "productie", "backfill"}
+                          "productie", "backfill", "intrekken", "herstellen"}
     assert found["kijkglas-1"].schedules[0].schedule.cron == "0 6 10 8-12 *"
     assert found["kijkglas-1"].pull_steps == [
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
@@ -332,7 +332,7 @@ def test_a_worker_that_dies_mid_production(server, deployed, series, tmp_path):
         assert state.is_crashed(), state
 
         leftovers = check_outbox_integrity(outbox)
-        assert all("staging leftover" in p for p in leftovers), leftovers  # never half a version
+        assert all("restant in de staging" in p for p in leftovers), leftovers  # never half a version
         again = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
         state = _wait_final(client, again.id, 300, worker_logs.values())
         assert state.is_completed(), state
