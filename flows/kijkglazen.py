@@ -21,8 +21,8 @@ from flows.logs import USER_ERRORS, quiet_user_errors, refused
 from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
                               SchooljaarOfKalender, Swv)
 from flows.paths import extracts_path, outbox_path
-from flows.prefect_tasks import (compute_product, dry_run, publish_owner, report_dry_run, report_production,
-                                 update_pages, validate_extract)
+from flows.prefect_tasks import (compute_product, dry_run, publish_owner, record_production, render_pool,
+                                 report_dry_run, report_production, update_pages, validate_extract)
 from production import kalender, steps
 from production.request import production_request
 from production.steps import results_to_publish
@@ -88,6 +88,7 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
                                  production_date(productiedatum), buiten_kalender)
         log.info("%s %s op extract %s (productiedatum %s)%s", product, req.schooljaar, req.extract_dir,
                  f"{req.productiedatum:%d-%m-%Y}", " — droge run: er wordt niets geschreven" if droog else "")
+        render_pool()  # its workers start now and import their libraries while the extract is validated
         report_dir = None if droog else steps.validation_report_dir(req.outbox, req.extract_dir)
         ex = validate_extract(str(req.extract_dir), str(report_dir) if report_dir else None)
         production = compute_product(product, ex, req.schooljaar, req.productiedatum, swv, settings)
@@ -98,8 +99,9 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
             outcomes = publish(production, ex, str(req.outbox), settings, dask_address, log)
             if paginas:
                 update_pages(str(req.outbox), outcomes)
-            report_production(production, outcomes, ex.stand_per, str(req.outbox),
-                              str(report_dir / "validatie.txt"))
+            report = str(report_dir / "validatie.txt")
+            kwaliteit = record_production(production, outcomes, ex.stand_per, str(req.outbox), report)
+            report_production(production, outcomes, ex.stand_per, str(req.outbox), report, kwaliteit)
     except USER_ERRORS as exc:
         return refused(exc, log)
     log.info("%s %s: %s; outbox %s", product, req.schooljaar, headline(outcomes), req.outbox)

@@ -39,7 +39,6 @@ def validate_extract(extract_dir: str, report_dir: str | None):
     """Read and check the whole extract; on any failure nothing is published (the task fails with one
     line, the report says the rest). The report goes to the operator's part of the outbox (None: a
     dry run, no report written)."""
-    render_pool()  # start the render workers now; they import while we validate
     return refusing(steps.load_extract_once, Path(extract_dir), Path(report_dir) if report_dir else None)
 
 
@@ -89,12 +88,23 @@ def _kwaliteit_rows(kw) -> list[dict]:
     return [{"melding": markdown_cell(m), "aantal": int(n)} for m, n in counts.items()]
 
 
+@task(name="leg-vast", cache_policy=NO_CACHE, persist_result=False)
+def record_production(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str,
+                      validation_report: str) -> str:
+    """The operator's part of the outbox: the data-quality list, the overview's last productions, and
+    this run's rows (for the production day or backfill that started it). Returns the list's path."""
+    path = steps.write_operator_files(Path(outbox), production, stand_per)
+    steps.note_production(Path(outbox), production, outcomes, stand_per)
+    if run_id := runtime_flow_run.get_id():
+        write_record(Path(outbox), str(run_id), outcomes, validation_report)
+    return str(path)
+
+
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)
 def report_production(production: Production, outcomes: list[steps.SwvOutcome], stand_per: date, outbox: str,
-                      validation_report: str) -> None:
+                      validation_report: str, kwaliteit_path: str) -> None:
     """What the UI shows: per SWV the outcome in words, what changed and where the documents are; the
-    reconciliations and the data-quality list. The rows also go to the operator's part of the outbox,
-    for the production day or backfill that started this run."""
+    reconciliations and the data-quality messages counted."""
     key = f"{production.product}-{production.schooljaar}"
     rows = [{k: v for k, v in r.items() if k not in ("product", "schooljaar")} for r in summary_rows(outcomes, outbox)]
     create_table_artifact(
@@ -105,13 +115,8 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
     create_markdown_artifact(key=f"reconciliatie-{key}", markdown=f"# Reconciliatie {key}\n\n{checks}\n",
                              description="Reconciliaties: geslaagd")
     kw = production.kwaliteit
-    path = steps.write_operator_files(Path(outbox), production, stand_per)
-    steps.note_production(Path(outbox), production, outcomes, stand_per)
-    run_id = runtime_flow_run.get_id()
-    if run_id:
-        write_record(Path(outbox), str(run_id), outcomes, validation_report)
     create_table_artifact(key=f"kwaliteit-{key}", table=_kwaliteit_rows(kw) or [{"melding": "geen meldingen"}],
-                          description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {path})")
+                          description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {kwaliteit_path})")
 
 
 @task(name="rapporteer-droge-run", cache_policy=NO_CACHE, persist_result=False)
