@@ -20,6 +20,7 @@ from tasks import rules
 from tasks.model import ProductResult
 
 CAPTIONS = {
+    "k1_bekostiging": "Vastgestelde bekostiging",
     "k1_vso_totalen": "Tabel (voortgezet) speciaal onderwijs",
     "k1_bao_sbao": "Tabel basisonderwijs/speciaal basisonderwijs",
     "k1_vo": "Tabel voortgezet onderwijs",
@@ -31,12 +32,13 @@ CAPTIONS = {
 TITLE = "Kijkglas 1 – Onderbouwing bekostiging"
 CHANGES = ChangeWords(
     names=CAPTIONS,
-    sheets={"k1_vso_totalen": "Tabel (v)so", "k1_bao_sbao": "Tabel bao-sbao", "k1_vo": "Tabel vo",
+    sheets={"k1_bekostiging": "Vastgestelde bekostiging", "k1_vso_totalen": "Tabel (v)so", "k1_bao_sbao": "Tabel bao-sbao", "k1_vo": "Tabel vo",
             "k1_tlv": "Tabel (v)so TLV", "k1_per_vestiging": "Aantallen per vestiging",
             "k1_inschrijvingen": "Bestand 2 inschrijvingen"},
     advice="Wat te doen: controleer de gewijzigde inschrijvingen in bestand 2 voordat de bekostiging op "
            "de teldatum wordt vastgesteld. Klopt een inschrijving niet, vraag de school dan om die te "
-           "laten corrigeren in het Register Onderwijsdeelnemers.")
+           "laten corrigeren in het Register Onderwijsdeelnemers. Is de vastgestelde bekostiging "
+           "gewijzigd, leg de bedragen dan naast uw beschikking.")
 GROEPEN = ("TLV", "RP", "Tijdelijke plaatsing", "CvI")
 # The handleiding heads the first column of each totals table by what its rows are; the CSV keeps
 # the contract's `Regel` (outputs.md), so only the workbook and the PDF show these.
@@ -57,18 +59,18 @@ def filenames(swv_code: str) -> dict[str, str]:
 
 
 
-def bekostiging_rows(bekostiging: pd.DataFrame | None) -> list[dict]:
-    """The SWV's fixed funding, sorted: [{onderdeel, bedrag (Decimal), vastgesteld_op (date)}]."""
-    if bekostiging is None or len(bekostiging) == 0:
+def bekostiging_rows(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """The SWV's latest fixed funding, as k1_bekostiging holds it (tasks/kijkglas_1.bekostiging_tabel):
+    [{onderdeel, bedrag (Decimal), vastgesteld_op (date)}]; [] when none was fixed."""
+    frame = tables.get("k1_bekostiging")
+    if frame is None:
         return []
     out = []
-    for rec in bekostiging.to_dict("records"):
-        bedrag = rec.get("bedrag")
+    for onderdeel, bedrag, op in frame[["Onderdeel", "Bedrag", "Vastgesteld op"]].itertuples(index=False):
         if not is_null(bedrag) and not isinstance(bedrag, Decimal):
             bedrag = Decimal(str(bedrag)).quantize(Decimal("0.01"))
-        out.append({"onderdeel": str(rec.get("onderdeel", "")),
-                    "bedrag": None if is_null(bedrag) else bedrag,
-                    "vastgesteld_op": as_date(rec.get("vastgesteld_op"))})
+        out.append({"onderdeel": str(onderdeel), "bedrag": None if is_null(bedrag) else bedrag,
+                    "vastgesteld_op": as_date(op)})
     return out
 
 
@@ -164,14 +166,14 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "aanmaakdatum": result.aanmaakdatum.isoformat(),
         "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
         "algemene_gegevens": algemene_gegevens_context(k1_general_rows(result)),
-        "bekostiging_titel": funding_title(bekostiging_rows(result.bekostiging)),
+        "bekostiging_titel": funding_title(bekostiging_rows(tables)),
         "bekostiging": [{"onderdeel": b["onderdeel"], "bedrag": format_euro(b["bedrag"]),
                          "vastgesteld_op": format_nl(b["vastgesteld_op"])}
-                        for b in bekostiging_rows(result.bekostiging)],
+                        for b in bekostiging_rows(tables)],
         "geen_bedragen": GEEN_BEDRAGEN,
         "bekostigd_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
         "tables": {stem: table_context(shown(stem, frame), CAPTIONS.get(stem))
-                   for stem, frame in tables.items() if stem != "k1_inschrijvingen"},
+                   for stem, frame in tables.items() if stem in FIRST_COLUMN or stem == "k1_per_vestiging"},
         "n": _k1_numbers(tables),
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
@@ -209,7 +211,7 @@ def write_documents(result: ProductResult, version_dir: str | os.PathLike,
     written.append(write_workbook(
         version_dir / names["bestand_1"],
         f"{TITLE} – bestand 1: verklaring van de aantallen",
-        k1_general_rows(result) + _bekostiging_ag_rows(bekostiging_rows(result.bekostiging)),
+        k1_general_rows(result) + _bekostiging_ag_rows(bekostiging_rows(tables)),
         sheets_1, timestamp=result.aanmaakdatum))
 
     ins = tables.get("k1_inschrijvingen")

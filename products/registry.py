@@ -59,7 +59,8 @@ class Product:
 PRODUCTS: tuple[Product, ...] = (
     Product("kijkglas-1", documents_1.TITLE, "Kijkglas 1 – onderbouwing bekostiging", "teldatum 1 oktober",
             TELDATUM, compute.kijkglas_1, documents_1.write_documents,
-            tables=("k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv", "k1_per_vestiging", "k1_inschrijvingen"),
+            tables=("k1_bekostiging", "k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv", "k1_per_vestiging",
+                    "k1_inschrijvingen"),
             changes=documents_1.CHANGES),
     Product("kijkglas-2", documents_2.TITLE, "Kijkglas 2 – inschrijvingen (v)so", "in geldigheidsperioden",
             SCHOOLJAAR, compute.kijkglas_2, documents_2.write_documents, tables=("k2_tlv", "k2_cvi", "k2_overig"),

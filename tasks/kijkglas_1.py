@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ INSCHRIJVING_COLUMNS = [
     "Begindatum TLV", "Einddatum TLV", "Kernsoort onderwijs", "Soort indicatie",
     "Bekostigingscategorie L/M/H", "Residentiële leerling",
 ]
+# k1_bekostiging: the funding block of Algemene gegevens as a table of its own, so that a new fixing
+# changes the content key (a new version) even when the counts stay the same
+BEKOSTIGING_COLUMNS = ["Onderdeel", "Bedrag", "Vastgesteld op"]
 
 
 @dataclass
@@ -292,6 +296,15 @@ def laatste_vaststelling(bekostiging: pd.DataFrame, swv_code: str, stand_per: da
     return own[known & (op == op[known].max())].reset_index(drop=True)
 
 
+def bekostiging_tabel(vaststelling: pd.DataFrame) -> pd.DataFrame:
+    """k1_bekostiging: one fixing (laatste_vaststelling) as published, one row per onderdeel in
+    the order of the onderdelen (an extract's row order must not make a new version), the amount in
+    euros with 2 decimals, the date as a date; no rows when nothing was fixed yet."""
+    rows = sorted(((str(r.onderdeel), Decimal(f"{float(r.bedrag):.2f}"), pd.Timestamp(r.vastgesteld_op).date())
+                   for r in vaststelling.itertuples()), key=lambda r: (r[0], r[1]))
+    return pd.DataFrame(rows, columns=BEKOSTIGING_COLUMNS, dtype=object)
+
+
 def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> tuple[list[ProductResult], K1Basis]:
     """Kijkglas 1 for every SWV (or those named), reconciled; raises ReconciliationError."""
@@ -311,11 +324,11 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     results = []
     for code in wanted:
         swv = swv_info(extract, code)
+        own = {**tables[code], "k1_bekostiging": bekostiging_tabel(laatste_vaststelling(bek, code, extract.stand_per))}
         results.append(ProductResult(
             product=PRODUCT, swv=swv, schooljaar=schooljaar, period=basis.teldatum.date().isoformat(),
-            stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=tables[code],
+            stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=own,
             algemene_gegevens=algemene_gegevens(swv, [("Teldatum", format_datum(basis.teldatum))],
                                                 extract.stand_per, aanmaakdatum),
-            bekostiging=laatste_vaststelling(bek, code, extract.stand_per),
         ))
     return results, basis

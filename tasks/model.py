@@ -35,8 +35,6 @@ class ProductResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # label -> value rows of the "Algemene gegevens" block, in order
     algemene_gegevens: list[tuple[str, str]] = field(default_factory=list)
-    # K1 only: rows of `bekostiging` for this SWV (onderdeel, bedrag, vastgesteld_op)
-    bekostiging: pd.DataFrame | None = None
     # free-form extras for templates (e.g. reading-guide numbers)
     extra: dict = field(default_factory=dict)
 

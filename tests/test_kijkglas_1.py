@@ -1,7 +1,9 @@
 """Kijkglas 1 from hand-made extracts: the handleiding's example tables come out exactly."""
 from __future__ import annotations
 
+import json
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -99,7 +101,8 @@ def test_algemene_gegevens_and_bekostiging(handleiding):
     r = handleiding[0][h.S]
     ag = dict(r.algemene_gegevens)
     assert ag["Administratienummer"] == h.S and ag["Teldatum"] == "01-10-2024" and ag["Stand per"] == "06-12-2024"
-    assert r.period == "2024-10-01" and r.bekostiging.empty
+    assert r.period == "2024-10-01" and r.tables["k1_bekostiging"].empty
+    assert list(r.tables["k1_bekostiging"].columns) == ["Onderdeel", "Bedrag", "Vastgesteld op"]
 
 
 def test_vo_table_counts_flags(tmp_path):
@@ -112,7 +115,7 @@ def test_vo_table_counts_flags(tmp_path):
     b.bekostiging("VO0101", "Lichte ondersteuning", "1234.50")
     res, _ = k1.kijkglas_1(b.extract(tmp_path), "2024-2025", date(2024, 12, 10), Settings())
     assert rows(res[0].tables["k1_vo"]) == [["Totaal vo", 5], ["waarvan vavo", 1], ["waarvan lwoo", 2], ["waarvan pro", 1]]
-    assert res[0].bekostiging["bedrag"].tolist() == [1234.5]
+    assert rows(res[0].tables["k1_bekostiging"]) == [["Lichte ondersteuning", Decimal("1234.50"), date(2024, 11, 1)]]
 
 
 @pytest.mark.parametrize("stand_per, expected", [
@@ -185,3 +188,56 @@ def test_national_reconciliation(handleiding):
 def test_unknown_swv_is_refused(handleiding):
     with pytest.raises(ValueError, match="PO0000"):
         k1.kijkglas_1(handleiding[2], "2024-2025", date(2024, 12, 10), Settings(), swv_codes=["PO0000"])
+
+
+def _funding_extract(folder, stand_per: str, fixings) -> "Path":
+    """One PO SWV with one bao pupil (the counts never change) and the given fixings."""
+    b = ExtractBuilder(stand_per=stand_per)
+    b.swv("PO0101")
+    b.pc4("1000", swv_po="PO0101")
+    b.vestiging("11BA00", "BAO", "PO0101")
+    b.inschrijving(b.leerling(pc4="1000", geboortedatum="2017-03-03", leerling_id="300000001"), "11BA00")
+    for op, licht, zwaar in fixings:
+        b.bekostiging("PO0101", "Zware ondersteuning", zwaar, vastgesteld_op=op)  # rows in no particular order
+        b.bekostiging("PO0101", "Lichte ondersteuning", licht, vastgesteld_op=op)
+    return b.write(folder)
+
+
+def test_a_new_fixing_with_the_same_counts_makes_a_new_version_that_says_the_funding_changed(tmp_path):
+    """Hand-worked: the counts stay the same in November and December; a fixing of 17-10-2024 is in
+    both extracts of November, a new one of 02-12-2024 arrives in December (the CSV k1_bekostiging
+    holds the latest fixing on or before the stand per, so the content key changes)."""
+    from production.steps import run_production
+    from tests.readback import read_csv_rows
+    oktober = ("2024-10-17", "119805.90", "2401000.00")
+    december = ("2024-12-02", "120000.00", "2401000.00")  # Lichte ondersteuning changed, Zware not
+    outbox, sj = tmp_path / "outbox", "2024-2025"
+    run = lambda extract, day: {o.owner: o for o in run_production(  # noqa: E731
+        "kijkglas-1", extract, outbox, sj, day, settings=Settings(), processes=1)}["PO0101"]
+    first = run(_funding_extract(tmp_path / "x" / "2024-11-06", "2024-11-06", [oktober, december]), date(2024, 11, 10))
+    assert (first.outcome, first.version) == ("gepubliceerd", "v1")
+    v1 = outbox / "PO0101" / sj / "kijkglas-1" / "v1"
+    assert read_csv_rows(v1 / "data" / "k1_bekostiging.csv") == [
+        ["Onderdeel", "Bedrag", "Vastgesteld op"],
+        ["Lichte ondersteuning", "119805.90", "2024-10-17"], ["Zware ondersteuning", "2401000.00", "2024-10-17"]]
+    # the same fixing a month later, the counts the same: nothing to publish
+    same = run(_funding_extract(tmp_path / "x" / "2024-11-20", "2024-11-20", [oktober, december]), date(2024, 11, 21))
+    assert same.outcome == "ongewijzigd"
+    # December: the new fixing is on or before the stand per
+    new = run(_funding_extract(tmp_path / "x" / "2024-12-06", "2024-12-06", [oktober, december]), date(2024, 12, 10))
+    assert (new.outcome, new.version) == ("gepubliceerd", "v2")
+    v2 = outbox / "PO0101" / sj / "kijkglas-1" / "v2"
+    manifest = json.loads((v2 / "manifest.json").read_text())
+    report = manifest["wijzigingen"]["tabellen"]
+    changed = {e["table"]: e for e in report if e["added"] or e["removed"] or e["changed"]}
+    assert set(changed) == {"k1_bekostiging"} and changed["k1_bekostiging"]["changed"] == 2
+    words = manifest["wijzigingen_samenvatting"]  # as the PDF and wijzigingen.xlsx say it
+    assert words[0] == "Ten opzichte van versie v1 is 1 van de 6 tabellen gewijzigd."
+    assert words[1].startswith("Vastgestelde bekostiging – Gewijzigd: 2 regels.")
+    assert "leg de bedragen dan naast uw beschikking" in words[-1]
+    example = changed["k1_bekostiging"]["examples"][0]
+    assert "Lichte ondersteuning" in example and "Vastgesteld op 17-10-2024 → 02-12-2024" in example
+    assert read_csv_rows(v2 / "data" / "k1_bekostiging.csv")[1] == ["Lichte ondersteuning", "120000.00", "2024-12-02"]
+    # and the same extract again: ongewijzigd
+    assert run(_funding_extract(tmp_path / "x" / "2024-12-09", "2024-12-09", [oktober, december]),
+               date(2024, 12, 11)).outcome == "ongewijzigd"

@@ -104,20 +104,17 @@ def make_result(sector: str = "PO", bekostiging: bool = True) -> ProductResult:
     tables["k1_tlv"] = tlv_table()
     tables["k1_per_vestiging"] = per_vestiging()
     tables["k1_inschrijvingen"] = inschrijvingen(code)
-    bek = None
-    if bekostiging:
-        bek = pd.DataFrame({"swv_code": [code, code],
-                            "onderdeel": ["Lichte ondersteuning", "Zware ondersteuning"],
-                            "bedrag": [Decimal("1234567.89"), Decimal("7654321.00")],
-                            "vastgesteld_op": [date(2024, 10, 15), date(2024, 10, 15)]})
+    tables["k1_bekostiging"] = pd.DataFrame(
+        [["Lichte ondersteuning", Decimal("1234567.89"), date(2024, 10, 15)],
+         ["Zware ondersteuning", Decimal("7654321.00"), date(2024, 10, 15)]][:2 if bekostiging else 0],
+        columns=["Onderdeel", "Bedrag", "Vastgesteld op"], dtype=object)
     return ProductResult(
         product="kijkglas-1", swv=swv, schooljaar="2024-2025", period="2024-10-01",
         stand_per=date(2024, 11, 15), aanmaakdatum=date(2024, 11, 18), tables=tables,
         algemene_gegevens=[("Administratienummer", code), ("Naam", swv.naam),
                            ("Adres", "Schoolstraat 1, 1234 AB Teststad"),
                            ("Teldatum", date(2024, 10, 1)), ("Stand per", date(2024, 11, 15)),
-                           ("Aanmaakdatum", date(2024, 11, 18))],
-        bekostiging=bek)
+                           ("Aanmaakdatum", date(2024, 11, 18))])
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,7 +178,7 @@ def test_files_written(rendered, sector):
     result, d, paths = rendered[sector]
     code = result.swv.swv_code
     names = {p.relative_to(d).as_posix() for p in paths}
-    expected_tables = ["k1_vso_totalen", "k1_bao_sbao" if sector == "PO" else "k1_vo", "k1_tlv",
+    expected_tables = ["k1_bekostiging", "k1_vso_totalen", "k1_bao_sbao" if sector == "PO" else "k1_vo", "k1_tlv",
                        "k1_per_vestiging", "k1_inschrijvingen"]
     assert names == {f"kijkglas-1_bestand-1_{code}.xlsx", f"kijkglas-1_bestand-2_{code}.xlsx",
                      f"kijkglas-1_{code}.pdf"} | {f"data/{t}.csv" for t in expected_tables}
