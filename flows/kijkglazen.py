@@ -26,6 +26,7 @@ from flows.prefect_tasks import (compute_product, dry_run, publish_owner, record
 from production import kalender, steps
 from production.request import production_request
 from production.steps import results_to_publish
+from production.vergelijking import record_comparison
 from production.summary import headline
 from products import registry
 
@@ -97,6 +98,7 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
             report_dry_run(production, outcomes, ex.stand_per, str(req.outbox))
         else:
             outcomes = publish(production, ex, str(req.outbox), settings, dask_address, log)
+            record_comparison(req.outbox, production, ex)  # the indicators, before the pages show them
             if paginas:
                 update_pages(str(req.outbox), outcomes)
             report = str(report_dir / "validatie.txt")
