@@ -29,14 +29,57 @@ def test_a_row_that_appears_counts_from_zero():
     old = frame("Regel|Aantal", "Totaal|3")
     new = frame("Regel|Aantal", "waarvan lwoo|2", "Totaal|3")
     assert figures.table_changes(old, new) == ["waarvan lwoo, Aantal: 0 → 2"]
+    assert figures.table_changes(frame("Regel|Aantal", "Totaal|1251"), frame("Regel|Aantal", "Totaal|1252")) == [
+        "Totaal, Aantal: 1.251 → 1.252"]  # counts formatted as the tables show them
 
 
 def test_kijkglas_1_series_takes_the_totaal_of_each_row_per_version():
     t1 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|2|0|0|0|0|3"), "k1_vo": frame("Regel|Aantal", "Totaal vo|50")}
     t2 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|3|0|0|0|0|4"), "k1_vo": frame("Regel|Aantal", "Totaal vo|52")}
     s = figures.k1_series([("v1", date(2024, 8, 6), t1), ("v2", date(2024, 9, 6), t2)])
-    assert s == {"labels": ["v1 (06-08-2024)", "v2 (06-09-2024)"], "vso": {"Deelnemende (V)SO": [3, 4]},
-                 "regulier": {"Totaal vo": [50, 52]}}
+    assert {k: v for k, v in s.items() if k != "moments"} == {
+        "labels": ["v1 (06-08-2024)", "v2 (06-09-2024)"], "vso": {"Deelnemende (V)SO": [3, 4]},
+        "regulier": {"Totaal vo": [50, 52]}}
+
+
+def test_kijkglas_1_over_time_puts_each_version_and_confirmation_on_its_stand_per():
+    """Hand-worked: v1 06-08, v2 06-11, v3 06-12 (not evenly apart), v2 confirmed by the extract of
+    20-11 (same figures); a confirmation of a version not shown (withdrawn) is left out."""
+    from outbox.dashboard.time_chart import CONFIRMED, time_chart_view
+    t = {n: {"k1_vso_totalen": frame(VSO, f"Totaal|0|{n}|0|0|0|0|{n}")} for n in (3, 5, 6)}
+    points = [("v1", date(2024, 8, 6), t[3]), ("v2", date(2024, 11, 6), t[5]), ("v3", date(2024, 12, 6), t[6])]
+    s = figures.k1_series(points, [("v2", date(2024, 11, 20)), ("v0", date(2024, 9, 1))])
+    assert s["labels"] == ["v1 (06-08-2024)", "v2 (06-11-2024)", "gecontroleerd 20-11-2024 (v2 ongewijzigd)",
+                           "v3 (06-12-2024)"]
+    assert s["vso"] == {"Totaal": [3, 5, 5, 6]}  # the confirmed version's figures held on 20-11
+    chart = time_chart_view("c", "titel", s["moments"], s["vso"])
+    x = chart["spec"]["x"]
+    days = [p["x"] for p in chart["spec"]["datasets"][0]["data"]]
+    assert [b - a for a, b in zip(days, days[1:])] == [92, 14, 16]  # days apart, not evenly spaced
+    assert days[0] == (date(2024, 8, 6) - date(1970, 1, 1)).days
+    assert [label for _, label in x["ticks"]] == ["01-08", "01-09", "01-10", "01-11", "01-12", "01-01"]
+    assert x["min"] == x["ticks"][0][0] and x["max"] == x["ticks"][-1][0]
+    assert chart["spec"]["datasets"][0]["pointRadius"] == [3, 3, 0, 3]  # a point per version
+    marks = chart["spec"]["datasets"][-1]
+    assert marks["label"] == CONFIRMED and marks["showLine"] is False
+    assert marks["data"] == [{"x": days[2], "y": 5, "t": "gecontroleerd 20-11-2024 (v2 ongewijzigd)"}]
+    assert chart["table"]["rows"][2] == ["gecontroleerd 20-11-2024 (v2 ongewijzigd)", 5]
+
+
+def test_kijkglas_1_funding_changes_in_words():
+    cols = "Onderdeel|Bedrag|Vastgesteld op"
+    old = {"k1_bekostiging": frame(cols, "Lichte ondersteuning|119805.90|2024-10-17",
+                                   "Zware ondersteuning|2401000.00|2024-10-17")}
+    new = {"k1_bekostiging": frame(cols, "Lichte ondersteuning|120000.00|2024-12-02",
+                                   "Zware ondersteuning|2401000.00|2024-12-02")}
+    assert figures.k1_funding_changes(old, new) == [
+        "Vastgesteld op: 17-10-2024 → 02-12-2024", "Lichte ondersteuning: € 119.805,90 → € 120.000,00"]
+    assert figures.k1_funding_changes(new, new) == []
+    none = {"k1_bekostiging": frame(cols)}
+    assert figures.k1_funding_changes(none, old) == [
+        "Vastgesteld op: geen vaststelling → 17-10-2024", "Lichte ondersteuning: geen bedrag → € 119.805,90",
+        "Zware ondersteuning: geen bedrag → € 2.401.000,00"]
+    assert figures.k1_funding_changes({}, new) == []  # a version from before the table: nothing to say
 
 
 K2_COMMON = "DUO-nummer leerling|Vestiging|Naam vestiging|Begindatum inschrijving|Begindatum geldigheid gegevens|Einddatum geldigheid gegevens"

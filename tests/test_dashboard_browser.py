@@ -6,6 +6,7 @@ every link resolves to a file, no pupil number the SWV's own files do not hold, 
 no WCAG 2.1 A/AA violation."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -39,6 +40,11 @@ def outbox(tmp_path_factory) -> Path:
     for stand_per in ("2024-08-06", "2024-10-06", "2024-12-06"):  # Kijkglas 1 over the year: v1..v3
         _run("produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(extracts / stand_per), *common,
              "--productiedatum", stand_per[:8] + "10")  # each on its production day
+    # a later extract with the same data confirms v3: a month without changes, marked on 1a's time axis
+    shutil.copytree(extracts / "2024-12-06", extracts / "2024-12-20")
+    (extracts / "2024-12-20" / "extract.json").write_text('{"stand_per": "2024-12-20", "bron": "ROD"}')
+    _run("produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(extracts / "2024-12-20"), *common,
+         "--productiedatum", "2024-12-20")
     for product in ("kijkglas-2", "kijkglas-3", "kijkglas-4"):
         _run("produce", product, "--schooljaar", SJ, "--extract", str(extracts / "2025-04-06"), *common,
              "--productiedatum", "2025-04-10")
@@ -122,6 +128,28 @@ def test_charts_are_drawn_with_a_table_behind_each(browser, outbox):
     assert page.eval_on_selector_all("canvas[data-chart]", "cs => cs.length") >= 2
     assert page.eval_on_selector_all("figure.chart table.behind", "ts => ts.length") >= 2
     assert "v3" in page.inner_text("figure.chart table.behind")
+    page.close()
+
+
+def test_1a_puts_the_versions_on_a_time_axis_and_marks_the_confirmation(browser, outbox):
+    """PO2001: v1 withdrawn, v2 (06-10), v3 (06-12), v3 confirmed by the extract of 20-12: the points
+    lie as far apart as their days (61 and 14), the confirmation is a mark of its own and a row of
+    the table behind the chart."""
+    page = check_page(browser, outbox / "PO2001" / f"dashboard/{SJ}/1a.html")
+    xs = page.evaluate("""() => { const c = Chart.getChart(document.getElementById('k1-vso'));
+        return c.data.datasets.map((d, i) => c.getDatasetMeta(i).data.map(p => p.x)); }""")
+    v2, v3, confirmed = xs[0]
+    assert abs((v3 - v2) / (confirmed - v3) - 61 / 14) < 0.05, xs[0]
+    labels = page.evaluate("() => Chart.getChart(document.getElementById('k1-vso')).data.datasets.map(d => d.label)")
+    assert labels[-1] == "Gecontroleerd, geen wijzigingen" and len(xs[-1]) == len(labels) - 1  # a mark per line
+    ticks = page.evaluate("() => Chart.getChart(document.getElementById('k1-vso')).scales.x.ticks.map(t => t.label)")
+    assert ticks == ["01-10", "01-11", "01-12", "01-01"]
+    rows = page.eval_on_selector_all("figure.chart table.behind tbody th", "ths => ths.map(t => t.innerText)")
+    assert "gecontroleerd 20-12-2024 (v3 ongewijzigd)" in rows
+    assert "Een ruit markeert" in page.inner_text("main")
+    if os.environ.get("KIJKGLAS_SCREENSHOTS"):  # a folder: to look at the page as an SWV sees it
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.screenshot(path=str(Path(os.environ["KIJKGLAS_SCREENSHOTS"]) / "1a.png"), full_page=True)
     page.close()
 
 

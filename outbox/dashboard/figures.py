@@ -7,6 +7,9 @@ from datetime import date
 
 import pandas as pd
 
+from core.dates import format_datum
+from documents.values import format_euro
+
 TOTAAL = "Totaal"
 K1_SUMMARY_TABLES = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
 
@@ -15,6 +18,11 @@ def number(text) -> int:
     """A published count ('' for none) as an int."""
     text = "" if text is None else str(text).strip()
     return int(float(text)) if text else 0
+
+
+def nl_number(n: int) -> str:
+    """A count as the tables and axes show it: 1.398."""
+    return f"{n:,}".replace(",", ".")
 
 
 def rows_by_first_column(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -36,21 +44,37 @@ def k1_key_figures(tables: dict[str, pd.DataFrame]) -> dict:
     return out
 
 
-def k1_series(points: list[tuple[str, date, dict[str, pd.DataFrame]]]) -> dict:
-    """Kijkglas 1's totals over the versions of a schooljaar, for a chart and the table behind it.
+VERSIE, BEVESTIGING = "versie", "bevestiging"
 
-    `points`: (version, stand per, tables) in version order. Series are named by their row label."""
-    labels = [f"{v} ({sp:%d-%m-%Y})" for v, sp, _ in points]
+
+def k1_series(points: list[tuple[str, date, dict[str, pd.DataFrame]]],
+              confirmations: list[tuple[str, date]] = ()) -> dict:
+    """Kijkglas 1's totals over the schooljaar by stand per, for a chart on a time axis and the table
+    behind it.
+
+    `points`: (version, stand per, tables) in version order; `confirmations`: (version, stand per) of
+    the later extracts that found that version unchanged, so its figures held on that day too (a
+    version not in `points` is left out). `moments`: one per version and per confirmation, in stand
+    per order: {day, kind (versie | bevestiging), version, label}; `labels` their labels; the series
+    are named by their row label and hold a value per moment."""
+    figures_of: dict[str, tuple[dict, dict]] = {}
+    for version, _, tables in points:
+        vso = {label: cells.get(TOTAAL, sum(cells.values()))
+               for label, cells in rows_by_first_column(tables["k1_vso_totalen"]).items()}
+        regulier = {label: cells["Aantal"] for stem in ("k1_bao_sbao", "k1_vo") if stem in tables
+                    for label, cells in rows_by_first_column(tables[stem]).items()}
+        figures_of[version] = (vso, regulier)
+    moments = [{"day": sp, "kind": VERSIE, "version": v, "label": f"{v} ({sp:%d-%m-%Y})"} for v, sp, _ in points]
+    moments += [{"day": sp, "kind": BEVESTIGING, "version": v, "label": f"gecontroleerd {sp:%d-%m-%Y} ({v} ongewijzigd)"}
+                for v, sp in confirmations if v in figures_of]
+    moments.sort(key=lambda m: (m["day"], m["kind"] != VERSIE))
     vso: dict[str, list[int]] = {}
     regulier: dict[str, list[int]] = {}
-    for _, _, tables in points:
-        for label, cells in rows_by_first_column(tables["k1_vso_totalen"]).items():
-            vso.setdefault(label, []).append(cells.get(TOTAAL, sum(cells.values())))
-        for stem in ("k1_bao_sbao", "k1_vo"):
-            if stem in tables:
-                for label, cells in rows_by_first_column(tables[stem]).items():
-                    regulier.setdefault(label, []).append(cells["Aantal"])
-    return {"labels": labels, "vso": vso, "regulier": regulier}
+    for m in moments:
+        for series, values in zip((vso, regulier), figures_of[m["version"]]):
+            for label, value in values.items():
+                series.setdefault(label, []).append(value)
+    return {"moments": moments, "labels": [m["label"] for m in moments], "vso": vso, "regulier": regulier}
 
 
 def table_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
@@ -61,7 +85,7 @@ def table_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
         a, b = before.get(label, {}), after.get(label, {})
         for column in list(b) + [c for c in a if c not in b]:
             if a.get(column, 0) != b.get(column, 0):
-                out.append(f"{label}, {column}: {a.get(column, 0)} → {b.get(column, 0)}")
+                out.append(f"{label}, {column}: {nl_number(a.get(column, 0))} → {nl_number(b.get(column, 0))}")
     return out
 
 
@@ -76,6 +100,27 @@ def k1_changes(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> li
             if words:
                 out.append((stem, words))
     return out
+
+
+def k1_funding_changes(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> list[str]:
+    """How the latest fixed funding (k1_bekostiging) changed from one version to the next, in words:
+    the day of the fixing, then each onderdeel whose amount changed; [] when it did not, or when a
+    version was published before Kijkglas 1 carried the table."""
+    if "k1_bekostiging" not in old or "k1_bekostiging" not in new:
+        return []
+    a, b = ({r["Onderdeel"]: (r["Bedrag"], r["Vastgesteld op"]) for _, r in t["k1_bekostiging"].iterrows()}
+            for t in (old, new))
+
+    def days(fixing: dict) -> str:
+        return ", ".join(format_datum(d) for d in sorted({d for _, d in fixing.values() if d})) or "geen vaststelling"
+
+    def euro(fixing: dict, onderdeel: str) -> str:
+        bedrag = fixing.get(onderdeel, ("", ""))[0]
+        return format_euro(bedrag) if bedrag else "geen bedrag"
+
+    out = [f"Vastgesteld op: {days(a)} → {days(b)}"] if days(a) != days(b) else []
+    return out + [f"{o}: {euro(a, o)} → {euro(b, o)}" for o in list(b) + [o for o in a if o not in b]
+                  if euro(a, o) != euro(b, o)]
 
 
 B2_KEY = ["Groep", "TLV-nummer / CvI-nummer / BSN", "DUO-nummer leerling", "Vestiging", "Begindatum inschrijving"]

@@ -11,6 +11,7 @@
 Everything is read from the owner's own versions, so a page can hold no other SWV's pupil."""
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Collection
@@ -24,6 +25,7 @@ from documents.templates import template_environment
 from outbox.dashboard import figures
 from outbox.dashboard.assets import ASSETS_DIR
 from outbox.dashboard.openbaar import school_copies
+from outbox.dashboard.time_chart import time_chart_view
 from outbox.dashboard.views import (ProductVersions, owner_products, read_tables, read_tables_at, stand_per, title,
                                    version_view)
 from outbox.layout import INDEX, Version
@@ -165,18 +167,20 @@ def overview_context(outbox: Path, owner: str, site: dict[str, dict[str, Product
 def page_1a(owner_dir: Path, pv: ProductVersions) -> dict:
     shown = pv.shown
     points = [(v.name, stand_per(v), read_tables(v)) for v in shown]
-    series = figures.k1_series(points)
-    charts = [chart_view("k1-vso", "line", "(V)SO: totaal per versie", series["labels"], series["vso"])]
+    confirmations = [(c["version"], date.fromisoformat(c["stand_per"])) for v in shown for c in pv.confirmations_of(v)]
+    series = figures.k1_series(points, confirmations)
+    charts = [time_chart_view("k1-vso", "(V)SO: totaal per stand per", series["moments"], series["vso"])]
     if series["regulier"]:
-        charts.append(chart_view("k1-regulier", "line", "Regulier onderwijs: aantal per versie",
-                                 series["labels"], series["regulier"]))
+        charts.append(time_chart_view("k1-regulier", "Regulier onderwijs: aantal per stand per",
+                                      series["moments"], series["regulier"]))
     steps = []
     for (v_old, _, t_old), (v_new, sp_new, t_new) in zip(points, points[1:]):
         steps.append({"from": v_old, "to": v_new, "stand_per": sp_new.isoformat(),
                       "bestand_2": figures.b2_changes(t_old.get("k1_inschrijvingen"), t_new.get("k1_inschrijvingen")),
                       "tables": [{"caption": K1_CAPTIONS[stem], "changes": words}
-                                 for stem, words in figures.k1_changes(t_old, t_new)]})
-    return {"charts": charts, "steps": steps,
+                                 for stem, words in figures.k1_changes(t_old, t_new)],
+                      "bekostiging": figures.k1_funding_changes(t_old, t_new)})
+    return {"charts": charts, "steps": steps, "confirmed": bool(confirmations),
             "versions": [version_view(owner_dir, v, "../../") for v in pv.versions]}
 
 

@@ -13,21 +13,39 @@
   };
   var sortHintWritten = false;
 
+  // a time axis as the page gives it: day numbers, a tick labelled as the page says on each day it
+  // names (Chart.js's own time scale needs a date adapter, which is not vendored)
+  function timeAxis(x) {
+    var names = {};
+    x.ticks.forEach(function (t) { names[t[0]] = t[1]; });
+    return {
+      type: "linear", min: x.min, max: x.max, title: { display: true, text: x.title },
+      afterBuildTicks: function (scale) { scale.ticks = x.ticks.map(function (t) { return { value: t[0] }; }); },
+      ticks: { callback: function (v) { return names[v]; } }
+    };
+  }
+
   function drawCharts() {
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
       spec.datasets.forEach(function (d, i) {
-        d.borderColor = COLOURS[i % COLOURS.length];
-        d.backgroundColor = COLOURS[i % COLOURS.length];
+        d.borderColor = d.borderColor || COLOURS[i % COLOURS.length];
+        d.backgroundColor = d.backgroundColor || COLOURS[i % COLOURS.length];
         if (spec.type === "line") { d.fill = false; d.tension = 0; }
       });
+      var scales = { y: { beginAtZero: true, ticks: { precision: 0 } } };
+      var tooltip = {};
+      if (spec.x) {  // a time axis (1a): the tooltip names the version or confirmation, not the day number
+        scales.x = timeAxis(spec.x);
+        tooltip = { callbacks: { title: function (items) { return items.length ? items[0].raw.t : ""; } } };
+      }
       new Chart(canvas, {
         type: spec.type,
         data: { labels: spec.labels, datasets: spec.datasets },
         options: {
           responsive: true, maintainAspectRatio: false, animation: false, locale: "nl-NL",
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
-          plugins: { legend: { display: spec.datasets.length > 1 } }
+          scales: scales,
+          plugins: { legend: { display: spec.datasets.length > 1, labels: { usePointStyle: !!spec.x } }, tooltip: tooltip }
         }
       });
       canvas.dataset.drawn = "true";
