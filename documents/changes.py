@@ -17,16 +17,29 @@ MAX_TOTALS = 4  # a sentence names at most this many changed totals, then counts
 
 
 @dataclass(frozen=True)
+class FlowWords:
+    """How a table of flows names them in a sentence (Kijkglas 3a: growth; 3b: moves, no growth)."""
+    instroom: str = "instroom"
+    uitstroom: str = "uitstroom"
+    difference: str | None = SALDO   # what instroom − uitstroom is; None: it means nothing
+    remark: str = ""                 # a sentence after the flows (e.g. that they are no growth)
+
+
+@dataclass(frozen=True)
 class ChangeWords:
     """The words of one product's change report.
 
     names:  stem -> the table's name as its documents and the handleiding call it
     sheets: stem -> its tab in wijzigingen.xlsx (at most 31 characters, no []:*?/\\)
     advice: the last sentence: what to do when the product changed
+    flows:  stem -> how a table of flows (totals Instroom, Uitstroom) reads: its instroom, its
+            uitstroom, and what instroom minus uitstroom is (None: nothing that counts, e.g. moves
+            between schools); a stem without an entry reads "instroom", "uitstroom", "Saldo"
     """
     names: Mapping[str, str] = field(default_factory=dict)
     sheets: Mapping[str, str] = field(default_factory=dict)
     advice: str = ""
+    flows: Mapping[str, FlowWords] = field(default_factory=dict)
 
     def name(self, stem: str) -> str:
         return self.names.get(stem, stem)
@@ -58,16 +71,26 @@ def _num(v) -> str:
     return "–" if v is None else str(v)
 
 
-def _effect(totals: Sequence[Mapping]) -> str:
-    """The net effect on the totals, e.g. `Totaal Laag 8+: 12 → 14` or, for Kijkglas 3, the saldo."""
+def _change(label: str, t: Mapping) -> str:
+    """`instroom 5 → 6` or `instroom blijft 5`."""
+    return (f"{label} blijft {_num(t['new'])}" if t["old"] == t["new"]
+            else f"{label} {_num(t['old'])} → {_num(t['new'])}")
+
+
+def _effect(totals: Sequence[Mapping], flow: FlowWords = FlowWords()) -> str:
+    """The net effect on the totals, e.g. `Totaal Laag 8+: 12 → 14` or, for a table of flows (Kijkglas
+    3), what instroom minus uitstroom is (3a: the growth) or, where that means nothing (3b), each flow."""
     by = {t["label"]: t for t in totals}
     if SALDO in by:
+        flows = [(getattr(flow, k.lower()), by[k]) for k in (INSTROOM, UITSTROOM) if k in by]
+        if flow.difference is None:
+            text = "; ".join(_change(label, t) for label, t in flows)
+            return " ".join(x for x in (f"{text[:1].upper()}{text[1:]}." if text else "", flow.remark) if x)
         s = by[SALDO]
-        flows = ", ".join(f"{k.lower()} {_num(by[k]['old'])} → {_num(by[k]['new'])}"
-                          for k in (INSTROOM, UITSTROOM) if k in by)
-        head = (f"Saldo blijft {_num(s['new'])}" if s["old"] == s["new"]
-                else f"Saldo van {_num(s['old'])} naar {_num(s['new'])}")
-        return f"{head} ({flows})." if flows else f"{head}."
+        shown = ", ".join(f"{label} {_num(t['old'])} → {_num(t['new'])}" for label, t in flows)
+        head = (f"{flow.difference} blijft {_num(s['new'])}" if s["old"] == s["new"]
+                else f"{flow.difference} van {_num(s['old'])} naar {_num(s['new'])}")
+        return f"{head} ({shown})." if shown else f"{head}."
     moved = [t for t in totals if t["old"] != t["new"]]
     if not moved:
         if list(by) == [AANTAL_REGELS]:
@@ -90,10 +113,11 @@ def _columns(entry: Mapping) -> str:
 
 def table_sentence(entry: Mapping, words: ChangeWords) -> str:
     """One table: its name, its rows Nieuw / Vervallen / Gewijzigd, and the net effect on its totals."""
-    text = f"{words.name(str(entry.get('table', '')))} – {_counts(entry)}."
+    stem = str(entry.get("table", ""))
+    text = f"{words.name(stem)} – {_counts(entry)}."
     totals = entry.get("totals")
     if totals:
-        text += " " + _effect(totals)
+        text += " " + _effect(totals, words.flows.get(stem, FlowWords()))
     columns = _columns(entry)
     return f"{text} {columns}" if columns else text
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from documents.changes import ChangeWords
+from documents.changes import ChangeWords, FlowWords
 from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
@@ -35,7 +35,11 @@ CHANGES = ChangeWords(
     sheets={**{f"k3{p}_{s}": f"3{p}-{s} {_SHORT[p]}" for p in "ab" for s in ("po", "vo")},
             **{f"k3{p}": f"3{p} {_SHORT[p]}" for p in "ab"}},
     advice="Wat te doen: plak de nieuwe aantallen opnieuw in het tabblad ‘1 februari’ van de "
-           "berekeningsmodule van de PO-Raad en VO-raad; de aantallen van de vorige versie kloppen niet meer.")
+           "berekeningsmodule van de PO-Raad en VO-raad; de aantallen van de vorige versie kloppen niet meer.",
+    # 3a: instroom − uitstroom is the growth; 3b: moves between (v)so schools, no growth (handleiding 4.2)
+    flows={stem: (FlowWords(difference="Groei") if stem[2] == "a" else
+                  FlowWords(DOORSTROOM_IN.lower(), DOORSTROOM_UIT.lower(), None, "Dit telt niet mee voor de groei."))
+           for stem in CAPTIONS})
 
 def openbaar_filenames() -> dict[str, str]:
     return {**{f"k3{p}_{s}": f"kijkglas-3{p}-{s}.xlsx" for p in "ab" for s in ("po", "vo")},
