@@ -51,7 +51,9 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     path = Path(path)
     tmp = tmp_name(path)
     try:
-        with open(tmp, "wb") as f:
+        # a new file of our own (never through a link planted under its name); os.replace then
+        # replaces a link at `path` itself instead of writing where it points
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666), "wb") as f:
             f.write(data)
             if durable:
                 f.flush()
@@ -67,12 +69,44 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
 def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     """`atomic_write` only when the bytes differ from the file's; True when written."""
     try:
-        if path.read_bytes() == data:
+        if not path.is_symlink() and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
     atomic_write(path, data, durable)
     return True
+
+
+class LinkRefused(ValueError):
+    """A folder that is a symbolic link where the project writes: writing through it would put files
+    wherever the link points."""
+
+
+def linked_part(root: Path, *parts: str) -> Path | None:
+    """The first of root/parts[0], root/parts[0]/parts[1], … that is a symbolic link (None: none is)."""
+    path = Path(root)
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return path
+    return None
+
+
+def no_links(root: Path, *parts: str) -> Path:
+    """root/parts…; LinkRefused when any part below `root` is a symbolic link (the project never
+    writes through one)."""
+    link = linked_part(root, *parts)
+    if link is not None:
+        raise LinkRefused(f"{link} is een symbolische link; er wordt niet doorheen geschreven. "
+                          "Vervang de link door een gewone map.")
+    return Path(root).joinpath(*parts)
+
+
+def real_folder(root: Path, *parts: str) -> Path:
+    """`no_links(root, *parts)` as a folder, made where missing."""
+    folder = no_links(root, *parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def sha256_file(path: Path) -> str:

@@ -3,12 +3,14 @@ through Prefect, production/steps.py without it, outbox/, schemas/) and prints w
 Printing happens here and nowhere below. Each returns the exit code."""
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from core.dates import format_datum, format_tijdstip
+from core.files import io_error_words
 from core.settings import Settings
 from flows.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
@@ -63,7 +65,9 @@ def _guarded(fn):
         print(f"productie geweigerd: {exc}", file=sys.stderr)
     except ProductionsFailed as exc:
         print(f"productie(s) {exc}", file=sys.stderr)
-    except (OSError, ValueError) as exc:  # a missing or unusable path, a malformed value
+    except (OSError, sqlite3.OperationalError) as exc:  # a missing, unusable or full path; a register that fails
+        print(f"fout: {io_error_words(exc)}", file=sys.stderr)
+    except ValueError as exc:  # a malformed value, a folder that is a link
         print(f"fout: {exc}", file=sys.stderr)
     return None
 
@@ -227,9 +231,12 @@ def cli_validate(args, settings: Settings) -> int:
     from production.steps import validation_report_dir
     from schemas.validate import check_extract_folder
     extract = Path(args.extract)
-    report_dir = (validation_report_dir(Path(args.outbox), extract) if getattr(args, "outbox", None)
-                  else Path(args.report) if args.report else None)
-    outcome = _guarded(lambda: check_extract_folder(extract, report_dir))
+
+    def check():
+        report_dir = (validation_report_dir(Path(args.outbox), extract) if getattr(args, "outbox", None)
+                      else Path(args.report) if args.report else None)  # a link in the outbox is refused
+        return check_extract_folder(extract, report_dir)
+    outcome = _guarded(check)
     if outcome is None:  # the report folder could not be written
         return 1
     where = f"rapport: {outcome.report}" if outcome.report else "geen rapport geschreven (--outbox of --report)"
@@ -258,9 +265,6 @@ _STATUS_LABELS = {"product": "product", "schooljaar": "schooljaar", "version": "
 def cli_status(args, settings: Settings) -> int:
     """What is current per SWV, after reconciling the register with the manifests (a register that is
     no database is rebuilt); every damaged version by path, and then exit 1."""
-    import sqlite3
-
-    from core.files import io_error_words
     from outbox.status import current_versions, damaged_versions
     outbox = Path(args.outbox)
     if not outbox.is_dir():
@@ -332,7 +336,6 @@ def cli_restore(args, settings: Settings) -> int:
 def cli_audit(args, settings: Settings) -> int:
     """No SWV folder holds a pupil the rules do not give it (CSVs, workbooks and pages), and nothing
     published is damaged; exit 1 on any finding."""
-    from core.files import io_error_words
     from outbox.status import damaged_versions
     from production.audit import audit_outbox, count_versions
     for option, folder in (("--outbox", Path(args.outbox)), ("--extracts", Path(args.extracts))):

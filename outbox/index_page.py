@@ -13,6 +13,7 @@ from outbox.dashboard.assets import write_assets
 from outbox.dashboard.openbaar import openbaar_pages
 from outbox.dashboard.pages import owner_pages, render_page
 from outbox.layout import INDEX, OPENBAAR, check_name, index_lock, read_manifest
+from outbox.page_stamp import freshness, write_stamp
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ def write_index(outbox: Path, owner: str, changed: Collection[tuple[str, str]] |
     with index_lock(outbox, owner):
         for tmp in owner_dir.glob(f".{INDEX}.*.tmp"):
             tmp.unlink(missing_ok=True)
+        was = freshness(outbox, owner)  # pages an earlier, broken-off production left behind are made too
+        if changed is not None and not was.fresh:
+            changed = None if was.behind is None else sorted(set(changed) | set(was.behind))
         # a page no longer made is removed only when every page is made
         made_here = ["scholen/*.html"] if owner == OPENBAAR else [] if changed is not None else ["dashboard/*/*.html"]
         try:
@@ -75,4 +79,14 @@ def write_index(outbox: Path, owner: str, changed: Collection[tuple[str, str]] |
         except Exception:  # the version is published; a page that cannot be made must not undo that
             log.exception("de pagina's van %s konden niet worden gemaakt; `kijkglas status` meldt ze als verouderd", owner)
             return False
-        return write_pages(owner_dir, pages, made_here)
+        wrote = write_pages(owner_dir, pages, made_here)
+        write_stamp(outbox, owner, was, changed)
+        return wrote
+
+
+def write_index_if_behind(outbox: Path, owner: str) -> bool:
+    """Make the pages of an owner that lag behind its folder (`page_stamp`); nothing when they do not.
+    True when any page changed."""
+    if not (Path(outbox) / owner).is_dir() or freshness(outbox, owner).fresh:
+        return False
+    return write_index(outbox, owner, [])

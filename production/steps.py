@@ -11,7 +11,9 @@ import ctypes
 import gc
 import hashlib
 import multiprocessing
+import logging
 import os
+import sqlite3
 import threading
 from contextlib import contextmanager
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -22,6 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
+from core.files import atomic_write, io_error_words, linked_part, no_links, real_folder
 from core.settings import Settings
 from core.spreadsheet_text import csv_safe_frame
 from documents.pdf import render_pdf
@@ -29,8 +32,9 @@ from outbox.change_report import change_report_for, content_key_of_tables, curre
 from outbox.confirmations import record_confirmation
 from outbox.dashboard.operator import record_production
 from outbox.dashboard.pages import render_page
-from outbox.index_page import write_index
-from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, timestamp_now
+from outbox.index_page import write_index, write_index_if_behind
+from outbox.layout import (GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, product_dir,
+                           read_manifest, timestamp_now)
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import basis_damage, current_versions
@@ -40,6 +44,8 @@ from schemas.extract import extract_identity
 from schemas.validate import load_valid_extract
 from tasks.compute import check_swv_codes
 from tasks.model import Production, ProductResult
+
+log = logging.getLogger(__name__)
 
 
 
@@ -132,6 +138,18 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
                 "swv_naam": result.swv.naam if result.swv else "openbaar"}
         out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register,
                               expected_version=versie["versie"], pages=pages)
+    except (OSError, sqlite3.OperationalError) as exc:  # a full or failing disk
+        discard_version(stage)
+        if not landed(outbox, owner, result, versie["versie"]):
+            raise
+        # the version is in the outbox (renamed whole); what failed after it is repaired by the next
+        # reconciliation (kijkglas status, the next publication): the outcome says what was published
+        log.warning("%s %s %s: %s gepubliceerd, daarna mislukt: %s (`kijkglas status` werkt het register en de "
+                    "pagina's bij)", owner, result.product, result.schooljaar, versie["versie"], io_error_words(exc))
+        return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=GEPUBLICEERD,
+                          version=versie["versie"], stand_per=str(result.stand_per), counts=counts_of(result),
+                          reason=f"gepubliceerd; daarna mislukt: {io_error_words(exc)}",
+                          path=str(product_dir(outbox, owner, result.schooljaar, result.product) / versie["versie"]))
     except BaseException:
         discard_version(stage)
         raise
@@ -140,6 +158,12 @@ def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
                       version=out.version, stand_per=str(result.stand_per), counts=counts, path=str(out.path),
                       wijzigingen=list(out.manifest.get("wijzigingen_samenvatting") or []))
+
+
+def landed(outbox: Path, owner: str, result: ProductResult, version: str) -> bool:
+    """Whether `version` of these tables is in the outbox (its folder renamed in, with its manifest)."""
+    m = read_manifest(product_dir(outbox, owner, result.schooljaar, result.product) / version)
+    return m is not None and m.get("content_key") == content_key_of_tables(result.tables)
 
 
 def confirmed(result: ProductResult, version: str, outbox: Path, extract_identity: str,
@@ -170,15 +194,23 @@ def changed_by_owner(outcomes: list[SwvOutcome]) -> dict[str, list[tuple[str, st
 
 
 def remake_pages(outbox: Path, outcomes: list[SwvOutcome], executor: Executor | None = None) -> int:
-    """Make the pages of every owner that got a new version, once for all of `outcomes` (a
-    product's or a whole production day's publications), in `executor` when given (the render
-    pool: a page of a national Kijkglas 2 holds thousands of rows). Returns the owners done."""
+    """Make the pages of every owner that got a new version, or whose pages lag behind its folder, once
+    for all of `outcomes` (a product's or a whole production day's publications), in `executor` when
+    given (the render pool: a page of a national Kijkglas 2 holds thousands of rows). Returns the owners
+    that got a new version."""
     todo = changed_by_owner(outcomes)
+    # every other owner met: its pages are checked against its folder (a production broken off after
+    # its version landed left them behind) and made again only when they lag
+    others = sorted({o.owner for o in outcomes} - set(todo))
     if executor is None:
         for owner, changed in todo.items():
             write_index(Path(outbox), owner, changed)
+        for owner in others:
+            write_index_if_behind(Path(outbox), owner)
     else:
-        for future in [executor.submit(write_index, Path(outbox), owner, changed) for owner, changed in todo.items()]:
+        futures = [executor.submit(write_index, Path(outbox), owner, changed) for owner, changed in todo.items()]
+        futures += [executor.submit(write_index_if_behind, Path(outbox), owner) for owner in others]
+        for future in futures:
             future.result()
     return len(todo)
 
@@ -233,7 +265,8 @@ def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
         identity = extract_identity(folder)
     except OSError:  # no readable folder: its report (of that format error) is keyed by the path
         identity = hashlib.sha256(str(folder).encode()).hexdigest()
-    return Path(outbox) / OPERATOR_DIR / "validatie" / f"{folder.name}-{identity[:12]}"
+    # a report is never written through a link planted in the outbox
+    return no_links(Path(outbox), OPERATOR_DIR, "validatie", f"{folder.name}-{identity[:12]}")
 
 
 def note_production(outbox: Path, production: Production, outcomes: list[SwvOutcome], stand_per: date) -> None:
@@ -244,10 +277,10 @@ def note_production(outbox: Path, production: Production, outcomes: list[SwvOutc
 
 def write_operator_files(outbox: Path, production: Production, stand_per: date) -> Path:
     """The data-quality list goes to the operator's part of the outbox, never to an SWV folder."""
-    folder = Path(outbox) / OPERATOR_DIR / "kwaliteit"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = real_folder(Path(outbox), OPERATOR_DIR, "kwaliteit")  # never through a link
     path = folder / f"{production.product}_{production.schooljaar}_{stand_per.isoformat()}.csv"
-    csv_safe_frame(production.kwaliteit).to_csv(path, index=False)  # opened in Excel: text stays text
+    # opened in Excel: text stays text; a file planted as a link is replaced, not written through
+    atomic_write(path, csv_safe_frame(production.kwaliteit).to_csv(index=False).encode("utf-8"))
     return path
 
 
@@ -276,6 +309,11 @@ def refuse_damaged_basis(outbox: Path, product: str, schooljaar: str, owners: li
     """Before anything is published: a production never answers `ongewijzigd` for, diffs against or
     replaces a damaged version. The version each owner's publication relies on is checked (its
     files against its manifest); any damage refuses the whole production, naming it and what to do."""
+    links = [str(link) for owner in owners if (link := linked_part(Path(outbox), owner, schooljaar, product))]
+    if links:  # its versions would be written wherever the link points
+        raise refusals.ProductionRefused(
+            f"{product} {schooljaar}: {', '.join(links)} is een symbolische link; een SWV-, schooljaar- of productmap "
+            "in de outbox moet een gewone map zijn. Vervang de link door een gewone map. Er is niets gepubliceerd.")
     prefix = f"{Path(outbox)}/"
     damaged = {owner: [p.removeprefix(prefix) for p in problems] for owner in owners
                if (problems := basis_damage(Path(outbox), owner, schooljaar, product))}
@@ -376,6 +414,16 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
                 if progress is not None:
                     progress(future.result(), len(todo))
             outcomes += [f.result() for f in futures]  # in the results' order, as before
-        remake_pages(Path(outbox), outcomes, pool)
-    note_production(outbox, production, outcomes, extract.stand_per)
+        aftercare(lambda: remake_pages(Path(outbox), outcomes, pool), "de pagina's")
+    aftercare(lambda: note_production(outbox, production, outcomes, extract.stand_per), "het overzicht van de beheerder")
     return outcomes
+
+
+def aftercare(step: Callable[[], object], what: str) -> None:
+    """A step after the publications (pages, the operator's overview): a full or failing disk there
+    must not make a published production look failed; one line says what was left undone."""
+    try:
+        step()
+    except (OSError, sqlite3.OperationalError) as exc:
+        log.warning("gepubliceerd, maar %s niet bijgewerkt: %s (`kijkglas status` werkt ze bij)", what,
+                    io_error_words(exc))

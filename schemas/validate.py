@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from core.files import atomic_write
 from core.spreadsheet_text import csv_safe_frame
 from schemas.extract import TABLES, Extract, ExtractFormatError, read_extract, table_file
 from schemas.models import (
@@ -436,9 +437,10 @@ def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: P
     listed = failures.groupby(["table", "column", "rule"], sort=False, dropna=False).head(LISTED_PER_RULE)
     # the operator opens it in Excel: a failing value stays text, cut if it is very long
     listed = listed[FAILURE_COLUMNS].assign(value=shown_values(listed["value"]))
-    csv_safe_frame(listed).to_csv(report_dir / REPORT_CSV, index=False)
+    # through a temp file and a rename: a report file planted as a link is replaced, never written through
+    atomic_write(report_dir / REPORT_CSV, csv_safe_frame(listed).to_csv(index=False).encode("utf-8"))
     txt = report_dir / REPORT_TXT
-    txt.write_text(report_text(failures, extract_path), encoding="utf-8")
+    atomic_write(txt, report_text(failures, extract_path).encode("utf-8"))
     return txt
 
 

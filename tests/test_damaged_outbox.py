@@ -17,6 +17,7 @@ import pytest
 from core.settings import Settings
 from kijkglas.cli import main
 from outbox.layout import OPERATOR_DIR
+from outbox.page_stamp import freshness
 from outbox.reconcile import open_register, outbox_id
 from production.refusals import ProductionRefused
 from production.steps import run_production
@@ -54,7 +55,8 @@ def produce(extract: Path, outbox: Path):
 
 def published_files(outbox: Path) -> dict[str, bytes]:
     return {p.relative_to(outbox).as_posix(): p.read_bytes() for p in sorted(outbox.rglob("*"))
-            if p.is_file() and not {OPERATOR_DIR, ".locks", ".staging"} & set(p.parts) and "register" not in p.name}
+            if p.is_file() and not {OPERATOR_DIR, ".locks", ".staging"} & set(p.parts) and "register" not in p.name
+            and p.parent != outbox}  # the operator's overview at the top names the time of each production
 
 
 def edit_manifest(folder: Path, **fields) -> None:
@@ -202,3 +204,136 @@ def test_register_read_error_that_is_not_corruption_is_not_rebuilt(outbox, monke
     with pytest.raises(sqlite3.OperationalError):
         open_register(outbox)
     assert not list(outbox.glob(".register.sqlite.beschadigd-*"))
+
+
+# --- pages that lag behind the folder are made again -------------------------------------------------
+
+def test_a_rerun_remakes_the_pages_a_broken_off_production_left_behind(published, tmp_path, monkeypatch):
+    from production import steps
+    outbox = tmp_path / "outbox"
+    shutil.copytree(published[1], outbox)
+    tables = minimal_tables()
+    tables["vestigingen"].loc[tables["vestigingen"]["swv_code"] == SWV_PO, "naam"] += " (nieuw)"
+    corrected = write_extract(tmp_path / "gecorrigeerd", tables, stand_per="2024-12-09")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("gestopt na het publiceren, voor de pagina's")
+    monkeypatch.setattr(steps, "remake_pages", killed)
+    with pytest.raises(KeyboardInterrupt):
+        produce(corrected, outbox)
+    monkeypatch.undo()
+    index = outbox / SWV_PO / "index.html"
+    assert (outbox / SWV_PO / SJ / "kijkglas-1" / "v2").is_dir() and "kijkglas-1/v2/" not in index.read_text()
+    outcomes = {o.owner: o for o in produce(corrected, outbox)}
+    assert (outcomes[SWV_PO].outcome, outcomes[SWV_PO].version) == ("ongewijzigd", "v2")
+    assert "kijkglas-1/v2/" in index.read_text()  # the pages show the actueel version again
+    # VO2707's confirmation, recorded by the broken-off run, is on its pages now too
+    assert all(freshness(outbox, owner).fresh for owner in (SWV_PO, SWV_VO))
+    before = published_files(outbox)
+    produce(corrected, outbox)
+    assert published_files(outbox) == before  # and a second rerun changes nothing
+
+
+# --- links in the outbox are refused, reports replace a planted link -------------------------------
+
+def test_an_swv_folder_that_is_a_link_is_refused_and_nothing_is_written_where_it_points(published, outbox, tmp_path,
+                                                                                       capsys):
+    elsewhere = tmp_path / "elders"
+    shutil.move(outbox / SWV_PO, elsewhere)
+    (outbox / SWV_PO).symlink_to(elsewhere)
+    before = {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+    tables = minimal_tables()
+    tables["vestigingen"].loc[tables["vestigingen"]["swv_code"] == SWV_PO, "naam"] += " (nieuw)"
+    with pytest.raises(ProductionRefused, match=f"{outbox / SWV_PO} is een symbolische link"):
+        produce(write_extract(tmp_path / "gecorrigeerd", tables, stand_per="2024-12-09"), outbox)
+    assert {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()} == before
+    assert main(["status", "--outbox", str(outbox)]) == 1
+    assert f"{outbox / SWV_PO}: is een symbolische link" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("linked", ["validatie", "kwaliteit"])
+def test_an_operator_folder_that_is_a_link_is_refused(published, outbox, tmp_path, linked, capsys):
+    target = tmp_path / "doel"
+    target.mkdir()
+    link = outbox / OPERATOR_DIR / linked
+    shutil.rmtree(link)
+    link.symlink_to(target)
+    rc = main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(published[0]), "--outbox", str(outbox),
+               "--no-prefect", "--productiedatum", DAY.isoformat()])
+    err = capsys.readouterr().err
+    assert rc == 1 and f"fout: {link} is een symbolische link; er wordt niet doorheen geschreven." in err
+    assert list(target.iterdir()) == []
+    if linked == "validatie":
+        assert main(["validate", str(published[0]), "--outbox", str(outbox)]) == 1
+        assert "is een symbolische link" in capsys.readouterr().err and list(target.iterdir()) == []
+
+
+def test_a_report_file_planted_as_a_link_is_replaced_not_written_through(published, tmp_path):
+    report = tmp_path / "rapport"
+    report.mkdir()
+    victim = tmp_path / "belangrijk.txt"
+    victim.write_text("niet overschrijven")
+    (report / "validatie.txt").symlink_to(victim)
+    (report / "validatie.csv").symlink_to(victim)
+    assert main(["validate", str(published[0]), "--report", str(report)]) == 0
+    assert victim.read_text() == "niet overschrijven"
+    assert not (report / "validatie.txt").is_symlink() and "Geen fouten" in (report / "validatie.txt").read_text()
+
+
+# --- a failing disk or register is one Dutch line, and the exit code tells what was published -------
+
+@pytest.mark.parametrize("error, words", [
+    ("unable to open database file", "het register kan niet worden geopend (alleen-lezen of geen toestemming?)"),
+    ("attempt to write a readonly database", "het register is alleen-lezen"),
+    ("disk I/O error", "een lees- of schrijffout van de schijf"),
+])
+def test_status_on_an_unusable_register_is_one_dutch_line(outbox, monkeypatch, capsys, error, words):
+    import outbox.register as register
+
+    def failing(self):
+        raise sqlite3.OperationalError(error)
+    monkeypatch.setattr(register.Register, "_open", failing)
+    assert main(["status", "--outbox", str(outbox)]) == 1
+    out = capsys.readouterr()
+    assert out.err.strip() == f"fout: de status van outbox {outbox} kan niet worden bepaald: {words} ({error})"
+
+
+def test_a_full_disk_after_the_version_landed_is_no_failure(published, outbox, tmp_path, monkeypatch, caplog):
+    import outbox.register as register
+    tables = minimal_tables()
+    tables["vestigingen"].loc[tables["vestigingen"]["swv_code"] == SWV_PO, "naam"] += " (nieuw)"
+    corrected = write_extract(tmp_path / "gecorrigeerd", tables, stand_per="2024-12-09")
+    real_upsert = register.Register.upsert
+
+    def full(self, row):
+        if row["version"] == "v2":
+            raise sqlite3.OperationalError("database or disk is full")
+        real_upsert(self, row)
+    monkeypatch.setattr(register.Register, "upsert", full)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from production import steps
+    monkeypatch.setattr(steps, "render_pool", lambda processes=None: ThreadPoolExecutor(1))  # the patch holds there
+    with caplog.at_level(logging.WARNING):
+        outcomes = {o.owner: o for o in produce(corrected, outbox)}
+    assert (outcomes[SWV_PO].outcome, outcomes[SWV_PO].version) == ("gepubliceerd", "v2")
+    assert outcomes[SWV_PO].reason == "gepubliceerd; daarna mislukt: de schijf is vol (database or disk is full)"
+    assert "v2 gepubliceerd, daarna mislukt: de schijf is vol" in caplog.text
+    monkeypatch.undo()
+    assert main(["status", "--outbox", str(outbox)]) == 0  # the register follows the manifests again
+    with open_register(outbox) as reg:
+        rows = {r["version"]: r["status"] for r in reg.rows(outbox_id(outbox), SWV_PO)}
+    assert rows == {"v1": "vervangen", "v2": "actueel"}
+
+
+def test_a_full_disk_before_anything_landed_is_one_dutch_line(published, outbox, monkeypatch, capsys):
+    import errno
+
+    from production import steps
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(steps, "write_operator_files", full)
+    rc = main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(published[0]), "--outbox", str(outbox),
+               "--no-prefect", "--productiedatum", DAY.isoformat()])
+    assert rc == 1 and capsys.readouterr().err.strip() == "fout: de schijf is vol"
