@@ -24,7 +24,7 @@ PAGE = "dashboard/vergelijking.html"
 DATA = "dashboard/vergelijking.csv"
 PUBLIC_PAGE = "index.html"  # in openbaar/vergelijking/
 MAANDEN = ["aug", "sep", "okt", "nov", "dec", "jan", "feb", "mrt", "apr", "mei", "jun", "jul"]
-OWN, OTHERS = "#e17000", "#154273"  # the SWV's bar, the others' (dashboard.js's first two colours)
+OWN, OTHERS, NATIONAL = "#e17000", "#154273", "#39870c"  # the SWV's bar, the others', the national line
 
 
 def shown(value, eenheid: str) -> str:
@@ -65,13 +65,13 @@ def indicator_section(rows: pd.DataFrame, ind, owner: str) -> dict | None:
     slug = f"{ind.key}"
     ranking = {"id": f"v-{slug}-spreiding",
                "title": f"{ind.titel} per samenwerkingsverband {sector}, {sj} (stand per {format_datum(sp)}): {owner} in oranje, "
-                        "de lijn is het landelijke cijfer",
+                        "de groene lijn is het landelijke cijfer",
                "spec": {"type": "bar", "labels": list(swvs["swv"]), "datasets": [
                    {"label": ind.titel, "data": [_value(v) for v in swvs["waarde"]],
                     "backgroundColor": [OWN if c == owner else OTHERS for c in swvs["swv"]],
                     "borderColor": [OWN if c == owner else OTHERS for c in swvs["swv"]]},
                    {"type": "line", "label": f"Landelijk {sector}", "data": [_value(nat["waarde"])] * len(swvs),
-                    "pointRadius": 0, "borderWidth": 2}]}}
+                    "pointRadius": 0, "borderWidth": 2, "borderColor": NATIONAL, "backgroundColor": NATIONAL}]}}
     return {"key": ind.key, "titel": ind.titel, "definitie": ind.definitie, "eenheid": ind.eenheid,
             "sector": sector, "schooljaar": sj, "stand_per": sp, "peildatum": newest["peildatum"],
             "eigen": shown(newest["waarde"], ind.eenheid), "landelijk": shown(nat["waarde"], ind.eenheid),
