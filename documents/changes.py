@@ -116,7 +116,9 @@ def table_sentence(entry: Mapping, words: ChangeWords) -> str:
     stem = str(entry.get("table", ""))
     text = f"{words.name(stem)} – {_counts(entry)}."
     totals = entry.get("totals")
-    if totals:
+    # a table counted only by its rows says nothing more when no row came or went
+    rows_only = [t.get("label") for t in totals or []] == [AANTAL_REGELS]
+    if totals and not (rows_only and not entry.get("added") and not entry.get("removed")):
         text += " " + _effect(totals, words.flows.get(stem, FlowWords()))
     columns = _columns(entry)
     return f"{text} {columns}" if columns else text

@@ -40,5 +40,11 @@ def test_the_funding_table_by_its_name_and_what_to_do():
               {"table": "k1_vso_totalen", "compared_to": "v1", "totals": []}]
     words = change_summary(report, K1)
     assert words[:2] == ["Ten opzichte van versie v1 is 1 van de 2 tabellen gewijzigd.",
-                         "Vastgestelde bekostiging – Gewijzigd: 2 regels. Aantal regels blijft 2."]
+                         "Vastgestelde bekostiging – Gewijzigd: 2 regels."]  # no row came or went
     assert words[2].endswith("Is de vastgestelde bekostiging gewijzigd, leg de bedragen dan naast uw beschikking.")
+
+
+def test_a_table_counted_by_its_rows_names_the_count_when_rows_came_or_went():
+    entry = {"table": "k1_inschrijvingen", "added": 2, "removed": 1,
+             "totals": [{"label": "Aantal regels", "old": 196, "new": 197}]}
+    assert table_sentence(entry, K1).endswith("Nieuw: 2 regels, Vervallen: 1 regel. Aantal regels: 196 → 197.")
