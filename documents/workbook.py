@@ -176,6 +176,13 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
         ws.row_dimensions[r].height = h
     if layout.freeze:
         ws.freeze_panes = layout.freeze
+    # print one page wide: fitToWidth counts only with fitToPage, which a write-only sheet writes
+    # (in sheetPr) with its first row, so it is set before any row
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     rows: dict[int, dict[int, _Cell]] = {}
     for (r, c), cell in layout.cells.items():
         rows.setdefault(r, {})[c] = cell
@@ -221,11 +228,6 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
         ws.auto_filter.ref = layout.filter_ref
     if layout.title_rows:
         ws.print_title_rows = layout.title_rows
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _timestamp_from(algemene_gegevens: Sequence[Sequence[Any]]) -> datetime | None:

@@ -154,7 +154,11 @@ def test_bestand_1_and_pdf_show_only_the_latest_fixing_apart_from_the_funded_sch
         b.bekostiging("PO0101", "Lichte ondersteuning", licht, vastgesteld_op=op)
     res, _ = k1.kijkglas_1(b.extract(tmp_path / "x"), "2024-2025", date(2024, 12, 10), Settings())
     written, job = d1.write_documents(res[0], tmp_path / "v1")
-    ws = openpyxl.load_workbook(tmp_path / "v1" / "kijkglas-1_bestand-1_PO0101.xlsx")["Totalen"]
+    wb = openpyxl.load_workbook(tmp_path / "v1" / "kijkglas-1_bestand-1_PO0101.xlsx")
+    for sheet in wb.worksheets:  # printed one page wide: fitToWidth counts only with fitToPage
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+    ws = wb["Totalen"]
     col_a = [ws.cell(r, 1).value for r in range(1, 40)]
     assert col_a.count("Lichte ondersteuning") == 1
     row = col_a.index("Lichte ondersteuning") + 1
