@@ -76,11 +76,13 @@ PRODUCTIES_PER_MACHINE ?= 1
 server: setup
 	$(PREFECT_ENV) $(BIN)/prefect server start --host $(PREFECT_HOST) --port $(PREFECT_PORT)
 
+# MACHINES: how many machines run workers (more than one: PostgreSQL, and the crash automation is set up)
+MACHINES ?= 1
 prefect-setup: setup
-	$(PREFECT_ENV) $(BIN)/python -m deployments.setup
+	$(PREFECT_ENV) $(BIN)/python -m deployments.setup --machines $(MACHINES)
 
 worker: setup
-	@$(PREFECT_ENV) trap 'kill 0' INT TERM; \
+	@$(PREFECT_ENV) trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(BIN)/prefect worker start --pool kijkglas --work-queue kalender --limit 4 --name "kalender-$$(hostname)" & \
 	$(BIN)/prefect worker start --pool kijkglas --work-queue producten --limit $(PRODUCTIES_PER_MACHINE) \
 		--name "producten-$$(hostname)" & \

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment as runtime_deployment
 from prefect.runtime import flow_run as runtime_flow_run
 
 from flows.summary import ProductionRun
+from production.summary import headline
 from production import kalender
 from schemas.extract import extract_identity
 
@@ -33,15 +34,17 @@ def run_chain(name: str, chain: list[kalender.Productie], extracts: str, outbox:
               droog: bool, parent: str) -> list[ProductionRun]:
     """The chain's productions one after another, each a run of its product's deployment, named as
     the product flows name themselves (`kijkglas-2 2024-2025 · 10-03-2025`)."""
-    runs = []
+    runs, log = [], get_run_logger()
     for p in chain:
         extract = kalender.newest_extract_on(Path(extracts), p.datum)
+        log.info("%s %s · %s: gestart (extract %s)", p.product, p.schooljaar, f"{p.datum:%d-%m-%Y}", extract.name)
         run = run_deployment(
             name=f"{p.product}/{p.product}", timeout=None, idempotency_key=idempotency_key(parent, p, extract),
-            flow_run_name=f"{p.product} {p.schooljaar} · {p.datum:%d-%m-%Y}",
+            flow_run_name=f"{p.product} {p.schooljaar} · {p.datum:%d-%m-%Y}" + (" · droog" if droog else ""),
             parameters={"schooljaar": p.schooljaar, "extract": extracts, "outbox": outbox, "swv": swv,
                         "productiedatum": p.datum.isoformat(), "droog": droog})
-        runs.append(ProductionRun.of_deployment_run(p, run, extract, outbox))
+        runs.append(done := ProductionRun.of_deployment_run(p, run, extract, outbox))
+        log.info("%s: %s", done.name, headline(done.outcomes) if done.completed else f"{done.state}: {done.reason}")
     return runs
 
 

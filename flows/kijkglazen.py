@@ -42,13 +42,13 @@ def production_date(given) -> date:
 
 def run_name() -> str:
     """`kijkglas-2 2024-2025 · 10-03-2025`: product, schooljaar and production date, also for a
-    scheduled run whose schooljaar is empty."""
+    scheduled run whose schooljaar is empty; a dry run ends in ` · droog`."""
     p = runtime_flow_run.parameters
     product = runtime_flow_run.flow_name
     try:
         datum = production_date(p.get("productiedatum"))
         schooljaar = p.get("schooljaar") or kalender.schooljaar_for(registry.product(product).periode, datum)
-        return f"{product} {schooljaar} · {datum:%d-%m-%Y}"
+        return f"{product} {schooljaar} · {datum:%d-%m-%Y}" + (" · droog" if p.get("droog") else "")
     except (KeyError, ValueError):  # the run itself says what is wrong with its parameters
         return f"{product} (ongeldige parameters)"
 
