@@ -67,8 +67,9 @@ def make_pages(outbox: Path, sectors: list[str]) -> None:
     """The comparison page of every SWV of `sectors` that has a folder, and the public page."""
     rows = store.read_all(outbox)
     owners = sorted(set(rows.loc[rows["sector"].isin(sectors) & (rows["swv"] != indicators.LANDELIJK), "swv"]))
+    shared: dict = {}  # what the pages of the sector share, worked out once
     for owner in owners:
         if (Path(outbox) / owner).is_dir():
-            files = page.owner_files(outbox, owner, render_page, navigation("../", "historie"), rows)
+            files = page.owner_files(outbox, owner, render_page, navigation("../", "historie"), rows, shared)
             page.write_owner_files(outbox, owner, files)
     page.write_public_page(outbox, render_page)

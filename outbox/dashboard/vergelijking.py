@@ -45,33 +45,59 @@ def _value(v):
     return None if pd.isna(v) else float(v)
 
 
-def indicator_section(rows: pd.DataFrame, ind, owner: str) -> dict | None:
+def _split(rows: pd.DataFrame, cache: dict) -> tuple[dict, dict]:
+    """The rows per indicator and per SWV, split once for all the owners a caller makes pages for."""
+    if "split" not in cache:
+        cache["split"] = ({k: g for k, g in rows.groupby("indicator")}, {k: g for k, g in rows.groupby("swv")})
+    return cache["split"]
+
+
+def _snapshot(rows: pd.DataFrame, ind, sector: str, sj: str, sp: str, cache: dict) -> dict:
+    """What every SWV's page shows alike for one indicator, sector and stand per: the SWVs ranked,
+    the national row, the spread (made once per caller, not once per owner)."""
+    key = (ind.key, sector, sj, sp)
+    if key not in cache:
+        by_ind, _ = _split(rows, cache)
+        r = by_ind[ind.key]
+        now = r[(r["sector"] == sector) & (r["schooljaar"] == sj) & (r["stand_per"] == sp)]
+        swvs = now[now["swv"] != LANDELIJK].sort_values(["waarde", "swv"], na_position="first")
+        values = swvs["waarde"].dropna()
+        cache[key] = {
+            "nat": now[now["swv"] == LANDELIJK].iloc[0],
+            "ranked": [{"swv": x.swv, "naam": x.naam, "waarde": shown(x.waarde, ind.eenheid), "teller": int(x.teller),
+                        "noemer": None if pd.isna(x.noemer) else int(x.noemer)} for x in swvs.itertuples()],
+            "codes": list(swvs["swv"]), "values": [_value(v) for v in swvs["waarde"]],
+            "laagste": shown(values.min() if len(values) else None, ind.eenheid),
+            "mediaan": shown(values.median() if len(values) else None, ind.eenheid),
+            "hoogste": shown(values.max() if len(values) else None, ind.eenheid)}
+    return cache[key]
+
+
+def indicator_section(rows: pd.DataFrame, ind, owner: str, cache: dict | None = None) -> dict | None:
     """One indicator for `owner`: its newest figure beside the national one, the ranking of the
     sector's SWVs on that stand per, and the course over every schooljaar and month stored."""
-    own_rows = rows[(rows["indicator"] == ind.key) & (rows["swv"] == owner)]
-    if own_rows.empty:
+    cache = {} if cache is None else cache
+    _, by_owner = _split(rows, cache)
+    mine = by_owner.get(owner)
+    own_rows = mine[mine["indicator"] == ind.key] if mine is not None else None
+    if own_rows is None or own_rows.empty:
         return None
     newest = own_rows.sort_values(["schooljaar", "stand_per"]).iloc[-1]
     sector, sj, sp = newest["sector"], newest["schooljaar"], newest["stand_per"]
-    now = rows[(rows["indicator"] == ind.key) & (rows["sector"] == sector) & (rows["schooljaar"] == sj)
-               & (rows["stand_per"] == sp)]
-    nat = now[now["swv"] == LANDELIJK].iloc[0]
-    swvs = now[now["swv"] != LANDELIJK].sort_values(["waarde", "swv"], na_position="first")
-    ranked = [{"swv": r.swv, "naam": r.naam, "waarde": shown(r.waarde, ind.eenheid), "eigen": r.swv == owner,
-               "teller": int(r.teller), "noemer": None if pd.isna(r.noemer) else int(r.noemer)}
-              for r in swvs.itertuples()]
-    values = swvs["waarde"].dropna()
+    snap = _snapshot(rows, ind, sector, sj, sp, cache)
+    nat = snap["nat"]
+    ranked = [{**r, "eigen": r["swv"] == owner} for r in snap["ranked"]]
     rank = next((i for i, r in enumerate(reversed(ranked), start=1) if r["eigen"]), None)
-    slug = f"{ind.key}"
-    ranking = {"id": f"v-{slug}-spreiding",
+    colours = [OWN if c == owner else OTHERS for c in snap["codes"]]
+    ranking = {"id": f"v-{ind.key}-spreiding",
                "title": f"{ind.titel} per samenwerkingsverband {sector}, {sj} (stand per {format_datum(sp)}): {owner} in oranje, "
                         "de groene lijn is het landelijke cijfer",
-               "spec": {"type": "bar", "labels": list(swvs["swv"]), "datasets": [
-                   {"label": ind.titel, "data": [_value(v) for v in swvs["waarde"]],
-                    "backgroundColor": [OWN if c == owner else OTHERS for c in swvs["swv"]],
-                    "borderColor": [OWN if c == owner else OTHERS for c in swvs["swv"]]},
-                   {"type": "line", "label": f"Landelijk {sector}", "data": [_value(nat["waarde"])] * len(swvs),
+               "spec": {"type": "bar", "labels": snap["codes"], "datasets": [
+                   {"label": ind.titel, "data": snap["values"], "backgroundColor": colours, "borderColor": colours},
+                   {"type": "line", "label": f"Landelijk {sector}", "data": [_value(nat["waarde"])] * len(ranked),
                     "pointRadius": 0, "borderWidth": 2, "borderColor": NATIONAL, "backgroundColor": NATIONAL}]}}
+    nat_rows = _split(rows, cache)[0][ind.key]
+    nat_rows = nat_rows[(nat_rows["swv"] == LANDELIJK) & (nat_rows["sector"] == sector)]
     return {"key": ind.key, "titel": ind.titel, "definitie": ind.definitie, "eenheid": ind.eenheid,
             "sector": sector, "schooljaar": sj, "stand_per": sp, "peildatum": newest["peildatum"],
             "eigen": shown(newest["waarde"], ind.eenheid), "landelijk": shown(nat["waarde"], ind.eenheid),
@@ -79,12 +105,9 @@ def indicator_section(rows: pd.DataFrame, ind, owner: str) -> dict | None:
             "norm": ind.norm, "norm_shown": shown(ind.norm, "%") if ind.norm is not None else None,
             "boven_norm": None if pd.isna(newest["boven_norm"]) else str(newest["boven_norm"]).replace(".", ","),
             "boven_norm_landelijk": None if pd.isna(nat["boven_norm"]) else str(nat["boven_norm"]).replace(".", ","),
-            "rank": rank, "count": len(ranked),
-            "laagste": shown(values.min() if len(values) else None, ind.eenheid),
-            "mediaan": shown(values.median() if len(values) else None, ind.eenheid),
-            "hoogste": shown(values.max() if len(values) else None, ind.eenheid),
-            "ranking": ranking, "ranked": ranked,
-            "trend": trend(rows, ind, owner, sector)}
+            "rank": rank, "count": len(ranked), "laagste": snap["laagste"], "mediaan": snap["mediaan"],
+            "hoogste": snap["hoogste"], "ranking": ranking, "ranked": ranked,
+            "trend": trend(pd.concat([own_rows, nat_rows]), ind, owner, sector)}
 
 
 def trend(rows: pd.DataFrame, ind, owner: str, sector: str) -> dict:
@@ -107,9 +130,11 @@ def trend(rows: pd.DataFrame, ind, owner: str, sector: str) -> dict:
                                for i, lab in enumerate(labels)]}}
 
 
-def owner_context(rows: pd.DataFrame, owner: str) -> dict | None:
-    """The page's context for `owner`; None when no figure of it is stored."""
-    sections = [s for ind in INDICATORS if (s := indicator_section(rows, ind, owner)) is not None]
+def owner_context(rows: pd.DataFrame, owner: str, cache: dict | None = None) -> dict | None:
+    """The page's context for `owner`; None when no figure of it is stored. `cache`: one dict for all
+    the owners a caller makes pages for (what their pages share is worked out once)."""
+    cache = {} if cache is None else cache
+    sections = [s for ind in INDICATORS if (s := indicator_section(rows, ind, owner, cache)) is not None]
     return {"sections": sections} if sections else None
 
 
@@ -130,7 +155,8 @@ def menu(nav: list[dict], prefix: str, shown: bool = True) -> list[dict]:
     return [*nav[:at], item, *nav[at:]]
 
 
-def owner_files(outbox: Path, owner: str, render, nav: list[dict], rows: pd.DataFrame | None = None) -> dict[str, bytes]:
+def owner_files(outbox: Path, owner: str, render, nav: list[dict], rows: pd.DataFrame | None = None,
+                cache: dict | None = None) -> dict[str, bytes]:
     """{path relative to the owner's folder: bytes}: the page and its data, or nothing when no
     figure of the owner is stored. `nav`: the dashboard's menu of a page one level down; `rows`:
     the stored figures when the caller read them already."""
@@ -142,7 +168,11 @@ def owner_files(outbox: Path, owner: str, render, nav: list[dict], rows: pd.Data
     naam = next(iter(rows.loc[rows["swv"] == owner, "naam"]), None)
     page = render("vergelijking.html", owner=owner, naam=naam, prefix="../", assets="assets/", nav=nav,
                   data="vergelijking.csv", **context)
-    return {PAGE: page, DATA: store.csv_bytes(sector_rows(rows, owner))}
+    cache = {} if cache is None else cache
+    key = ("csv", tuple(sorted(set(rows.loc[rows["swv"] == owner, "sector"]))))
+    if key not in cache:  # the same file for every SWV of the sector
+        cache[key] = store.csv_bytes(sector_rows(rows, owner))
+    return {PAGE: page, DATA: cache[key]}
 
 
 def public_context(rows: pd.DataFrame) -> dict:
@@ -192,6 +222,7 @@ def write_owner_files(outbox: Path, owner: str, files: dict[str, bytes]) -> bool
         return False
     changed = False
     with index_lock(outbox, owner):
+        write_assets(owner_dir)  # the page's scripts, also in a folder whose other pages are not made yet
         for rel, data in files.items():
             (owner_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             changed |= write_if_changed(owner_dir / rel, data)
