@@ -21,12 +21,11 @@ from flows.logs import USER_ERRORS, quiet_user_errors, refused
 from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
                               SchooljaarOfKalender, Swv)
 from flows.paths import extracts_path, outbox_path
-from flows.prefect_tasks import (compute_product, dry_run, publish_owner, record_production, render_pool,
-                                 report_dry_run, report_production, update_pages, validate_extract)
+from flows.prefect_tasks import (compare, compute_product, dry_run, publish_owner, record_production, render_pool,
+                                 report_dry_run, report_production, store_compared, update_pages, validate_extract)
 from production import kalender, steps
 from production.request import production_request
 from production.steps import results_to_publish
-from production.vergelijking import record_comparison
 from production.summary import headline
 from products import registry
 
@@ -97,8 +96,9 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
             outcomes = dry_run(production, str(req.outbox), ex.stand_per, settings)
             report_dry_run(production, outcomes, ex.stand_per, str(req.outbox))
         else:
+            comparison = compare(production, ex, str(req.outbox))  # reconciled before anything is published
             outcomes = publish(production, ex, str(req.outbox), settings, dask_address, log)
-            record_comparison(req.outbox, production, ex)  # the indicators, before the pages show them
+            store_compared(production, comparison, str(req.outbox))  # before the pages, which show it
             if paginas:
                 update_pages(str(req.outbox), outcomes)
             report = str(report_dir / "validatie.txt")

@@ -23,6 +23,7 @@ from core.settings import Settings
 from flows.logs import refusing
 from production import steps
 from production.dry_run import would_publish
+from production.vergelijking import comparison_of, store_comparison
 from production.summary import headline, markdown_cell, summary_rows, write_record
 from tasks.model import Production
 
@@ -48,6 +49,19 @@ def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, 
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
     with steps.COMPUTE_TURNS.turn((product, schooljaar)):
         return refusing(steps.compute, product, extract, schooljaar, aanmaakdatum, settings, swv)
+
+
+@task(name="vergelijk", cache_policy=NO_CACHE, persist_result=False)
+def compare(production: Production, extract, outbox: str):
+    """The national comparison's figures of this production, reconciled before anything is published."""
+    return refusing(comparison_of, Path(outbox), production, extract)
+
+
+@task(name="leg-vergelijking-vast", cache_policy=NO_CACHE, persist_result=False)
+def store_compared(production: Production, rows, outbox: str) -> str | None:
+    """The comparison's public CSV and the sector's comparison pages, after the publications."""
+    path = store_comparison(Path(outbox), production, rows)
+    return str(path) if path else None
 
 
 @task(name="droge-run", cache_policy=NO_CACHE, persist_result=False)

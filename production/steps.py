@@ -39,6 +39,7 @@ from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import basis_damage, current_versions
 from production import kalender, refusals
+from production.vergelijking import comparison_of, store_comparison
 from products import registry
 from schemas.extract import extract_identity
 from schemas.validate import load_valid_extract
@@ -405,6 +406,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
         production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
         write_operator_files(outbox, production, extract.stand_per)
+        comparison = comparison_of(outbox, production, extract)  # reconciled before anything is published
         todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per, settings.register_path)
         # each owner's whole publication runs in a pool worker; publishing is per-key locked
         with ThreadPoolExecutor(2 * procs) as threads:
@@ -414,6 +416,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
                 if progress is not None:
                     progress(future.result(), len(todo))
             outcomes += [f.result() for f in futures]  # in the results' order, as before
+        store_comparison(outbox, production, comparison)  # the indicators: before the pages, which show them
         aftercare(lambda: remake_pages(Path(outbox), outcomes, pool), "de pagina's")
     aftercare(lambda: note_production(outbox, production, outcomes, extract.stand_per), "het overzicht van de beheerder")
     return outcomes

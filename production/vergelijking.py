@@ -3,8 +3,8 @@
 of the SWVs'), stored as a public CSV (outbox/vergelijking.py), and the page Vergelijking of every
 SWV of the sector and the public page made again (the spread changes every SWV's page).
 
-One call, `record_comparison(outbox, production, extract)`, in both the plain production
-(steps.run_production) and the Prefect flow (flows/kijkglazen.produce). A production for chosen
+Two calls in both the plain production (steps.run_production) and the Prefect flow
+(flows/kijkglazen.produce): `comparison_of` before publishing (it reconciles), `store_comparison` after. A production for chosen
 SWVs adds nothing (a national figure needs every SWV of the sector); a dry run does not call it."""
 from __future__ import annotations
 
@@ -43,16 +43,25 @@ def comparison_rows(outbox: Path, production: Production, extract):
     return indicators.indicator_rows(production, swvs_per_sector(extract), n)
 
 
-def record_comparison(outbox: Path, production: Production, extract) -> Path | None:
-    """Compute, reconcile and store the production's indicators, then make the comparison pages;
-    the stored file's path, or None when there was nothing to add (another product, a choice of
-    SWVs, figures of a newer extract already stored)."""
+def comparison_of(outbox: Path, production: Production, extract):
+    """The production's indicator rows, reconciled, before anything is published (a national figure
+    that is not the sum of the parts stops the production like any reconciliation); None when the
+    product has no indicators or not every SWV of the sector was computed (a choice of SWVs)."""
     if not indicators.of_product(production.product):
         return None
     rows = comparison_rows(Path(outbox), production, extract)
     if rows.empty:
         log.info("vergelijking %s %s: niet alle SWV's van de sector berekend; geen landelijk cijfer",
                  production.product, production.schooljaar)
+        return None
+    return rows
+
+
+def store_comparison(outbox: Path, production: Production, rows) -> Path | None:
+    """After the publications: store the reconciled rows (public CSV) and make the comparison pages of
+    the sector's SWVs and the public page. The stored file's path, or None (nothing to add, or the
+    figures of a newer extract stay)."""
+    if rows is None:
         return None
     path = store.write(Path(outbox), production.product, rows)
     if path is None:

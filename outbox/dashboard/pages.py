@@ -23,6 +23,7 @@ from core.dates import format_datum
 from documents.kijkglas_1 import CAPTIONS as K1_CAPTIONS
 from documents.templates import template_environment
 from outbox.dashboard import figures
+from outbox.dashboard import vergelijking
 from outbox.dashboard.assets import ASSETS_DIR
 from outbox.dashboard.openbaar import school_copies
 from outbox.dashboard.time_chart import time_chart_view
@@ -108,12 +109,14 @@ def _rel_pages(products: dict[str, ProductVersions], schooljaar: str, prefix: st
             if any(p in products and products[p].current for p in needs)]
 
 
-def navigation(prefix: str, page: str, schooljaar_pages: list[dict] = (), schooljaar: str = "") -> list[dict]:
-    """The menu of every page: Overzicht, the pages of the schooljaar shown, Historie."""
+def navigation(prefix: str, page: str, schooljaar_pages: list[dict] = (), schooljaar: str = "",
+               comparison: bool = False) -> list[dict]:
+    """The menu of every page: Overzicht, the pages of the schooljaar shown, Vergelijking (when
+    figures of the SWV are stored), Historie."""
     items = [{"key": "overzicht", "label": "Overzicht", "href": f"{prefix}index.html"}]
     items += [{**p, "label": f"{p['label']} {schooljaar}"} for p in schooljaar_pages]
     items.append({"key": "historie", "label": "Historie", "href": f"{prefix}dashboard/historie.html"})
-    return [{**item, "current": item["key"] == page} for item in items]
+    return vergelijking.menu([{**item, "current": item["key"] == page} for item in items], prefix, comparison)
 
 
 # --- the pages --------------------------------------------------------------------------------------
@@ -297,22 +300,31 @@ def owner_pages(outbox: Path, owner: str, naam: str | None,
     base = {"owner": owner, "naam": naam}
     newest = next(iter(site.items()), None)
     top_pages = _rel_pages(newest[1], newest[0], "") if newest else []
+    comparison = comparison_files(outbox, owner)
     pages = {INDEX: render_page("overzicht.html", **base, prefix="", assets=f"{ASSETS_DIR}/",
-                            nav=navigation("", "overzicht", top_pages, newest[0] if newest else ""),
+                            nav=navigation("", "overzicht", top_pages, newest[0] if newest else "", bool(comparison)),
                             **overview_context(outbox, owner, site)),
              "dashboard/historie.html": render_page("historie.html", **base, prefix="../", assets="assets/",
-                                                nav=navigation("../", "historie"), **history_context(owner_dir, site))}
+                                                nav=navigation("../", "historie", comparison=bool(comparison)),
+                                                **history_context(owner_dir, site)),
+             **comparison}
     for sj, products in site.items():
         sj_pages = _rel_pages(products, sj, "../../")
         for key in pages_to_make(sj_pages, owner_dir, sj, changed):
             context = _page_context(key, owner_dir, owner, products)
-            nav = navigation("../../", key, sj_pages, sj)
+            nav = navigation("../../", key, sj_pages, sj, bool(comparison))
             pages[f"dashboard/{sj}/{key}.html"] = render_page(
                 f"{key}.html", **base, schooljaar=sj, prefix="../../", assets="../assets/", nav=nav, **context)
             for brin, school in context.get("school_pages", {}).items():
                 pages[f"dashboard/{sj}/{school_page(brin)}"] = render_page(
                     "school.html", **base, prefix="../../", assets="../assets/", nav=nav, **school)
     return pages
+
+
+def comparison_files(outbox: Path, owner: str) -> dict[str, bytes]:
+    """The page Vergelijking and its data (outbox/dashboard/vergelijking.py) with the dashboard's menu;
+    empty while no figure of the owner is stored."""
+    return vergelijking.owner_files(outbox, owner, render_page, navigation("../", "vergelijking"))
 
 
 def _page_context(key: str, owner_dir: Path, owner: str, products: dict[str, ProductVersions]) -> dict:

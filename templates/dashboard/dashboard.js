@@ -29,6 +29,7 @@
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
       spec.datasets.forEach(function (d, i) {
+        // a dataset may bring its own colours (Vergelijking: this SWV's bar highlighted)
         d.borderColor = d.borderColor || COLOURS[i % COLOURS.length];
         d.backgroundColor = d.backgroundColor || COLOURS[i % COLOURS.length];
         if (spec.type === "line") { d.fill = false; d.tension = 0; }
