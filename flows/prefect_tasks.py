@@ -24,7 +24,7 @@ from flows.logs import refusing
 from production import steps
 from production.dry_run import would_publish
 from production.vergelijking import comparison_of, store_comparison
-from production.summary import headline, markdown_cell, summary_rows, write_record
+from production.summary import headline, in_outbox, markdown_cell, summary_rows, write_record
 from tasks.model import Production
 
 def render_pool() -> ProcessPoolExecutor:
@@ -124,7 +124,8 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
     create_table_artifact(
         key=f"publicaties-{key}", table=[{k: markdown_cell(v) for k, v in r.items()} for r in rows],
         description=(f"{production.product} {production.schooljaar}, stand per {stand_per:%d-%m-%Y}: "
-                     f"{headline(outcomes)}. Outbox: {outbox}. Validatierapport: {validation_report}"))
+                     f"{headline(outcomes)}. Outbox: {outbox} (de documenten hieronder zijn daarbinnen). "
+                     f"Validatierapport: {in_outbox(validation_report, outbox)}"))
     checks = "\n".join(f"- ✅ {c}" for c in production.checks) or "- (geen reconciliatie voor dit product)"
     create_markdown_artifact(key=f"reconciliatie-{key}", markdown=f"# Reconciliatie {key}\n\n{checks}\n",
                              description="Reconciliaties: geslaagd")

@@ -11,7 +11,7 @@ from prefect.utilities.urls import url_for
 
 from production import kalender
 from production.steps import SwvOutcome
-from production.summary import headline, markdown_cell, markdown_table, read_record, summary_rows
+from production.summary import headline, in_outbox, markdown_cell, markdown_table, read_record, summary_rows
 
 
 @dataclass
@@ -67,12 +67,13 @@ def summary_markdown(title: str, runs: list[ProductionRun], extracts: str, outbo
     lines = [f"# {markdown_cell(title)}", "",
              f"{len(runs)} productie(s): {done} voltooid, {len(runs) - done} niet voltooid. "
              f"Per SWV: {markdown_cell(headline(all_outcomes))}.", "",
-             f"Outbox: `{outbox}` · extracten: `{extracts}`", "", "## Producties", "",
+             f"Outbox: `{outbox}` (de paden hieronder zijn daarbinnen) · extracten: `{extracts}`", "",
+             "## Producties", "",
              "| productie | extract | toestand | uitkomst | validatierapport |", "|---|---|---|---|---|"]
     for r in sorted(runs, key=lambda r: (r.production.datum, r.production.product)):
         outcome = headline(r.outcomes) if r.completed else f"niet voltooid: {r.reason}"
         lines.append(f"| {_run_link(r)} | {markdown_cell(r.extract)} | {markdown_cell(r.state)} | "
-                     f"{markdown_cell(outcome)} | {markdown_cell(r.validation_report)} |")
+                     f"{markdown_cell(outcome)} | {markdown_cell(in_outbox(r.validation_report, outbox))} |")
     lines += ["", "## Per SWV", "", markdown_table(summary_rows(all_outcomes, outbox))]
     return "\n".join(lines)
 

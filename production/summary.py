@@ -42,12 +42,23 @@ def headline(outcomes: list[SwvOutcome]) -> str:
     return ", ".join(p for p in parts if p) or "geen SWV's"
 
 
+def in_outbox(path: Path | str, outbox: Path | str | None) -> str:
+    """A path as the operator reads it beside the outbox's own: relative to it when inside it."""
+    if not path:
+        return ""
+    try:
+        return Path(path).relative_to(Path(outbox)).as_posix() if outbox else str(path)
+    except ValueError:
+        return str(path)
+
+
 def documents_path(o: SwvOutcome, outbox: Path | str | None) -> str:
-    """The folder of the version the outcome is about: the new one, or the actueel one confirmed."""
+    """The folder of the version the outcome is about (the new one, or the actueel one confirmed),
+    relative to the outbox."""
     if o.path:
-        return o.path
+        return in_outbox(o.path, outbox)
     if outbox and o.version and o.outcome == ONGEWIJZIGD:
-        return str(product_dir(Path(outbox), o.owner, o.schooljaar, o.product) / o.version)
+        return in_outbox(product_dir(Path(outbox), o.owner, o.schooljaar, o.product) / o.version, outbox)
     return ""
 
 

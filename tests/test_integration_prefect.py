@@ -243,6 +243,18 @@ def test_an_anonymous_caller_is_refused(server):
 SPREAD_PRODUCTS = ["kijkglas-3", "kijkglas-4", "kijkglas-5"]
 
 
+def drain_event_and_log_workers() -> None:
+    """Send what this process's Prefect event and log workers still hold for the server of this
+    module now. Left for later, the session's test harness drains every such worker when it stops,
+    after this module's server is gone: a worker that cannot reach its server then never finishes,
+    and the whole test session hangs in the harness's teardown."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    EventsWorker.drain_all(timeout=60)
+    APILogWorker.drain_all(timeout=60)
+
+
 def _all_csvs(outbox: Path) -> dict[str, bytes]:
     return {p.relative_to(outbox).as_posix(): p.read_bytes()
             for p in sorted(outbox.glob("*/*/*/v*/data/*.csv"))}
@@ -292,6 +304,7 @@ def test_a_backfill_deployment_spreads_over_both_workers(server, deployed, serie
     assert check_outbox_integrity(spread) == []
     with api(url):
         backfill("2024-2025", str(series), str(local), producten=SPREAD_PRODUCTS)
+        drain_event_and_log_workers()  # while this server still answers (see the function)
     assert _all_csvs(spread) == _all_csvs(local) and _all_csvs(spread)
 
 

@@ -70,6 +70,7 @@ def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_
     from prefect import flow
     from prefect.blocks.system import Secret
     from prefect.client.orchestration import get_client
+    from prefect.events.worker import EventsWorker
     from prefect.states import Crashed, Failed, Running
 
     Receiver.received = []
@@ -109,6 +110,9 @@ def test_a_failed_or_crashed_production_reaches_the_webhook_and_the_mailbox(tmp_
                     client.set_flow_run_state(run.id, Running(), force=True)
                     client.set_flow_run_state(run.id, end, force=True)
 
+                # what this process's event client still holds goes to this server now: the session's
+                # test harness drains every events worker when it stops, and this server will be gone
+                EventsWorker.drain_all(timeout=60)
             posts = _wait_for(lambda: len(Receiver.received) >= 2 and Receiver.received, "two webhook calls")
             mails = _wait_for(lambda: len(mailbox.messages) >= 2 and mailbox.messages, "two e-mails")
             time.sleep(2)  # a message for the untagged run would have come by now
