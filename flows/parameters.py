@@ -39,8 +39,11 @@ Productiedatum = Annotated[Optional[date], Field(examples=["2024-12-10"], descri
     "De datum van de productie (aanmaakdatum), JJJJ-MM-DD; leeg = de geplande dag van de run (met de hand: "
     "vandaag). Nooit vóór de stand per."))]
 Datum = Annotated[date, Field(examples=["2024-12-10"], description="De productiedag, JJJJ-MM-DD, bv. 2024-12-10.")]
-DaskAddress = Annotated[Optional[str], Field(examples=["tcp://dask-scheduler:8786"], description=(
-    "Optioneel: het adres van een Dask-scheduler voor de per-SWV fan-out; leeg = in dit proces."))]
+# a Dask scheduler's address and nothing else (no path, query or spaces): tcp://host:8786, tls://…
+DASK_ADDRESS_PATTERN = r"^(tcp|tls|ucx|ws|wss)://[A-Za-z0-9._\-]+(:\d{1,5})?$|^(tcp|tls|ucx|ws|wss)://\[[0-9A-Fa-f:]+\](:\d{1,5})?$"
+DaskAddress = Annotated[Optional[Annotated[str, Field(pattern=DASK_ADDRESS_PATTERN)]], Field(
+    examples=["tcp://dask-scheduler:8786"], description=(
+        "Optioneel: het adres van een Dask-scheduler voor de per-SWV fan-out (tcp://host:8786); leeg = in dit proces."))]
 Droog = Annotated[bool, Field(description=(
     "Aan: alleen berekenen en per SWV melden wat er gepubliceerd zou worden (nieuwe versie, ongewijzigd, "
     "overgeslagen); er wordt niets geschreven."))]

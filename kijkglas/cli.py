@@ -58,6 +58,14 @@ EXTRACTS_HELP = "de map met extracten, één submap per stand per, bv. /data/ext
 DASK_HELP = "de per-SWV fan-out op deze Dask-scheduler, bv. tcp://dask:8786"
 
 
+def dask_address(text: str) -> str:
+    """argparse type: a Dask scheduler's address (tcp://host:8786), as the run form checks it."""
+    from flows.parameters import DASK_ADDRESS_PATTERN
+    if not re.fullmatch(DASK_ADDRESS_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is geen adres van een Dask-scheduler (bv. tcp://dask:8786)")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     argparse_nl.install()
     p = argparse.ArgumentParser(
@@ -107,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
     swv_option(pr)
     pr.add_argument("--productiedatum", default=None, type=iso_date,
                     help="de datum van de productie, JJJJ-MM-DD, bv. 2024-12-10; standaard vandaag")
-    pr.add_argument("--dask-address", default=None, help=DASK_HELP)
+    pr.add_argument("--dask-address", default=None, type=dask_address, help=DASK_HELP)
     pr.add_argument("--no-prefect", action="store_true", help="zonder Prefect: de gewone functies, met voortgangsbalk")
     dry_run_option(pr)
     pr.add_argument("--buiten-kalender", action="store_true",
@@ -120,7 +128,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--extracts", required=True, type=Path, help=EXTRACTS_HELP)
     r.add_argument("--outbox", required=True, type=Path, help=OUTBOX_HELP)
     swv_option(r)
-    r.add_argument("--dask-address", default=None, help=DASK_HELP)
+    r.add_argument("--dask-address", default=None, type=dask_address, help=DASK_HELP)
     dry_run_option(r)
 
     b = sub.add_parser("backfill", help="draai elke productie van een schooljaar op datumvolgorde",
@@ -131,7 +139,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--product", choices=PRODUCTS, nargs="+", action="extend", default=None,
                    help="alleen deze producten, bv. --product kijkglas-1 kijkglas-2; standaard alle")
     swv_option(b)
-    b.add_argument("--dask-address", default=None, help=DASK_HELP)
+    b.add_argument("--dask-address", default=None, type=dask_address, help=DASK_HELP)
 
     s = sub.add_parser("serve", help="bied de deployments van de kalender aan op de lokale Prefect-server",
                        description="Bied de deployments van deployments/prefect.yaml aan met hun schema's (één machine).")

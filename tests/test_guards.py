@@ -120,3 +120,15 @@ def test_a_dry_run_says_per_swv_what_would_happen_and_writes_nothing(tmp_path, c
     assert main(base + ["--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "zou gepubliceerd worden: v2 (" in out and _tree(outbox) == before
+
+
+def test_a_dask_address_is_a_scheduler_address_or_nothing(capsys):
+    from prefect.exceptions import ParameterTypeError
+
+    from flows.kijkglazen import kijkglas_1
+    with pytest.raises(ParameterTypeError):
+        kijkglas_1.validate_parameters({"dask_address": "file:///etc/passwd"})
+    assert kijkglas_1.validate_parameters({"dask_address": "tcp://dask:8786"})["dask_address"] == "tcp://dask:8786"
+    with pytest.raises(SystemExit) as usage:
+        main(["run", "--date", "2024-12-10", "--extracts", ".", "--outbox", "o", "--dask-address", "http://x/y"])
+    assert usage.value.code == 2 and "geen adres van een Dask-scheduler" in capsys.readouterr().err
