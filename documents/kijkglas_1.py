@@ -13,7 +13,7 @@ from documents.changes import ChangeWords, changes_context
 from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import GEEN_BEDRAGEN, general_rows, report_of, version_footer
+from documents.shared import GEEN_BEDRAGEN, general_rows, version_footer
 from documents.values import as_date, cell_value, format_euro, format_nl, is_null
 from documents.workbook import Sheet, write_workbook
 from tasks import rules
@@ -178,7 +178,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "bestanden": names,
         "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
-        **changes_context(report_of(result, change_report), CHANGES),
+        **changes_context(change_report, CHANGES),
     }
     return ctx
 

@@ -18,6 +18,7 @@ from documents.shared import (DOORSTROOM_IN, DOORSTROOM_UIT, ag_value, base_cont
                               prepare_dir, require_swv, schooljaar_dates, version_footer, version_rows)
 from documents.values import as_date, format_nl
 from documents.workbook import Sheet, write_workbook
+from tasks import rules
 
 TITLE = "Kijkglas 3 – Groei (v)so"
 DELEN = {
@@ -192,7 +193,7 @@ def openbaar_pdf_context(result, tables: dict[str, pd.DataFrame],
         "delen": delen,
         "teldatum": format_nl(d["teldatum"]),
         "peildatum": format_nl(d["peildatum"]),
-        "volgend_schooljaar": f"{d['teldatum'].year + 1}-{d['teldatum'].year + 2}",
+        "volgend_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
         # the PDF names the version; the workbooks keep the berekeningsmodule's fixed rows 4–7
         "algemene_gegevens": algemene_gegevens_context(k3_algemene_gegevens(result) + version_rows(result)),
     })
@@ -247,7 +248,7 @@ def pdf_context(result, tables: dict[str, pd.DataFrame],
         "delen": delen,
         "teldatum": format_nl(d["teldatum"]),
         "peildatum": format_nl(d["peildatum"]),
-        "volgend_schooljaar": f"{d['teldatum'].year + 1}-{d['teldatum'].year + 2}",
+        "volgend_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
         "openbaar_bestanden": openbaar_filenames(),
     })
     return ctx

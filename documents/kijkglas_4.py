@@ -15,6 +15,7 @@ from documents.shared import (base_context, general_rows, prepare_dir, require_s
                               whole_number)
 from documents.values import format_nl
 from documents.workbook import Sheet, write_workbook
+from tasks import rules
 
 TITLE = "Kijkglas 4 – Groei speciale school voor basisonderwijs (sbao)"
 CAPTIONS = {"k4_sbao": "Aantallen per vestiging"}
@@ -56,7 +57,7 @@ def pdf_context(result, change_report: list[dict] | None = None) -> dict:
                                "verschil": whole_number(r["Verschil"])} for _, r in groei.iterrows()]},
         "teldatum": format_nl(d["teldatum"]),
         "peildatum": format_nl(d["peildatum"]),
-        "volgend_schooljaar": f"{d['teldatum'].year + 1}-{d['teldatum'].year + 2}",
+        "volgend_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
     })
     return ctx
 

@@ -71,11 +71,6 @@ def distinct_of(frame: pd.DataFrame | None, column: str) -> int:
     return int(frame[column].dropna().nunique())
 
 
-def report_of(result, change_report: list[dict] | None) -> list[dict] | None:
-    """The change report handed in, else the one that travels in result.extra (None: first version)."""
-    return change_report if change_report is not None else result.extra.get("change_report")
-
-
 def base_context(result, titel: str, product_kort: str, names: dict[str, str],
                  words: ChangeWords, change_report: list[dict] | None) -> dict:
     """What every Kijkglas 2–5 template starts from (see base.html; Kijkglas 1 builds its own)."""
@@ -96,7 +91,7 @@ def base_context(result, titel: str, product_kort: str, names: dict[str, str],
         "bestanden": names,
         "footer": f"{code} · {product_kort} · schooljaar {result.schooljaar} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
-        **changes_context(report_of(result, change_report), words),
+        **changes_context(change_report, words),
     }
 
 

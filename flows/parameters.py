@@ -11,12 +11,11 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field
 
 from products.registry import NAMES
-
-SCHOOLJAAR_PATTERN = r"^\d{4}-\d{4}$"
-SWV_PATTERN = r"^(PO|VO)\d{4}$"
+from schemas.models import SWV_CODE, SWV_CODE_FORM
+from tasks.rules import SCHOOLJAAR_PATTERN
 
 ProductName = Literal[NAMES]  # kijkglas-1 … kijkglas-5, from the registry
-SwvCode = Annotated[str, Field(pattern=SWV_PATTERN)]
+SwvCode = Annotated[str, Field(pattern=SWV_CODE)]
 
 Schooljaar = Annotated[str, Field(pattern=SCHOOLJAAR_PATTERN, examples=["2024-2025"],
                                   description="Het schooljaar, JJJJ-JJJJ, bv. 2024-2025.")]
@@ -55,6 +54,6 @@ Paginas = Annotated[bool, Field(description=(
 Versie = Annotated[str, Field(pattern=r"^v?[1-9]\d*$", examples=["v2"], description="De versie, bv. v2.")]
 Reden = Annotated[str, Field(min_length=3, examples=["fout in bronbestand"], description=(
     "Waarom (verplicht); staat in het manifest en op de Historie-pagina van de SWV."))]
-SwvKeuze = Annotated[list[Annotated[str, Field(pattern=r"^((PO|VO)\d{4}|openbaar|alle)$")]], Field(
+SwvKeuze = Annotated[list[Annotated[str, Field(pattern=rf"^({SWV_CODE_FORM}|openbaar|alle)$")]], Field(
     min_length=1, examples=[["PO2001"]], description=(
         "Verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie."))]

@@ -13,13 +13,16 @@ from kijkglas import argparse_nl, commands
 from outbox.layout import OPENBAAR
 from production.withdrawal import ALLE
 from products.registry import NAMES as PRODUCTS
+from schemas.models import is_swv_code
+from tasks import rules
 
 
 def schooljaar(text: str) -> str:
     """argparse type: JJJJ-JJJJ with consecutive years (a usage error otherwise, exit 2)."""
-    first, _, second = text.partition("-")
-    if not (len(first) == len(second) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
-        raise argparse.ArgumentTypeError(f"{text!r} is geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)")
+    try:
+        rules.schooljaar_start_year(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)") from None
     return text
 
 
@@ -42,7 +45,7 @@ def existing_folder(text: str) -> Path:
 
 def swv_code(text: str) -> str:
     """argparse type: PO or VO and four digits, as DUO numbers the SWV's."""
-    if not re.fullmatch(r"(PO|VO)\d{4}", text):
+    if not is_swv_code(text):
         raise argparse.ArgumentTypeError(f"{text!r} is geen SWV-code (PO of VO en vier cijfers, bv. PO2001)")
     return text
 

@@ -23,12 +23,7 @@ MAX_EXAMPLES = 5
 def content_key_of_tables(tables: dict[str, pd.DataFrame]) -> str:
     """The content key the CSV tables will have once written (same bytes as `write_csv_tables`),
     so a rerun on unchanged data can stop before rendering anything."""
-    h = hashlib.sha256()
-    for stem in sorted(tables, key=lambda s: f"{s}.csv"):
-        b = csv_bytes(tables[stem])
-        h.update(f"{stem}.csv".encode("utf-8") + b"\0" + str(len(b)).encode() + b"\0")
-        h.update(b)
-    return h.hexdigest()
+    return _key_of((f"{stem}.csv", csv_bytes(tables[stem])) for stem in sorted(tables, key=lambda s: f"{s}.csv"))
 
 
 def current_content_key(outbox: Path, owner: str, schooljaar: str, product: str) -> tuple[str, str] | None:
@@ -42,10 +37,14 @@ def content_key(data_dir: Path) -> str:
     files = sorted(p for p in Path(data_dir).glob("*.csv") if p.is_file())
     if not files:
         raise PublishError(f"no CSV tables in {data_dir}")
+    return _key_of((p.name, p.read_bytes()) for p in files)
+
+
+def _key_of(named_bytes) -> str:
+    """The content key: SHA-256 over (file name, length, bytes) in the order given."""
     h = hashlib.sha256()
-    for p in files:
-        b = p.read_bytes()
-        h.update(p.name.encode("utf-8") + b"\0" + str(len(b)).encode() + b"\0")
+    for name, b in named_bytes:
+        h.update(name.encode("utf-8") + b"\0" + str(len(b)).encode() + b"\0")
         h.update(b)
     return h.hexdigest()
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from core.dates import format_datum
 from core.files import atomic_write, flock, sha256_file
+from tasks.rules import SCHOOLJAAR_PATTERN
 
 OPENBAAR = "openbaar"
 # a version's status (manifest and register)
@@ -47,7 +48,7 @@ CONFIRMATION_FIELDS = ("version", "stand_per", "extract", "aanmaakdatum", "recor
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # a schooljaar folder; an owner's other folders (its dashboard, openbaar/scholen) hold no versions
-SCHOOLJAAR_RE = re.compile(r"^\d{4}-\d{4}$")
+SCHOOLJAAR_RE = re.compile(SCHOOLJAAR_PATTERN)
 _VERSION_RE = re.compile(r"^v(\d+)$")
 
 

@@ -8,7 +8,6 @@ nothing: every named SWV is checked before any is changed.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +16,14 @@ from outbox.dashboard.pages import render_page
 from outbox.layout import INGETROKKEN, OPENBAAR, normalize_version, owner_names, scan_versions
 from outbox.publish import StatusChangeRefused, restore_refusal, restore_version, withdraw_version
 from products import registry
+from schemas.models import is_swv_code
+from tasks import rules
 
 __all__ = ["ALLE", "StatusChange", "StatusChangeRefused", "restore", "withdraw"]
 
 ALLE = "alle"
 HERSTELD = "hersteld"
 UNCHANGED = "ongewijzigd"  # already withdrawn with that reason, or already actueel
-_OWNER_RE = re.compile(rf"(PO|VO)\d{{4}}|{OPENBAAR}")
 
 
 @dataclass
@@ -48,7 +48,7 @@ def swv_choice_error(swv) -> str | None:
         return f"kies de SWV's: --swv CODE … of --swv {ALLE} (elke SWV met die versie)"
     if ALLE in codes and len(set(codes)) > 1:
         return f"--swv {ALLE} of SWV-codes, niet allebei"
-    bad = [c for c in codes if c != ALLE and not _OWNER_RE.fullmatch(str(c))]
+    bad = [c for c in codes if c != ALLE and c != OPENBAAR and not is_swv_code(c)]
     if bad:
         return f"{', '.join(map(repr, bad))} is geen SWV-code (PO of VO en vier cijfers, bv. PO2001, of {ALLE})"
     return None
@@ -67,8 +67,10 @@ def _owners(outbox: Path, product: str, schooljaar: str, version: str, reason: s
         raise StatusChangeRefused(f"Outbox {outbox} {'is geen map' if Path(outbox).exists() else 'bestaat niet'}.")
     if product not in registry.NAMES:
         raise StatusChangeRefused(f"{product!r} is geen product (kies uit {', '.join(registry.NAMES)})")
-    if not re.fullmatch(r"\d{4}-\d{4}", str(schooljaar)):
-        raise StatusChangeRefused(f"{schooljaar!r} is geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)")
+    try:
+        rules.schooljaar_start_year(schooljaar)
+    except ValueError:
+        raise StatusChangeRefused(f"{schooljaar!r} is geen schooljaar (JJJJ-JJJJ, bv. 2024-2025)") from None
     if not (reason or "").strip():
         raise StatusChangeRefused("een reden is verplicht, bv. \"fout in bronbestand\"")
     problem = swv_choice_error(swv)

@@ -35,7 +35,8 @@ from pandera.typing import Series
 
 # --- the contract's vocabularies -----------------------------------------------------------------
 
-SWV_CODE = r"^(PO|VO)\d{4}$"
+SWV_CODE_FORM = r"(PO|VO)\d{4}"  # as DUO numbers the SWV's; the one pattern (contract, CLI, run form)
+SWV_CODE = rf"^{SWV_CODE_FORM}$"
 POSTCODE = r"^\d{4} ?[A-Z]{2}$"
 PC4 = r"^\d{4}$"
 VESTIGING_CODE = r"^\d{2}[A-Z]{2}\d{2}$"
@@ -76,6 +77,11 @@ class Text(pandas_engine.NpString):
 
     def __str__(self) -> str:
         return "str"
+
+
+def is_swv_code(text) -> bool:
+    """PO or VO and four digits (ASCII), as the contract's swv_code column is checked."""
+    return re.fullmatch(SWV_CODE, str(text), flags=re.ASCII) is not None
 
 
 def fullmatch_mask(values: pd.Series, pattern: str) -> pd.Series:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.dates import format_datum
 from core.settings import Settings
+from schemas.models import SO_VSO
 from tasks import rules
 from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
 from tasks.model import ProductResult
@@ -69,7 +70,7 @@ def kwaliteit_k1(vso: pd.DataFrame, extract) -> pd.DataFrame:
                      "swv_code": r.vestiging_swv,
                      "toelichting": f"situatie {r.situatie}; postcode {r.pc4_woonadres if isinstance(r.pc4_woonadres, str) else 'onbekend'}"})
     v = extract.vestigingen
-    vso_swvs = v.loc[v["soort"].isin(["SO", "VSO"]), ["vestiging_code", "swv_code"]]
+    vso_swvs = v.loc[v["soort"].isin(SO_VSO), ["vestiging_code", "swv_code"]]
     no_tlv = vso_swvs[~vso_swvs["swv_code"].isin(extract.tlv["swv_code"])]
     for r in no_tlv.itertuples():
         rows.append({"melding": "SWV van (v)so-vestiging heeft geen TLV afgegeven", "leerling_id": None,
@@ -205,7 +206,7 @@ def regroup_bestand_2(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) -> pd.
     })
 
 
-def reconcile_bestand_2_all(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
+def reconcile_bestand_2(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
     """Regroup bestand 2 by situation, category, age and deelnemend; it must give bestand 1,
     for every SWV and cell (the (v)so table and the per-vestiging table, totals included)."""
     if not tables_per_swv:
@@ -218,10 +219,6 @@ def reconcile_bestand_2_all(tables_per_swv: dict[str, dict[str, pd.DataFrame]]) 
                         with_totals_wide(vso_totalen_wide(regrouped, codes)))
             + _diff_cells("k1_per_vestiging", _stacked(tables_per_swv, "k1_per_vestiging"),
                           with_totals_wide(per_vestiging_wide(regrouped, codes, eigen))))
-
-
-def reconcile_bestand_2(tables: dict[str, pd.DataFrame], swv_code: str) -> list[str]:
-    return reconcile_bestand_2_all({swv_code: tables})
 
 
 def reconcile_national(vso_totalen_per_swv: dict[str, pd.DataFrame], vso: pd.DataFrame) -> list[str]:
@@ -260,7 +257,7 @@ def k1_tables_all(basis: K1Basis, extract, codes: list[str]) -> dict[str, dict[s
     """Bestand 1 and bestand 2 of every SWV in `codes`: aggregated once nationally, then sliced."""
     vso = basis.vso[basis.vso["verantwoordelijk_swv"].notna()]
     v = extract.vestigingen
-    eigen = v[v["soort"].isin(["SO", "VSO"])].groupby("swv_code")["vestiging_code"].apply(list).to_dict()
+    eigen = v[v["soort"].isin(SO_VSO)].groupby("swv_code")["vestiging_code"].apply(list).to_dict()
     totalen = swv_tables(vso_totalen_wide(vso, codes), "Regel")
     tlv = swv_tables(tlv_wide(basis.vso, codes), "Regel")
     vestiging = swv_tables(per_vestiging_wide(vso, codes, eigen), "Vestiging")
@@ -310,14 +307,11 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     """Kijkglas 1 for every SWV (or those named), reconciled; raises ReconciliationError."""
     basis = k1_basis(extract, schooljaar, settings)
     all_codes = sorted(extract.samenwerkingsverbanden["swv_code"])
-    unknown = sorted(set(swv_codes or []) - set(all_codes))
-    if unknown:
-        raise ValueError(f"unknown SWV code(s): {', '.join(unknown)}")
     wanted = selected_swvs(extract, swv_codes)
     tables = k1_tables_all(basis, extract, wanted)
     national = vso_totalen_wide(basis.vso[basis.vso["verantwoordelijk_swv"].notna()], all_codes)
     problems = reconcile_national(swv_tables(national, "Regel"), basis.vso)
-    problems += reconcile_bestand_2_all(tables)
+    problems += reconcile_bestand_2(tables)
     if problems:
         raise ReconciliationError("Kijkglas 1 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     bek = extract.bekostiging

@@ -7,6 +7,7 @@ Dates are pandas datetime64[ns]; a null einddatum means "open".
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.settings import Settings
+from schemas.models import SO_VSO
 
 SOORT_SECTOR = {"BAO": "PO", "SBAO": "PO", "SO": "PO", "VSO": "VO", "VO": "VO"}
 VSO_SOORT = {"PO": "SO", "VO": "VSO"}  # the (v)so soort of each sector
@@ -25,11 +27,17 @@ LEEFTIJDEN = ["<8", "8+"]
 
 # --- Time -------------------------------------------------------------------------------
 
+# The form of a schooljaar, for what can only match a pattern (folder names, the run form);
+# schooljaar_start_year adds the rule a pattern cannot say: consecutive years.
+SCHOOLJAAR_PATTERN = r"^\d{4}-\d{4}$"
+
+
 def schooljaar_start_year(schooljaar: str) -> int:
-    first, _, second = str(schooljaar).partition("-")
-    if not (first.isdigit() and second.isdigit()) or int(second) != int(first) + 1:
+    """T of the schooljaar T-(T+1); ValueError (a Dutch line) for anything else."""
+    text = str(schooljaar)
+    if re.fullmatch(SCHOOLJAAR_PATTERN, text, flags=re.ASCII) is None or int(text[5:]) != int(text[:4]) + 1:
         raise ValueError(f"schooljaar {schooljaar!r} is geen schooljaar (JJJJ-JJJJ met opeenvolgende jaren, bv. 2024-2025)")
-    return int(first)
+    return int(text[:4])
 
 
 def schooljaar_bounds(schooljaar: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -130,7 +138,7 @@ def with_vestiging(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> p
 
 def vso_inschrijvingen(inschrijvingen: pd.DataFrame, vestigingen: pd.DataFrame) -> pd.DataFrame:
     """Registrations at vestigingen of soort SO (sector PO) or VSO (sector VO)."""
-    vso_codes = vestigingen.loc[vestigingen["soort"].isin(["SO", "VSO"]), "vestiging_code"]
+    vso_codes = vestigingen.loc[vestigingen["soort"].isin(SO_VSO), "vestiging_code"]
     regs = inschrijvingen[inschrijvingen["vestiging_code"].isin(vso_codes)]
     return with_vestiging(regs, vestigingen)
 

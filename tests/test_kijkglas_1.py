@@ -10,6 +10,7 @@ import pytest
 
 from core.settings import Settings
 from tasks import kijkglas_1 as k1
+from tasks.compute import check_swv_codes
 from tests import handleiding_k1 as h
 from tests.builder import ExtractBuilder
 
@@ -175,9 +176,9 @@ def test_bestand_1_and_pdf_show_only_the_latest_fixing_apart_from_the_funded_sch
 def test_reconciliation_detects_a_tampered_bestand_2(handleiding):
     r = handleiding[0][h.S]
     tables = {k: v.copy() for k, v in r.tables.items()}
-    assert k1.reconcile_bestand_2(tables, h.S) == []
+    assert k1.reconcile_bestand_2({h.S: tables}) == []
     tables["k1_inschrijvingen"].loc[0, "Bekostigingscategorie L/M/H"] = "H"
-    diffs = k1.reconcile_bestand_2(tables, h.S)
+    diffs = k1.reconcile_bestand_2({h.S: tables})
     assert any("k1_vso_totalen[Deelnemende (V)SO, Laag <8]" in d for d in diffs)
     assert any("k1_per_vestiging[99AD00, TLV SWV L <8]: bestand 1 = 5, bestand 2 = 4" in d for d in diffs)
 
@@ -190,8 +191,9 @@ def test_national_reconciliation(handleiding):
 
 
 def test_unknown_swv_is_refused(handleiding):
-    with pytest.raises(ValueError, match="PO0000"):
-        k1.kijkglas_1(handleiding[2], "2024-2025", date(2024, 12, 10), Settings(), swv_codes=["PO0000"])
+    # refused once, in Dutch, before any product is counted (tasks/compute.py)
+    with pytest.raises(ValueError, match="onbekende SWV-code\\(s\\): PO0000"):
+        check_swv_codes(handleiding[2], ["PO0000"], "kijkglas-1")
 
 
 def _funding_extract(folder, stand_per: str, fixings) -> "Path":

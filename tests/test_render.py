@@ -350,10 +350,6 @@ def test_change_report_section(tmp_path):
     assert "7. Wijzigingen ten opzichte van de vorige versie" in html
     assert "Totaal 33 → 34" in html and "vervallen: TLV-2023-0099" in html
     assert "Tabel (voortgezet) speciaal onderwijs" in html and "k1_vso_totalen.csv" in html
-    # the report may also travel in result.extra
-    result = make_result("PO")
-    result.extra["change_report"] = report
-    assert d1.pdf_context(result)["change_report"][1]["added"] == 2
 
 
 def test_process_pool_renders_three_pdfs(tmp_path):

@@ -71,11 +71,6 @@ def schooljaar_of(days) -> np.ndarray:
     return year_of(days) - (month_day(days) < 801)
 
 
-def age_on(birth, day) -> np.ndarray:
-    """Age in whole years on `day`."""
-    return year_of(day) - year_of(birth) - (month_day(day) < month_day(birth))
-
-
 TLV_START = ymd(2014, 8, 1)  # passend onderwijs: the first TLVs
 
 
