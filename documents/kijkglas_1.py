@@ -45,7 +45,7 @@ GROEPEN = ("TLV", "RP", "Tijdelijke plaatsing", "CvI")
 FIRST_COLUMN = {"k1_vso_totalen": "(V)SO", "k1_bao_sbao": "bao / sbao", "k1_vo": "vo", "k1_tlv": "(V)SO"}
 
 
-def shown(stem: str, frame: pd.DataFrame) -> pd.DataFrame:
+def headed_as_handleiding(stem: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The table as the workbook and the PDF show it (first column headed as in the handleiding)."""
     return frame.rename(columns={"Regel": FIRST_COLUMN[stem]}) if stem in FIRST_COLUMN else frame
 
@@ -172,7 +172,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
                         for b in bekostiging_rows(tables)],
         "geen_bedragen": GEEN_BEDRAGEN,
         "bekostigd_schooljaar": rules.bekostigd_schooljaar(result.schooljaar),
-        "tables": {stem: table_context(shown(stem, frame), CAPTIONS.get(stem))
+        "tables": {stem: table_context(headed_as_handleiding(stem, frame), CAPTIONS.get(stem))
                    for stem, frame in tables.items() if stem in FIRST_COLUMN or stem == "k1_per_vestiging"},
         "n": _k1_numbers(tables),
         "bestanden": names,
@@ -202,7 +202,7 @@ def write_documents(result: ProductResult, version_dir: str | os.PathLike,
     written: list[Path] = []
 
     totals_stems = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
-    totals = [(CAPTIONS[s], shown(s, tables[s])) for s in totals_stems if s in tables]
+    totals = [(CAPTIONS[s], headed_as_handleiding(s, tables[s])) for s in totals_stems if s in tables]
     sheets_1 = [Sheet("Totalen", totals)]
     if "k1_per_vestiging" in tables:
         sheets_1.append(Sheet("Aantallen per vestiging",

@@ -53,6 +53,6 @@ def dispatch(productions: list[kalender.Productie], extracts: str, outbox: str, 
     """Run the productions as deployment runs (chains side by side) and wait for all."""
     parent = str(runtime_flow_run.get_id())
     futures = [run_chain.submit(f"{c[0].product} {c[0].schooljaar}", c, extracts, outbox,
-                                kalender.swv_for(c[0].product, swv), droog, parent)
+                                kalender.swvs_for_product(c[0].product, swv), droog, parent)
                for c in kalender.chains(productions)]
     return [r for f in futures for r in f.result()]

@@ -22,7 +22,8 @@ from flows.paths import extracts_path, outbox_path
 from flows.prefect_tasks import update_pages
 from flows.summary import ProductionRun, publish_summary
 from production import kalender, steps
-from production.refusals import ProductionRefused, ProductionsFailed
+from production.failures import ProductionsFailed
+from production.refusals import ProductionRefused
 from products import registry
 
 
@@ -65,7 +66,7 @@ def day_plan(datum: date, extracts: str, swv: list[str] | None, producten: list[
     """What the calendar calls for on the day, for the chosen SWVs; refused with the reason when that
     is nothing (no product due, none for these SWVs, no extract yet)."""
     due = kalender.due_on(datum, kalender.load_kalender(), producten)
-    plan = kalender.for_swvs(due, swv)
+    plan = kalender.productions_for_swvs(due, swv)
     for p in due:
         if p not in plan:
             log.info("%s: niet voor de gekozen SWV's (%s), alleen voor %s-samenwerkingsverbanden; overgeslagen",
@@ -91,7 +92,7 @@ def run_here(plan: list[kalender.Productie], datum: date, extracts: str, outbox:
     def produce(p: kalender.Productie):
         try:  # the pages once per owner at the end of the day, not after each product
             return product_runner(p.product, dask_address)(
-                p.schooljaar, extracts, outbox, kalender.swv_for(p.product, swv), datum, droog=droog,
+                p.schooljaar, extracts, outbox, kalender.swvs_for_product(p.product, swv), datum, droog=droog,
                 dask_address=dask_address, paginas=False, return_state=True)
         finally:
             steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
@@ -154,7 +155,7 @@ def backfill(schooljaar: Schooljaar, extracts: Extracts = None, outbox: Outbox =
 def backfill_plan(schooljaar: str, extracts: str, producten: list[str] | None,
                   swv: list[str] | None) -> list[kalender.Productie]:
     """The schooljaar's productions that have an extract to run on; refused with the reason when none has."""
-    plan = kalender.for_swvs(kalender.production_dates(schooljaar, kalender.load_kalender(), producten), swv)
+    plan = kalender.productions_for_swvs(kalender.production_dates(schooljaar, kalender.load_kalender(), producten), swv)
     found = kalender.list_extracts(Path(extracts))
     runnable = kalender.with_extracts(plan, Path(extracts))
     if not plan:

@@ -9,7 +9,8 @@ import logging
 
 from prefect.states import Failed
 
-from production.refusals import ProductionRefused, ProductionsFailed
+from production.failures import ProductionsFailed
+from production.refusals import ProductionRefused
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
 from tasks.common import ReconciliationError

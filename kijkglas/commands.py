@@ -14,7 +14,8 @@ from core.files import io_error_words
 from core.settings import Settings
 from flows.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
-from production.refusals import ProductionRefused, ProductionsFailed
+from production.failures import ProductionsFailed
+from production.refusals import ProductionRefused
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
 from tasks.common import ReconciliationError

@@ -76,15 +76,15 @@ def due_on(d: date, kalender: dict[str, ProductKalender], products: list[str] | 
     return out
 
 
-def for_swvs(productions: list[Productie], swv: list[str] | None) -> list[Productie]:
+def productions_for_swvs(productions: list[Productie], swv: list[str] | None) -> list[Productie]:
     """The productions a choice of SWVs asks for: a product made for one sector only (sbao: PO)
     drops out when none of the chosen SWVs is of that sector (the code's first two letters say it)."""
     if not swv:  # none chosen: every SWV
         return productions
-    return [p for p in productions if swv_for(p.product, swv) != []]
+    return [p for p in productions if swvs_for_product(p.product, swv) != []]
 
 
-def swv_for(product: str, swv: list[str] | None) -> list[str] | None:
+def swvs_for_product(product: str, swv: list[str] | None) -> list[str] | None:
     """The chosen SWVs a product is made for (None: all). A code of the other sector (its first two
     letters, as the input contract has it) is left out; any other code stays, for the product to
     refuse with the list of valid ones."""

@@ -8,17 +8,6 @@ from production.kalender import ProductKalender, schooljaar_on
 from tasks import rules
 
 
-class ProductionsFailed(Exception):
-    """Some productions of a day or a backfill failed (the others ran); names each with its reason."""
-
-    def __init__(self, failed: list[str]):
-        super().__init__(list(failed))  # in args, so that the exception survives pickling
-        self.failed = list(failed)
-
-    def __str__(self) -> str:
-        return "niet gelukt:\n" + "\n".join(f"- {f}" for f in self.failed)
-
-
 class ProductionRefused(ValueError):
     """A production that cannot be right on the extract it was given; the message says what to do."""
 

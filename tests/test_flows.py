@@ -161,7 +161,7 @@ def test_a_refused_product_fails_by_name_while_the_days_others_run(extracts, tmp
     """10 April on a December extract: Kijkglas 2 can be right and is published; Kijkglas 3 and 4
     need a stand per on or after the peildatum and fail by name; nothing of theirs is written."""
     from flows.kalender import productie
-    from production.refusals import ProductionsFailed
+    from production.failures import ProductionsFailed
 
     with pytest.raises(ProductionsFailed) as failed:
         productie(date(2025, 4, 10), extracts=str(extracts), outbox=str(tmp_path),

@@ -75,12 +75,12 @@ def test_quick_products_compute_first_then_the_calendars_order():
 
 
 def test_a_choice_of_vo_swvs_drops_the_products_made_for_po_only():
-    from production.kalender import Productie, for_swvs, swv_for
+    from production.kalender import Productie, productions_for_swvs, swvs_for_product
     day = [Productie(date(2025, 4, 10), p, "2024-2025") for p in ("kijkglas-2", "kijkglas-3", "kijkglas-4")]
-    assert [p.product for p in for_swvs(day, ["VO3101"])] == ["kijkglas-2", "kijkglas-3"]
-    assert for_swvs(day, ["VO3101", "PO2303"]) == day and for_swvs(day, None) == day
-    assert swv_for("kijkglas-4", ["PO2303", "VO3101"]) == ["PO2303"]
-    assert swv_for("kijkglas-2", ["PO2303", "VO3101"]) == ["PO2303", "VO3101"]
-    assert swv_for("kijkglas-4", None) is None
-    assert swv_for("kijkglas-4", ["XX0000"]) == ["XX0000"]  # not dropped: the product refuses it by name
-    assert for_swvs(day, []) == day and swv_for("kijkglas-4", []) == []  # an empty choice as before
+    assert [p.product for p in productions_for_swvs(day, ["VO3101"])] == ["kijkglas-2", "kijkglas-3"]
+    assert productions_for_swvs(day, ["VO3101", "PO2303"]) == day and productions_for_swvs(day, None) == day
+    assert swvs_for_product("kijkglas-4", ["PO2303", "VO3101"]) == ["PO2303"]
+    assert swvs_for_product("kijkglas-2", ["PO2303", "VO3101"]) == ["PO2303", "VO3101"]
+    assert swvs_for_product("kijkglas-4", None) is None
+    assert swvs_for_product("kijkglas-4", ["XX0000"]) == ["XX0000"]  # not dropped: the product refuses it by name
+    assert productions_for_swvs(day, []) == day and swvs_for_product("kijkglas-4", []) == []  # an empty choice as before
