@@ -21,7 +21,9 @@ from flows.parameters import DaskAddress, Datum, Droog, Extracts, Outbox, Produc
 from flows.paths import extracts_path, outbox_path
 from flows.prefect_tasks import update_pages
 from flows.summary import ProductionRun, publish_summary
-from production import kalender, steps
+from production import kalender
+from production.compute_turns import COMPUTE_TURNS
+from production.extract_cache import release_memory
 from production.failures import ProductionsFailed
 from production.refusals import ProductionRefused
 from products import registry
@@ -95,16 +97,16 @@ def run_here(plan: list[kalender.Productie], datum: date, extracts: str, outbox:
                 p.schooljaar, extracts, outbox, kalender.swvs_for_product(p.product, swv), datum, droog=droog,
                 dask_address=dask_address, paginas=False, return_state=True)
         finally:
-            steps.COMPUTE_TURNS.done((p.product, p.schooljaar))
+            COMPUTE_TURNS.done((p.product, p.schooljaar))
 
     if dask_address:
         states = [produce(p) for p in plan]
     else:
-        steps.COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in kalender.compute_order(plan)])
+        COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in kalender.compute_order(plan)])
         with ThreadPoolExecutor(max(1, len(plan))) as threads:  # each in a copy of this flow's context
             futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
             states = [f.result() for f in futures]
-    steps.release_memory()
+    release_memory()
     return [ProductionRun.of_state(p, state, kalender.newest_extract_on(Path(extracts), datum), outbox)
             for p, state in zip(plan, states)]
 

@@ -21,7 +21,9 @@ from prefect.utilities.annotations import quote
 
 from core.settings import Settings
 from flows.logs import refusing
-from production import steps
+from production import pools, steps
+from production.compute_turns import COMPUTE_TURNS
+from production.extract_cache import load_extract_once
 from production.dry_run import would_publish
 from production.vergelijking import comparison_of, store_comparison
 from production.summary import headline, in_outbox, markdown_cell, summary_rows, write_record
@@ -32,7 +34,7 @@ def render_pool() -> ProcessPoolExecutor:
     shared by the day's products, started at the beginning of a production so its workers warm up
     during validation. (The pool and its lock live in production.steps: a task sent to a Dask
     worker is pickled with what its functions refer to, and a lock cannot be pickled.)"""
-    return steps.shared_render_pool()
+    return pools.shared_render_pool()
 
 
 @task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)
@@ -40,14 +42,14 @@ def validate_extract(extract_dir: str, report_dir: str | None):
     """Read and check the whole extract; on any failure nothing is published (the task fails with one
     line, the report says the rest). The report goes to the operator's part of the outbox (None: a
     dry run, no report written)."""
-    return refusing(steps.load_extract_once, Path(extract_dir), Path(report_dir) if report_dir else None)
+    return refusing(load_extract_once, Path(extract_dir), Path(report_dir) if report_dir else None)
 
 
 @task(name="bereken", task_run_name="bereken-{product}-{schooljaar}", cache_policy=NO_CACHE, persist_result=False)
 def compute_product(product: str, extract, schooljaar: str, aanmaakdatum: date, swv: list[str] | None,
             settings: Settings) -> Production:
     """Compute the product for every SWV, reconciliations included (no retries: they cannot help)."""
-    with steps.COMPUTE_TURNS.turn((product, schooljaar)):
+    with COMPUTE_TURNS.turn((product, schooljaar)):
         return refusing(steps.compute, product, extract, schooljaar, aanmaakdatum, settings, swv)
 
 

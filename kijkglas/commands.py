@@ -116,12 +116,13 @@ def read_ahead(extracts: Path, datum: date, outbox: Path) -> None:
     import threading
 
     from production import kalender, steps
+    from production.extract_cache import load_extract_once
 
     def read() -> None:
         try:
             found = kalender.newest_extract_on(Path(extracts), datum)
             if found is not None:
-                steps.load_extract_once(found, steps.validation_report_dir(Path(outbox), found))
+                load_extract_once(found, steps.validation_report_dir(Path(outbox), found))
         except Exception:  # noqa: BLE001 (the flow reports it)
             pass
     threading.Thread(target=read, name="read-ahead", daemon=True).start()

@@ -43,7 +43,8 @@ def would_publish(production: Production, outbox: Path, stand_per, register: Pat
 def dry_run_production(request, swv_codes: list[str] | None, settings) -> list[SwvOutcome]:
     """The dry run without Prefect (`kijkglas produce --dry-run --no-prefect`): validate (no report
     written), compute, and say per owner what would happen."""
-    from production.steps import compute, load_extract_once
+    from production.extract_cache import load_extract_once
+    from production.steps import compute
     extract = load_extract_once(request.extract_dir, None)
     production = compute(request.product, extract, request.schooljaar, request.productiedatum, settings, swv_codes)
     return would_publish(production, request.outbox, extract.stand_per, settings.register_path)

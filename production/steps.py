@@ -6,17 +6,11 @@ change report → staging → documents (xlsx, csv, pdf) → atomic publish.
 """
 from __future__ import annotations
 
-import atexit
-import ctypes
-import gc
 import hashlib
-import multiprocessing
 import logging
 import os
 import sqlite3
-import threading
-from contextlib import contextmanager
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -38,16 +32,15 @@ from outbox.layout import (GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OV
 from outbox.publish import publish_version
 from outbox.staging import discard_version, start_version
 from outbox.status import basis_damage, current_versions
-from production import kalender, refusals
+from production import kalender, pools, refusals
+from production.extract_cache import load_extract_once
 from production.vergelijking import comparison_of, store_comparison
 from products import registry
 from schemas.extract import extract_identity
-from schemas.validate import load_valid_extract
 from tasks.compute import check_swv_codes
 from tasks.model import Production, ProductResult
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -222,41 +215,6 @@ def skipped(result: ProductResult) -> SwvOutcome:
                       reason="actuele versie is gemaakt op een nieuwer extract")
 
 
-_LAST_VALID: tuple[tuple, object] | None = None
-_VALIDATING = threading.Lock()  # the products of a day run side by side: they wait for one validation
-
-
-def _fingerprint(extract_dir: Path) -> tuple:
-    """Cheap identity of an extract folder: every file's name, size and modification time."""
-    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(extract_dir).iterdir() if p.is_file()))
-
-
-def load_extract_once(extract_dir: Path, report_dir: Path):
-    """Read and validate an extract, reusing the last one validated in this process when the
-    folder is unchanged: a production day runs several products on the same extract, and
-    validating the national extract costs ~12 s. One slot only (an extract is ~2 GB in memory)."""
-    global _LAST_VALID
-    key = (str(Path(extract_dir).resolve()), _fingerprint(extract_dir))
-    with _VALIDATING:
-        if _LAST_VALID is not None and _LAST_VALID[0] == key:
-            return _LAST_VALID[1]
-        _LAST_VALID = None
-        release_memory()  # the previous extract's ~2 GB back to the system before the next is read
-        extract = load_valid_extract(Path(extract_dir), report_dir)
-        _LAST_VALID = (key, extract)
-        return extract
-
-
-def release_memory() -> None:
-    """Collect garbage and hand freed heap back to the system (glibc keeps it otherwise), so that a
-    backfill of many production days does not grow: each day's extract and results are ~2 GB."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
-
-
 def validation_report_dir(outbox: Path, extract_dir: Path) -> Path:
     """Where the validation report of an extract goes: the operator's part of the outbox, one folder
     per extract (its folder's name and a short hash of its identity: two folders of the same stand
@@ -328,73 +286,6 @@ def refuse_damaged_basis(outbox: Path, product: str, schooljaar: str, owners: li
             "Er is niets gepubliceerd.")
 
 
-def _warm() -> None:
-    import weasyprint  # noqa: F401  (the slow import a render worker needs first)
-
-
-def render_pool(processes: int | None = None) -> ProcessPoolExecutor:
-    """A process pool for the documents, started right away so that its workers import their
-    libraries while the main process validates and computes. Spawn, not fork: forking a process
-    that runs threads (Prefect, thread pools) can deadlock."""
-    procs = processes or os.cpu_count() or 2
-    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
-    for _ in range(procs):
-        pool.submit(_warm)
-    return pool
-
-
-_SHARED_POOL: ProcessPoolExecutor | None = None
-_SHARED_POOL_LOCK = threading.Lock()
-class ComputeTurns:
-    """The products of a production day run side by side (flows/kalender.py) but compute one at a
-    time, in the day's order (kalender.compute_order: the quick ones first): a computation holds
-    national frames in memory, and while one product computes, the documents of the one before keep
-    the render pool busy. A product outside the order computes when the slot is free;
-    `done` takes a product out of the order whether or not it came to compute (a refusal), so no
-    product waits for one that will never come."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._order: list[tuple[str, str]] = []
-        self._busy = False
-
-    def plan(self, keys: list[tuple[str, str]]) -> None:
-        with self._cond:
-            self._order = list(keys)
-            self._cond.notify_all()
-
-    def done(self, key: tuple[str, str]) -> None:
-        with self._cond:
-            if key in self._order:
-                self._order.remove(key)
-            self._cond.notify_all()
-
-    @contextmanager
-    def turn(self, key: tuple[str, str]):
-        with self._cond:
-            self._cond.wait_for(lambda: not self._busy and (key not in self._order or self._order[0] == key))
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy = False
-            self.done(key)
-
-
-COMPUTE_TURNS = ComputeTurns()
-
-
-def shared_render_pool() -> ProcessPoolExecutor:
-    """The render pool of this process, made on first use and shut down at exit."""
-    global _SHARED_POOL
-    with _SHARED_POOL_LOCK:
-        if _SHARED_POOL is None:
-            _SHARED_POOL = render_pool()
-            atexit.register(_SHARED_POOL.shutdown)
-        return _SHARED_POOL
-
-
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
                    productiedatum: date | None = None, swv_codes: list[str] | None = None, *,
                    settings: Settings, processes: int | None = None,
@@ -402,7 +293,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
     """The whole production without Prefect: validate, compute, render (in a process pool), publish.
     `progress(outcome, total)` is called as each owner is done (total: the owners to publish)."""
     procs = processes or os.cpu_count() or 2
-    with render_pool(procs) as pool:
+    with pools.render_pool(procs) as pool:
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
         production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
         write_operator_files(outbox, production, extract.stand_per)

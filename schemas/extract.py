@@ -94,6 +94,10 @@ class Extract:
     # sha256 over extract.json and all table files: the extract's identity (idempotency keys).
     identity: str = ""
     meta: dict = field(default_factory=dict)
+    # What counting derives from these tables once and reuses for as long as this Extract lives, by
+    # name: "leerling_ids_arrow" (tasks/rules.py), "k3_posities" (tasks/kijkglas_3.py). Not compared,
+    # not shown, not carried over by dataclasses.replace (a replaced Extract may hold other tables).
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)

@@ -6,8 +6,6 @@ counted (v)so registration of that sector. Comparing p0 (1-10-T) with p1 (1-2-T+
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from datetime import date
 
 import pandas as pd
@@ -64,23 +62,17 @@ def with_position(p: pd.DataFrame) -> pd.DataFrame:
 def k3_posities(extract, schooljaar: str, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counted (v)so registrations on 1-10-T and on 1-2-(T+1), age as of 31-12-T for both.
 
-    The last answer is kept (callers only read it): on an April day Kijkglas 2 reconciles its marks
-    with the very flows Kijkglas 3 then counts, on the same extract."""
-    global _LAST_POSITIES
-    with _POSITIES_LOCK:
-        memo = _LAST_POSITIES
-        if memo and memo[0]() is extract and memo[1:3] == (schooljaar, settings):
-            return memo[3]
+    The answer is kept with the extract (Extract.derived, per schooljaar; callers only read it): on an
+    April day Kijkglas 2 reconciles its marks with the very flows Kijkglas 3 then counts, on the same
+    extract."""
+    kept = extract.derived.get(("k3_posities", schooljaar))
+    if kept is not None and kept[0] == settings:
+        return kept[1]
     t = rules.schooljaar_start_year(schooljaar)
     both = (posities(extract, rules.teldatum(schooljaar), t, settings),
             posities(extract, rules.peildatum_groei(schooljaar), t, settings))
-    with _POSITIES_LOCK:
-        _LAST_POSITIES = (weakref.ref(extract), schooljaar, settings, both)
+    extract.derived[("k3_posities", schooljaar)] = (settings, both)
     return both
-
-
-_POSITIES_LOCK = threading.Lock()
-_LAST_POSITIES: tuple = ()  # (weak reference to the extract, schooljaar, settings, (p0, p1))
 
 
 def k3_stromen(extract, schooljaar: str, settings: Settings) -> pd.DataFrame:

@@ -102,10 +102,10 @@ def leerling_attributes(extract, leerling_ids: pd.Series, columns: list[str]) ->
     distinct ids asked for are hashed; the 2.7 M pupils are probed against them once."""
     wanted = pd.Index(pd.unique(leerling_ids.to_numpy()))
     lln = extract.leerlingen
-    all_ids = getattr(extract, "_leerling_ids_arrow", None)
+    all_ids = extract.derived.get("leerling_ids_arrow")
     if all_ids is None:  # Arrow hashes strings in C++, far faster than pandas' object hashing
         all_ids = pa.array(lln["leerling_id"].to_numpy(), type=pa.string())
-        extract._leerling_ids_arrow = all_ids
+        extract.derived["leerling_ids_arrow"] = all_ids
     hit = pc.index_in(all_ids, value_set=pa.array(wanted.to_numpy(), type=pa.string()))
     hit = hit.to_numpy(zero_copy_only=False)
     row_of_wanted = np.full(len(wanted), -1, dtype=np.int64)

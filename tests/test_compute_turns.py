@@ -3,7 +3,7 @@ to compute (a refusal) does not hold up the others."""
 import threading
 import time
 
-from production.steps import ComputeTurns
+from production.compute_turns import ComputeTurns
 
 K2, K3, K4 = ("kijkglas-2", "2024-2025"), ("kijkglas-3", "2024-2025"), ("kijkglas-4", "2024-2025")
 

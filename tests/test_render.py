@@ -18,7 +18,8 @@ from documents import pdf
 from documents import shared
 from documents import values
 from documents import workbook
-from production.steps import render_documents, render_pool
+from production.pools import render_pool
+from production.steps import render_documents
 from tasks import common, rules
 from tasks.model import ProductResult, SwvInfo
 from tests.readback import excel_text, read_csv_rows
