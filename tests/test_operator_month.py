@@ -84,6 +84,13 @@ def month(tmp_path_factory):
         http.shutdown()
 
 
+def production_day() -> date:
+    """A run's production date: today in the calendar's time zone (Europe/Amsterdam), not the
+    machine's (between 23:00 and 0:00 UTC in winter they differ)."""
+    from zoneinfo import ZoneInfo
+
+    from production.kalender import tijdzone
+    return datetime.now(ZoneInfo(tijdzone())).date()
 def test_a_scheduled_run_publishes_into_the_configured_outbox_and_nothing_into_the_checkout(month):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -97,9 +104,9 @@ def test_a_scheduled_run_publishes_into_the_configured_outbox_and_nothing_into_t
         run = client.create_flow_run_from_deployment(deployment.id, state=Scheduled(scheduled_time=due))
         final = _wait_final(client, run.id)
     assert final.state.is_completed(), f"{final.state}\n{tail(tmp / 'worker.log', 60)}"
-    schooljaar = f"{date.today().year}-{date.today().year + 1}" if date.today().month >= 8 else \
-        f"{date.today().year - 1}-{date.today().year}"
-    assert final.name == f"kijkglas-1 {schooljaar} · {date.today():%d-%m-%Y}"
+    today = production_day()
+    schooljaar = f"{today.year}-{today.year + 1}" if today.month >= 8 else f"{today.year - 1}-{today.year}"
+    assert final.name == f"kijkglas-1 {schooljaar} · {today:%d-%m-%Y}"
     pdfs = sorted(outbox.glob(f"*/{schooljaar}/kijkglas-1/v1/*.pdf"))
     assert len(pdfs) >= 2 and (outbox / "index.html").is_file()
     assert _checkout_files() == before, "the run wrote into the checkout"
@@ -118,7 +125,7 @@ def test_a_refused_production_fails_in_one_line_and_the_webhook_hears_of_it(mont
     assert final.state.message.startswith("kijkglas-1 2019-2020 valt buiten de kalender")
     assert "\n" not in final.state.message and "Traceback" not in (tmp / "worker.log").read_text()
     message = _wait_for(lambda: [b for _, b in received if "2019-2020" in b["text"]], "notification", 60)[0]
-    assert "valt buiten de kalender" in message["body"] and f"kijkglas-1 2019-2020 · {date.today():%d-%m-%Y}" in \
+    assert "valt buiten de kalender" in message["body"] and f"kijkglas-1 2019-2020 · {production_day():%d-%m-%Y}" in \
         message["body"]
     assert not list(outbox.glob("*/2019-2020"))
 
