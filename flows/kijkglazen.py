@@ -46,7 +46,7 @@ def run_name() -> str:
     product = runtime_flow_run.flow_name
     try:
         datum = production_date(p.get("productiedatum"))
-        schooljaar = p.get("schooljaar") or kalender.schooljaar_for(registry.product(product).periode, datum)
+        schooljaar = p.get("schooljaar") or kalender.schooljaar_on(kalender.load_kalender()[product], datum)
         return f"{product} {schooljaar} · {datum:%d-%m-%Y}" + (" · droog" if p.get("droog") else "")
     except (KeyError, ValueError):  # the run itself says what is wrong with its parameters
         return f"{product} (ongeldige parameters)"

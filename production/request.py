@@ -25,7 +25,8 @@ def production_request(product: str, schooljaar: str | None, extract: Path, outb
     """The production as it will run. `extract` is one extract folder or a folder of extracts (then
     the newest with a stand per on or before the production date)."""
     kal = kalender.load_kalender()
-    schooljaar = schooljaar or kalender.schooljaar_for(kal[product].periode, productiedatum)
+    # empty: the schooljaar the calendar is on (Kijkglas 1 in March: the teldatum of last October)
+    schooljaar = schooljaar or kalender.schooljaar_on(kal[product], productiedatum)
     rules.schooljaar_start_year(schooljaar)
     refusals.check_in_calendar_window(product, schooljaar, productiedatum, kal, buiten_kalender)
     return ProductionRequest(product=product, schooljaar=schooljaar, productiedatum=productiedatum,

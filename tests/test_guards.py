@@ -132,3 +132,13 @@ def test_a_dask_address_is_a_scheduler_address_or_nothing(capsys):
     with pytest.raises(SystemExit) as usage:
         main(["run", "--date", "2024-12-10", "--extracts", ".", "--outbox", "o", "--dask-address", "http://x/y"])
     assert usage.value.code == 2 and "geen adres van een Dask-scheduler" in capsys.readouterr().err
+
+
+def test_an_empty_schooljaar_is_the_one_the_calendar_is_on(tmp_path):
+    """A manual Kijkglas 1 in March without a schooljaar reruns last October's teldatum, not one to come."""
+    from production.request import production_request
+
+    extract = h.build().write(tmp_path / "2024-12-06")
+    req = production_request("kijkglas-1", None, tmp_path, tmp_path / "outbox", date(2025, 3, 10))
+    assert req.schooljaar == "2024-2025" and req.extract_dir == extract
+    assert production_request("kijkglas-1", None, tmp_path, tmp_path, date(2024, 12, 10)).schooljaar == "2024-2025"
