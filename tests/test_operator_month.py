@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -79,8 +80,13 @@ def month(tmp_path_factory):
         worker = _make("worker", env, tmp / "worker.log")
         yield client_env, extracts, outbox, Receiver.received, tmp, before
     finally:
-        stop(worker)
-        stop(server)
+        for proc in (worker, server):
+            stop(proc)
+            if proc is not None:  # what make started in the background dies with it
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         http.shutdown()
 
 
