@@ -11,7 +11,7 @@ from prefect.runtime import deployment as runtime_deployment
 from prefect.runtime import flow_run as runtime_flow_run
 
 from flows.summary import ProductionRun
-from production.summary import headline
+from production.summary import headline, production_name
 from production import kalender
 from schemas.extract import extract_identity
 
@@ -40,7 +40,7 @@ def run_chain(name: str, chain: list[kalender.Productie], extracts: str, outbox:
         log.info("%s %s · %s: gestart (extract %s)", p.product, p.schooljaar, f"{p.datum:%d-%m-%Y}", extract.name)
         run = run_deployment(
             name=f"{p.product}/{p.product}", timeout=None, idempotency_key=idempotency_key(parent, p, extract),
-            flow_run_name=f"{p.product} {p.schooljaar} · {p.datum:%d-%m-%Y}" + (" · droog" if droog else ""),
+            flow_run_name=production_name(p.product, p.schooljaar, p.datum, droog),
             parameters={"schooljaar": p.schooljaar, "extract": extracts, "outbox": outbox, "swv": swv,
                         "productiedatum": p.datum.isoformat(), "droog": droog})
         runs.append(done := ProductionRun.of_deployment_run(p, run, extract, outbox))

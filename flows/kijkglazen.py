@@ -26,7 +26,7 @@ from flows.prefect_tasks import (compare, compute_product, dry_run, publish_owne
 from production import kalender, steps
 from production.request import production_request
 from production.steps import results_to_publish
-from production.summary import headline
+from production.summary import headline, production_name
 from products import registry
 
 def production_date(given) -> date:
@@ -47,7 +47,7 @@ def run_name() -> str:
     try:
         datum = production_date(p.get("productiedatum"))
         schooljaar = p.get("schooljaar") or kalender.schooljaar_on(kalender.load_kalender()[product], datum)
-        return f"{product} {schooljaar} · {datum:%d-%m-%Y}" + (" · droog" if p.get("droog") else "")
+        return production_name(product, schooljaar, datum, bool(p.get("droog")))
     except (KeyError, ValueError):  # the run itself says what is wrong with its parameters
         return f"{product} (ongeldige parameters)"
 

@@ -11,7 +11,8 @@ from prefect.utilities.urls import url_for
 
 from production import kalender
 from production.steps import SwvOutcome
-from production.summary import headline, in_outbox, markdown_cell, markdown_table, read_record, summary_rows
+from production.summary import (headline, in_outbox, markdown_cell, markdown_table, production_name, read_record,
+                                summary_rows)
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ProductionRun:
     @property
     def name(self) -> str:
         p = self.production
-        return f"{p.product} {p.schooljaar} · {p.datum:%d-%m-%Y}"
+        return production_name(p.product, p.schooljaar, p.datum)
 
     @classmethod
     def of_state(cls, p: kalender.Productie, state, extract: Path | None, outbox: str) -> "ProductionRun":

@@ -18,6 +18,12 @@ from production.steps import SwvOutcome
 RECORDS_DIR = "producties"
 
 
+def production_name(product: str, schooljaar: str, datum, droog: bool = False) -> str:
+    """How a production is named in the UI, its summaries and logs: `kijkglas-2 2024-2025 · 10-03-2025`
+    (a dry run: `… · droog`)."""
+    return f"{product} {schooljaar} · {datum:%d-%m-%Y}" + (" · droog" if droog else "")
+
+
 def outcome_words(o: SwvOutcome) -> str:
     """The outcome as an operator says it."""
     if o.outcome == GEPUBLICEERD:
