@@ -36,10 +36,10 @@ def _not_an_outbox(outbox: Path) -> str:
 
 
 def _summary(outcomes: list, outbox: Path) -> None:
-    from production.summary import outcome_words
+    from production.summary import is_dry_run, outcome_words
     from production.steps import SwvOutcome
     rows = [o if isinstance(o, SwvOutcome) else SwvOutcome(**o) for o in outcomes]
-    if any(r.outcome.startswith("zou ") for r in rows):  # a dry run: per SWV what would happen
+    if is_dry_run(rows):  # per SWV what would happen
         for r in sorted(rows, key=lambda r: (r.product, r.schooljaar, r.owner)):
             print(f"  {r.owner} {r.product} {r.schooljaar}: {outcome_words(r)}"
                   + (f" — {' '.join(r.wijzigingen)}" if r.wijzigingen else ""))

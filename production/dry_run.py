@@ -15,6 +15,7 @@ from tasks.model import Production
 ZOU_PUBLICEREN = "zou gepubliceerd worden"
 ZOU_ONGEWIJZIGD = "zou ongewijzigd blijven"
 ZOU_OVERSLAAN = "zou overgeslagen worden"
+DRY_RUN_OUTCOMES = (ZOU_PUBLICEREN, ZOU_ONGEWIJZIGD, ZOU_OVERSLAAN)
 
 
 def would_publish(production: Production, outbox: Path, stand_per, register: Path | None = None) -> list[SwvOutcome]:

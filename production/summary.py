@@ -13,9 +13,14 @@ from pathlib import Path
 from core.dates import format_datum
 from core.files import atomic_write
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OPERATOR_DIR, OVERGESLAGEN, product_dir
+from production.dry_run import DRY_RUN_OUTCOMES, ZOU_PUBLICEREN
 from production.steps import SwvOutcome
 
 RECORDS_DIR = "producties"
+
+
+def is_dry_run(outcomes: list[SwvOutcome]) -> bool:
+    return any(o.outcome in DRY_RUN_OUTCOMES for o in outcomes)
 
 
 def production_name(product: str, schooljaar: str, datum, droog: bool = False) -> str:
@@ -69,7 +74,7 @@ def documents_path(o: SwvOutcome, outbox: Path | str | None) -> str:
 
 
 def changes_words(o: SwvOutcome) -> str:
-    if o.outcome not in (GEPUBLICEERD, "zou gepubliceerd worden"):
+    if o.outcome not in (GEPUBLICEERD, ZOU_PUBLICEREN):
         return ""
     return " ".join(o.wijzigingen) or "eerste versie"
 
