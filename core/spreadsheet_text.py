@@ -20,6 +20,13 @@ def csv_safe(text: str) -> str:
     return text
 
 
+def text_of_csv_cell(text: str) -> str:
+    """What `csv_safe` was given: for a reader of our own CSVs that shows the text elsewhere (a page)."""
+    if text.startswith("'") and csv_safe(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every str cell `csv_safe` (for pandas' to_csv); the frame itself when no
     cell needs it, so ordinary files keep their bytes."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.files import atomic_write, flock, no_links, real_folder
-from core.spreadsheet_text import csv_safe_frame
+from core.spreadsheet_text import csv_safe_frame, text_of_csv_cell
 from outbox.layout import LOCKS, OPENBAAR, SCHOOLJAAR_RE
 from tasks.indicators import COLUMNS
 
@@ -65,6 +65,7 @@ def read_all(outbox: Path) -> pd.DataFrame:
                                     "peildatum": str, "indicator": str}, keep_default_na=False, na_values={
                                         "noemer": [""], "waarde": [""], "boven_norm": [""]}) for p in files]
     out = pd.concat(frames, ignore_index=True)
+    out["naam"] = out["naam"].map(text_of_csv_cell)  # the register's name, as the pages show it
     out["maand"] = out["stand_per"].str[:7]
     return out
 

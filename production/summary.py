@@ -88,9 +88,10 @@ def summary_rows(outcomes: list[SwvOutcome], outbox: Path | str | None = None) -
 
 
 def markdown_cell(value) -> str:
-    """Text from data stays text in a markdown table: no markup, no links, no broken cells."""
+    """Text from data stays text in a markdown table: no markup, no links (also none a renderer would
+    make of a bare address: `:`, `.` and `@` are escaped too), no broken cells."""
     text = " ".join(str(value if value is not None else "").split())
-    for ch in "\\`*_{}[]<>()#+!|~":
+    for ch in "\\`*_{}[]<>()#+!|~:.@":
         text = text.replace(ch, "\\" + ch)
     return text
 

@@ -240,3 +240,14 @@ def test_the_report_lists_the_first_failures_of_a_rule_and_counts_the_rest(tmp_p
     assert len(read_csv_rows(tmp_path / "validatie.csv")) == 1 + LISTED_PER_RULE
     assert "leerlingen.leerling_id  unique: 25000 fout(en)" in txt
     assert f"... en nog 24995 (validatie.csv noemt de eerste {LISTED_PER_RULE})" in txt
+
+
+def test_text_in_a_markdown_artifact_makes_no_link_and_a_quoted_csv_cell_reads_back_as_given():
+    from core.spreadsheet_text import csv_safe, text_of_csv_cell
+    from production.summary import markdown_cell
+
+    cell = markdown_cell("zie https://evil.example/x, www.evil.nl of a@b.nl [x](y) | ![i](j)")
+    assert "https://" not in cell and "www." not in cell and "a@b" not in cell and "](" not in cell
+    assert "|" not in cell.replace("\\|", "")
+    for name in ("-De Brug", "=1+1", "'t Kompas", "De Brug", "-3"):
+        assert text_of_csv_cell(csv_safe(name)) == name

@@ -161,7 +161,8 @@ def owner_files(outbox: Path, owner: str, render, nav: list[dict], rows: pd.Data
     figure of the owner is stored. `nav`: the dashboard's menu of a page one level down; `rows`:
     the stored figures when the caller read them already."""
     rows = store.read_all(outbox) if rows is None else rows
-    context = owner_context(rows, owner)
+    cache = {} if cache is None else cache
+    context = owner_context(rows, owner, cache)
     if context is None:
         return {}
     nav = menu([{**i, "current": False} for i in nav if i["key"] != "vergelijking"], "../")
