@@ -68,7 +68,8 @@ def summary_markdown(title: str, runs: list[ProductionRun], extracts: str, outbo
     lines = [f"# {markdown_cell(title)}", "",
              f"{len(runs)} productie(s): {done} voltooid, {len(runs) - done} niet voltooid. "
              f"Per SWV: {markdown_cell(headline(all_outcomes))}.", "",
-             f"Outbox: `{outbox}` (de paden hieronder zijn daarbinnen) · extracten: `{extracts}`", "",
+             f"Outbox: {markdown_cell(outbox)} (de paden hieronder zijn daarbinnen) · "
+             f"extracten: {markdown_cell(extracts)}", "",
              "## Producties", "",
              "| productie | extract | toestand | uitkomst | validatierapport |", "|---|---|---|---|---|"]
     for r in sorted(runs, key=lambda r: (r.production.datum, r.production.product)):
