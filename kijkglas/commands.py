@@ -250,8 +250,8 @@ def cli_validate(args, settings: Settings) -> int:
     if failures.empty:
         print(f"extract geldig: {outcome.tables} tabellen, stand per {outcome.stand_per.isoformat()} ({where})")
         return 0
-    counts = failures.groupby(["table", "column", "rule"], sort=False).size()
-    print(f"extract ongeldig: {len(failures)} fout(en) in {len(counts)} regel(s); {where}", file=sys.stderr)
+    counts = outcome.totals  # per rule in all (the report lists the first of each)
+    print(f"extract ongeldig: {counts.sum()} fout(en) in {len(counts)} regel(s); {where}", file=sys.stderr)
     for (table, column, rule), n in counts.head(20).items():
         print(f"  {table}.{column}  {rule}: {n}", file=sys.stderr)
     if len(counts) > 20:

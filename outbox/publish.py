@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.files import fsync_dir, fsync_tree
+from core.files import fsync_dir, fsync_tree, no_links
 from documents.changes import change_summary
 from documents.values import as_date
 from outbox.change_report import compare_tables, content_key, tables_of
@@ -289,6 +289,7 @@ def _change_status(outbox: Path, owner: str, schooljaar: str, product: str, vers
     the owner's pages are remade. `kind` ("withdraw", "restore") names the checkpoint."""
     outbox = Path(outbox)
     check_key(owner, schooljaar, product)
+    no_links(outbox, owner, schooljaar, product)  # never written through a link (LinkRefused)
     version = normalize_version(version)
     reason = (reason or "").strip()
     if not reason:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.files import LinkRefused, no_links
 from outbox.dashboard.operator import write_operator_overview
 from outbox.dashboard.pages import render_page
-from outbox.layout import INGETROKKEN, OPENBAAR, normalize_version, owner_names, scan_versions
+from outbox.layout import INGETROKKEN, LOCKS, OPENBAAR, OPERATOR_DIR, normalize_version, owner_names, scan_versions
 from outbox.publish import StatusChangeRefused, restore_refusal, restore_version, withdraw_version
 from products import registry
 from schemas.models import is_swv_code
@@ -90,14 +91,27 @@ def _owners(outbox: Path, product: str, schooljaar: str, version: str, reason: s
     return named
 
 
+def _refuse_links(outbox: Path, owners: list[str], schooljaar: str, product: str) -> None:
+    """A folder the change would write or read through that is a link (an SWV's, its schooljaar's or
+    product's; the operator's, the locks') refuses the whole request before anything changes, as a
+    production refuses it (core.files.no_links)."""
+    try:
+        for parts in [(OPERATOR_DIR,), (LOCKS,), *((owner, schooljaar, product) for owner in owners)]:
+            no_links(outbox, *parts)
+    except LinkRefused as exc:
+        raise StatusChangeRefused(f"{exc} Er is niets veranderd.") from None
+
+
 def withdraw(outbox: Path, product: str, schooljaar: str, version: str, reason: str, swv: list[str] | str,
              register: Path | None = None) -> list[StatusChange]:
     """Mark `version` `ingetrokken` with `reason` for each chosen SWV (`swv`: codes, or "alle");
     remake their pages and the operator overview. A withdrawn actueel version leaves the product
     without an actueel version: the one before it does not come back (see `restore`)."""
     outbox, version, reason = Path(outbox), _version_of(version), (reason or "").strip()
+    owners = _owners(outbox, product, schooljaar, version, reason, swv)
+    _refuse_links(outbox, owners, schooljaar, product)
     done = []
-    for owner in _owners(outbox, product, schooljaar, version, reason, swv):
+    for owner in owners:
         before = next(v.manifest for v in scan_versions(outbox, owner, schooljaar, product) if v.name == version)
         m = withdraw_version(outbox, owner, schooljaar, product, version, reason, register=register)
         same = before["status"] == INGETROKKEN and before.get("reason") == reason
@@ -115,6 +129,7 @@ def restore(outbox: Path, product: str, schooljaar: str, version: str, reason: s
     SWV has an actueel version or `version` is withdrawn. Pages and overview are remade."""
     outbox, version, reason = Path(outbox), _version_of(version), (reason or "").strip()
     owners = _owners(outbox, product, schooljaar, version, reason, swv)
+    _refuse_links(outbox, owners, schooljaar, product)
     refusals = [f"{o}: {product} {schooljaar} {why}" for o in owners
                 if (why := restore_refusal(scan_versions(outbox, o, schooljaar, product), version))]
     if refusals:

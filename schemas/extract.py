@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from schemas.bounds import table_file_problem
+from schemas.bounds import LINK, junk_problem, table_file_problem
 
 # table -> {column: kind}; kind is "str" or "date" (or "decimal").
 TABLES: dict[str, dict[str, str]] = {
@@ -323,6 +323,9 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
     if problem:
         raise ExtractFormatError(f"{path}: {problem}")
     table = _read_parquet(path, name) if path.suffix == ".parquet" else _read_csv(path, name)
+    problem = junk_problem(name, table)  # millions of junk rows: not converted, not validated
+    if problem:
+        raise ExtractFormatError(f"{path}: {problem}")
     return _to_frame(path, name, table)
 
 
@@ -335,7 +338,9 @@ def extract_identity(folder: Path) -> str:
     """sha256 over extract.json and the table files; computed once per folder state (names, sizes
     and modification times), since a production asks for it several times (report folder, keys)."""
     folder = Path(folder)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and (p.name == "extract.json" or p.stem in TABLES))
+    # a link is refused by the reader; never read through it (it may point at anything)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
+                   and (p.name == "extract.json" or p.stem in TABLES))
     state = (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
     if state not in _IDENTITIES:
         if len(_IDENTITIES) > 64:
@@ -361,6 +366,8 @@ def read_extract_meta(folder: Path) -> dict:
         raise ExtractFormatError(f"{folder}: extractmap bestaat niet")
     if not folder.is_dir():
         raise ExtractFormatError(f"{folder}: geen map (een extract is een map met extract.json en de tabellen)")
+    if meta_path.is_symlink():
+        raise ExtractFormatError(f"{meta_path}: {LINK}")
     if not meta_path.exists():
         raise ExtractFormatError(f"{meta_path}: ontbreekt (elk extract heeft een extract.json met stand_per)")
     try:

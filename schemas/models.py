@@ -57,6 +57,10 @@ VESTIGING_SWV_SECTOR = {"BAO": "PO", "SBAO": "PO", "SO": "PO", "VSO": "VO", "VO"
 TLV_SWV_SECTOR = {"SO": "PO", "SBAO": "PO", "VSO": "VO"}
 
 
+# A rule's failures kept in memory and listed in validatie.csv; the report counts the rest.
+LISTED_PER_RULE = 10_000
+
+
 # --- fast building blocks ------------------------------------------------------------------------
 
 @pandas_engine.Engine.register_dtype
@@ -403,11 +407,29 @@ def not_after_rule(stand_per: date) -> str:
 
 
 def schema_for(table: str, stand_per: date) -> pa.DataFrameSchema:
-    """The model of `table` as a schema, with the rules that depend on the extract's stand_per."""
+    """The model of `table` as a schema, with the rules that depend on the extract's stand_per. Each
+    check keeps at most LISTED_PER_RULE failure cases (a junk column must not become millions of them)."""
     schema = MODELS[table].to_schema()
     if table == "leerlingen":
         limit = pd.Timestamp(stand_per)
         born_by_stand_per = pa.Check(lambda s: s <= limit, name="not_after_stand_per", error=not_after_rule(stand_per))
         column = schema.columns["geboortedatum"]
         schema = schema.update_column("geboortedatum", checks=[*column.checks, born_by_stand_per])
+    for check in [*schema.checks, *(c for column in schema.columns.values() for c in column.checks)]:
+        check.n_failure_cases = LISTED_PER_RULE
     return schema
+
+
+def value_rules(table: str) -> dict[str, Callable[[pyarrow.Array], pyarrow.Array]]:
+    """{column: True per value that meets the column's pattern or list of values (null: True)} for the
+    columns of `table` that have one, taken from its model; on Arrow text (see schemas.bounds)."""
+    rules = {}
+    for name, column in MODELS[table].to_schema().columns.items():
+        for check in column.checks:
+            if check.name == "matches_fully":
+                pattern = check.statistics["pattern"]
+                rules[name] = lambda a, p=pattern: pc.match_substring_regex(a, p).fill_null(True)
+            elif check.name == "one_of_values":
+                allowed = pyarrow.array(check.statistics["allowed"])
+                rules[name] = lambda a, v=allowed: pc.or_(pc.is_in(a, value_set=v), pc.is_null(a))
+    return rules

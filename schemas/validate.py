@@ -6,6 +6,10 @@ failure, not the first) plus the rules between tables, and returns one frame of 
 into `validatie.csv` + `validatie.txt`; `check_extract_folder` is what `kijkglas validate` reports;
 `load_valid_extract` is what the pipeline uses so that bad input publishes nothing.
 
+Bounded (issue 25): a rule keeps its first LISTED_PER_RULE failures, in memory as in the report, and
+counts the rest (`Validation.totals`), so a table of millions of wrong rows gives a report of
+megabytes, not gigabytes.
+
 Everything here is vectorised: the national extract (~2.5 M leerlingen, ~3.5 M inschrijvingen)
 must validate in seconds.
 """
@@ -23,6 +27,7 @@ from core.files import atomic_write
 from core.spreadsheet_text import csv_safe_frame
 from schemas.extract import TABLES, Extract, ExtractFormatError, read_extract, table_file
 from schemas.models import (
+    LISTED_PER_RULE,
     SO_VSO,
     TLV_SWV_SECTOR,
     VESTIGING_SWV_SECTOR,
@@ -35,7 +40,8 @@ FAILURE_COLUMNS = ["table", "column", "rule", "row", "value"]
 REPORT_CSV = "validatie.csv"
 REPORT_TXT = "validatie.txt"
 EXAMPLES_PER_RULE = 5
-LISTED_PER_RULE = 10_000  # validatie.csv stops listing a rule's failures here (the summary counts all)
+RULE_KEY = ["table", "column", "rule"]
+TOTAL = "total"  # while collecting: how many failures the row's rule has in all (it lists LISTED_PER_RULE)
 VALUE_SHOWN = 200  # characters of a failing value the report shows (a hostile value may be huge)
 
 # pandera's internal check names -> the names the report uses
@@ -48,10 +54,11 @@ OVERLAP_RULE = "no overlapping inschrijvingen"
 class InvalidExtractError(Exception):
     """The extract breaks the input contract (or cannot be read); nothing may be computed from it."""
 
-    def __init__(self, report_text: str, failures: pd.DataFrame):
+    def __init__(self, report_text: str, failures: pd.DataFrame, totals: pd.Series | None = None):
         super().__init__(report_text)
         self.report_text = report_text
-        self.failures = failures
+        self.failures = failures  # the listed failures: at most LISTED_PER_RULE of a rule
+        self.totals = rule_totals(failures) if totals is None else totals
 
 
 # --- the failure frame ---------------------------------------------------------------------------
@@ -79,30 +86,42 @@ def format_values(values) -> np.ndarray:
     return s.map(format_value).to_numpy(dtype=object)
 
 
-def failures_frame(table: str, column: str, rule: str, rows, values) -> pd.DataFrame:
-    """Failures of one rule; `rows` are frame index labels (0-based), `values` what was found."""
+def failures_frame(table: str, column: str, rule: str, rows, values, total: int | None = None) -> pd.DataFrame:
+    """Failures of one rule; `rows` are frame index labels (0-based), `values` what was found. The
+    first LISTED_PER_RULE are kept; `total` (default: all of `rows`) is how many there are."""
     rows = np.asarray(rows)
+    total = len(rows) if total is None else total
+    rows, values = rows[:LISTED_PER_RULE], values[:LISTED_PER_RULE]
     return pd.DataFrame({
         "table": table, "column": column, "rule": rule,
         "row": pd.array(rows + 1 if len(rows) else [], dtype="Int64"),
-        "value": format_values(values),
+        "value": format_values(values), TOTAL: total,
     })
 
 
 def mask_failures(table: str, frame: pd.DataFrame, column: str, rule: str, fails, values=None) -> pd.DataFrame:
     """Failures where boolean `fails` is True, showing `values` (default: the column) for those rows."""
     positions = np.flatnonzero(np.asarray(fails, dtype=bool))
-    shown = (frame[column] if values is None else values).iloc[positions]
-    return failures_frame(table, column, rule, frame.index[positions], shown.to_numpy(dtype=object))
+    listed = positions[:LISTED_PER_RULE]
+    shown = (frame[column] if values is None else values).iloc[listed]
+    return failures_frame(table, column, rule, frame.index[listed], shown.to_numpy(dtype=object), len(positions))
 
 
 def concat_failures(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts as one frame; while collecting it keeps the TOTAL column (see `Validation`)."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_failures()
     out = pd.concat(parts, ignore_index=True)
     out["row"] = out["row"].astype("Int64")
-    return out[FAILURE_COLUMNS]
+    return out[FAILURE_COLUMNS + ([TOTAL] if TOTAL in out.columns else [])]
+
+
+def rule_totals(failures: pd.DataFrame) -> pd.Series:
+    """How many failures each rule has, by (table, column, rule) in the frame's order: the TOTAL
+    column while collecting, else the listed rows counted."""
+    groups = failures.groupby(RULE_KEY, sort=False, dropna=False)
+    return (groups[TOTAL].max() if TOTAL in failures.columns else groups.size()).astype(np.int64)
 
 
 # --- per-table rules (pandera) ---------------------------------------------------------------------
@@ -112,8 +131,23 @@ def _rule_name(check) -> str:
     return _PANDERA_RULES.get(text, text)
 
 
-def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """pandera's `failure_cases` in the report format; a failed row rule is expanded to its rows."""
+def _pandera_totals(errors) -> dict[tuple[str, str], int]:
+    """(column, check) -> how many values failed, from each check's full verdict: pandera itself keeps
+    only the first LISTED_PER_RULE failure cases of a check (schemas.models.schema_for)."""
+    totals = {}
+    for err in errors:
+        check, verdict = err.check, err.check_output
+        if check is None or not isinstance(verdict, pd.Series) or verdict.dtype != bool:
+            continue
+        name = check if isinstance(check, str) else (check.error or check.name or str(check))
+        column = err.column_name if err.column_name is not None else err.schema.name
+        totals[(str(column), str(name))] = int((~verdict).sum())
+    return totals
+
+
+def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame, errors=()) -> pd.DataFrame:
+    """pandera's `failure_cases` in the report format; a failed row rule is expanded to its rows.
+    `errors` (pandera's SchemaErrors.schema_errors) give the totals of the checks pandera cut short."""
     parts = []
     row_rule = pd.Series(False, index=cases.index)
     for rule in pd.unique(cases["check"].astype(str)):
@@ -127,13 +161,21 @@ def failures_from_pandera(table: str, frame: pd.DataFrame, cases: pd.DataFrame) 
             row_rule |= cases["check"].astype(str) == rule
     rest = cases[~row_rule]
     if len(rest):
-        column = rest["column"].where(rest["column"].notna(), rest["failure_case"])
+        column = rest["column"].where(rest["column"].notna(), rest["failure_case"]).astype(str)
+        check = rest["check"].astype(str)
+        codes, rules = pd.factorize(pd.MultiIndex.from_arrays([column, check]))
+        counted = np.bincount(codes)  # pandera lists every failure of its own checks (not_nullable)
+        cut_short = _pandera_totals(errors)
+        total = np.maximum(counted, [cut_short.get(rule, 0) for rule in rules])[codes]
+        listed = pd.Series(codes).groupby(codes).cumcount().to_numpy() < LISTED_PER_RULE
+        rest, column = rest.assign(**{TOTAL: total})[listed], column[listed]
         parts.append(pd.DataFrame({
             "table": table,
-            "column": column.astype(str).to_numpy(),
+            "column": column.to_numpy(),
             "rule": rest["check"].map({c: _rule_name(c) for c in pd.unique(rest["check"])}).to_numpy(),
             "row": pd.array(pd.to_numeric(rest["index"], errors="coerce") + 1, dtype="Int64"),
             "value": format_values(rest["failure_case"].to_numpy(dtype=object)),
+            TOTAL: rest[TOTAL].to_numpy(),
         }))
     return concat_failures(parts)
 
@@ -144,7 +186,7 @@ def table_failures(table: str, frame: pd.DataFrame, stand_per: date) -> pd.DataF
         # inplace: the model never coerces, so skip pandera's defensive copy of the frame
         schema_for(table, stand_per).validate(frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
-        return failures_from_pandera(table, frame, exc.failure_cases)
+        return failures_from_pandera(table, frame, exc.failure_cases, exc.schema_errors)
     return empty_failures()
 
 
@@ -358,11 +400,26 @@ def cross_table_failures(ex: Extract) -> pd.DataFrame:
     ])
 
 
-def validate_extract(extract: Extract) -> pd.DataFrame:
-    """Every contract failure of the extract as `table, column, rule, row, value`; empty = valid."""
+@dataclass
+class Validation:
+    """What the contract's rules found: the failures listed (at most LISTED_PER_RULE of a rule, as
+    `table, column, rule, row, value`) and how many each rule has in all."""
+    failures: pd.DataFrame
+    totals: pd.Series  # by (table, column, rule), in the order of `failures`
+
+
+def validation(extract: Extract) -> Validation:
+    """Every contract rule on the extract; empty failures = valid."""
     parts = [table_failures(name, extract.table(name), extract.stand_per) for name in TABLES]
     parts.append(cross_table_failures(extract))
-    return sort_failures(concat_failures(parts))
+    found = sort_failures(concat_failures(parts))
+    return Validation(found[FAILURE_COLUMNS], rule_totals(found))
+
+
+def validate_extract(extract: Extract) -> pd.DataFrame:
+    """Every contract failure of the extract as `table, column, rule, row, value` (the first
+    LISTED_PER_RULE of each rule); empty = valid."""
+    return validation(extract).failures
 
 
 def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
@@ -406,41 +463,45 @@ def shown_values(values: pd.Series) -> pd.Series:
     return values.where(~long, cut)
 
 
-def report_text(failures: pd.DataFrame, extract_path: Path | str) -> str:
-    """A readable summary: per table/column/rule the count and the first few rows and values."""
+def report_text(failures: pd.DataFrame, extract_path: Path | str, totals: pd.Series | None = None) -> str:
+    """A readable summary: per table/column/rule the count (`totals`; default: the rows listed) and
+    the first few rows and values."""
     lines = [f"Validatie van extract {extract_path}"]
     if failures.empty:
         lines.append("Geen fouten: het extract voldoet aan elke regel van het invoercontract.")
         return "\n".join(lines) + "\n"
-    groups = failures.groupby(["table", "column", "rule"], sort=False, dropna=False)
-    lines.append(f"{len(failures)} fout(en) op {groups.ngroups} regel(s); het extract mag niet gebruikt worden.")
+    totals = rule_totals(failures) if totals is None else totals
+    groups = failures.groupby(RULE_KEY, sort=False, dropna=False)
+    lines.append(f"{totals.sum()} fout(en) op {groups.ngroups} regel(s); het extract mag niet gebruikt worden.")
     for (table, column, rule), group in groups:
         where = f"{table}.{column}" if column else table
+        n = int(totals.get((table, column, rule), len(group)))
         lines.append("")
-        lines.append(f"{where}  {rule}: {len(group)} fout(en)")
+        lines.append(f"{where}  {rule}: {n} fout(en)")
         examples = group.head(EXAMPLES_PER_RULE)
         for row, value in zip(examples["row"], shown_values(examples["value"])):
             lines.append(f"    {'rij ' + str(row) if pd.notna(row) else '(bestand)'}: {value!r}")
-        if len(group) > LISTED_PER_RULE:
-            lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} ({REPORT_CSV} noemt de eerste "
+        if n > LISTED_PER_RULE:
+            lines.append(f"    ... en nog {n - EXAMPLES_PER_RULE} ({REPORT_CSV} noemt de eerste "
                          f"{LISTED_PER_RULE})")
-        elif len(group) > EXAMPLES_PER_RULE:
-            lines.append(f"    ... en nog {len(group) - EXAMPLES_PER_RULE} (zie {REPORT_CSV})")
+        elif n > EXAMPLES_PER_RULE:
+            lines.append(f"    ... en nog {n - EXAMPLES_PER_RULE} (zie {REPORT_CSV})")
     return "\n".join(lines) + "\n"
 
 
-def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: Path | str) -> Path:
+def write_report(failures: pd.DataFrame, report_dir: Path | str, extract_path: Path | str,
+                 totals: pd.Series | None = None) -> Path:
     """Write validatie.csv (the first LISTED_PER_RULE failures of every rule) and validatie.txt (the
-    summary, counting them all); return the .txt path."""
+    summary, counting them all: `totals`, default the rows given); return the .txt path."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    listed = failures.groupby(["table", "column", "rule"], sort=False, dropna=False).head(LISTED_PER_RULE)
+    listed = failures.groupby(RULE_KEY, sort=False, dropna=False).head(LISTED_PER_RULE)
     # the operator opens it in Excel: a failing value stays text, cut if it is very long
     listed = listed[FAILURE_COLUMNS].assign(value=shown_values(listed["value"]))
     # through a temp file and a rename: a report file planted as a link is replaced, never written through
     atomic_write(report_dir / REPORT_CSV, csv_safe_frame(listed).to_csv(index=False).encode("utf-8"))
     txt = report_dir / REPORT_TXT
-    atomic_write(txt, report_text(failures, extract_path).encode("utf-8"))
+    atomic_write(txt, report_text(failures, extract_path, totals).encode("utf-8"))
     return txt
 
 
@@ -458,11 +519,11 @@ def load_valid_extract(folder: Path | str, report_dir: Path | str | None = None)
         if report_dir is not None:
             write_report(failures, report_dir, folder)
         raise InvalidExtractError(str(exc), failures) from exc
-    failures = validate_extract(extract)
+    found = validation(extract)
     if report_dir is not None:
-        write_report(failures, report_dir, folder)
-    if len(failures):
-        raise InvalidExtractError(report_text(failures, folder), failures)
+        write_report(found.failures, report_dir, folder, found.totals)
+    if len(found.failures):
+        raise InvalidExtractError(report_text(found.failures, folder, found.totals), found.failures, found.totals)
     return extract
 
 
@@ -474,22 +535,28 @@ def tables_present(folder: Path) -> int:
 class FolderCheck:
     """What checking one extract folder found: a format error (nothing could be read) or the
     failures of the contract's rules (empty: valid), and where the report went."""
-    failures: pd.DataFrame
+    failures: pd.DataFrame  # listed: at most LISTED_PER_RULE of a rule
     report: Path | None
     format_error: ExtractFormatError | None = None
     tables: int = 0
     stand_per: date | None = None
+    totals: pd.Series | None = None  # failures per (table, column, rule) in all
+
+    def __post_init__(self):
+        if self.totals is None:
+            self.totals = rule_totals(self.failures)
 
 
 def check_extract_folder(extract_path: Path, report_dir: Path | None = None) -> FolderCheck:
     """Every contract rule on the extract at `extract_path`; the report goes to `report_dir`, and
     without one no file is written (an extract is input: nothing is ever written into it)."""
-    def report(failures: pd.DataFrame) -> Path | None:
-        return write_report(failures, report_dir, extract_path) if report_dir is not None else None
+    def report(failures: pd.DataFrame, totals: pd.Series | None = None) -> Path | None:
+        return write_report(failures, report_dir, extract_path, totals) if report_dir is not None else None
     try:
         extract = read_extract(extract_path)
     except ExtractFormatError as exc:
         failures = format_failure(exc)
         return FolderCheck(failures, report(failures), format_error=exc)
-    failures = validate_extract(extract)
-    return FolderCheck(failures, report(failures), tables=tables_present(extract_path), stand_per=extract.stand_per)
+    found = validation(extract)
+    return FolderCheck(found.failures, report(found.failures, found.totals), tables=tables_present(extract_path),
+                       stand_per=extract.stand_per, totals=found.totals)

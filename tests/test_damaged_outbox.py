@@ -337,3 +337,56 @@ def test_a_full_disk_before_anything_landed_is_one_dutch_line(published, outbox,
     rc = main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(published[0]), "--outbox", str(outbox),
                "--no-prefect", "--productiedatum", DAY.isoformat()])
     assert rc == 1 and capsys.readouterr().err.strip() == "fout: de schijf is vol"
+
+
+# --- withdraw and restore never act through a link ----------------------------------------------------
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def status_change(command: str, outbox: Path, swv: str = SWV_PO) -> int:
+    return main([command, "kijkglas-1", "--schooljaar", SJ, "--version", "v1", "--reason", "fout in bron",
+                 "--outbox", str(outbox), "--swv", swv])
+
+
+@pytest.mark.parametrize("command", ["withdraw", "restore"])
+@pytest.mark.parametrize("swv", [SWV_PO, "alle"])
+def test_withdraw_and_restore_refuse_an_swv_folder_that_is_a_link(outbox, tmp_path, capsys, command, swv):
+    elsewhere = tmp_path / "elders"
+    shutil.move(outbox / SWV_PO, elsewhere)
+    (outbox / SWV_PO).symlink_to(elsewhere)
+    there, here = tree_bytes(elsewhere), tree_bytes(outbox)
+    assert status_change(command, outbox, swv) == 1
+    assert capsys.readouterr().err == (f"fout: {outbox / SWV_PO} is een symbolische link; er wordt niet doorheen "
+                                       "geschreven. Vervang de link door een gewone map. Er is niets veranderd.\n")
+    assert tree_bytes(elsewhere) == there and tree_bytes(outbox) == here  # nothing written, here or there
+
+
+@pytest.mark.parametrize("command", ["withdraw", "restore"])
+@pytest.mark.parametrize("linked", [OPERATOR_DIR, ".locks"])
+def test_withdraw_and_restore_refuse_an_operator_or_lock_folder_that_is_a_link(outbox, tmp_path, capsys, command,
+                                                                            linked):
+    target = tmp_path / "doel"
+    if (outbox / linked).exists():
+        shutil.move(outbox / linked, target)
+    else:
+        target.mkdir()
+    (outbox / linked).symlink_to(target)
+    there, here = tree_bytes(target), tree_bytes(outbox)
+    assert status_change(command, outbox) == 1
+    assert capsys.readouterr().err == (f"fout: {outbox / linked} is een symbolische link; er wordt niet doorheen "
+                                       "geschreven. Vervang de link door een gewone map. Er is niets veranderd.\n")
+    assert tree_bytes(target) == there and tree_bytes(outbox) == here
+
+
+def test_the_outbox_refuses_a_status_change_through_a_link_itself(outbox, tmp_path):
+    from core.files import LinkRefused
+    from outbox.publish import withdraw_version
+    elsewhere = tmp_path / "elders"
+    shutil.move(outbox / SWV_PO, elsewhere)
+    (outbox / SWV_PO).symlink_to(elsewhere)
+    there = tree_bytes(elsewhere)
+    with pytest.raises(LinkRefused, match=f"{outbox / SWV_PO} is een symbolische link"):
+        withdraw_version(outbox, SWV_PO, SJ, "kijkglas-1", "v1", "fout in bron")
+    assert tree_bytes(elsewhere) == there

@@ -201,7 +201,7 @@ def test_a_table_file_that_is_a_symlink_is_refused_by_name(tmp_path):
     elsewhere = tmp_path / "elders.csv"
     (folder / "vestigingen.csv").rename(elsewhere)
     (folder / "vestigingen.csv").symlink_to(elsewhere)
-    assert refusal(folder) == f"{folder / 'vestigingen.csv'}: is een symbolische koppeling; een extract bevat zijn tabellen zelf"
+    assert refusal(folder) == f"{folder / 'vestigingen.csv'}: is een symbolische koppeling; een extract bevat zijn bestanden zelf"
 
 
 @pytest.mark.parametrize("columns, why", [
@@ -240,6 +240,88 @@ def test_the_report_lists_the_first_failures_of_a_rule_and_counts_the_rest(tmp_p
     assert len(read_csv_rows(tmp_path / "validatie.csv")) == 1 + LISTED_PER_RULE
     assert "leerlingen.leerling_id  unique: 25000 fout(en)" in txt
     assert f"... en nog 24995 (validatie.csv noemt de eerste {LISTED_PER_RULE})" in txt
+
+
+def test_an_extract_json_that_is_a_symlink_is_refused_by_name_and_not_read(tmp_path, capsys):
+    from kijkglas.cli import main
+    from schemas.extract import extract_identity
+    folder = write_extract(tmp_path, minimal_tables())
+    elsewhere = tmp_path / "elders.json"
+    (folder / "extract.json").rename(elsewhere)
+    (folder / "extract.json").symlink_to(elsewhere)
+    link_line = f"{folder / 'extract.json'}: is een symbolische koppeling; een extract bevat zijn bestanden zelf"
+    assert refusal(folder) == link_line
+    assert main(["validate", str(folder), "--report", str(tmp_path / "rapport")]) == 1
+    assert capsys.readouterr().err == f"kijkglas validate: {link_line}\n"
+    (folder / "extract.json").unlink()
+    assert extract_identity(folder) == extract_identity(folder)  # the identity never reads through a link
+    (folder / "extract.json").symlink_to(elsewhere)
+    without = extract_identity(folder)
+    (folder / "extract.json").unlink()
+    assert extract_identity(folder) == without
+
+
+def junk_leerlingen(n: int) -> pd.DataFrame:
+    ids = [f"x{i:08d}" for i in range(n)]
+    return pd.DataFrame({"leerling_id": ids, "bsn_laatste4": "abcd", "geboortedatum": "2015-01-01",
+                         "pc4_woonadres": "AB"}, dtype=object)
+
+
+def test_a_large_table_of_junk_is_refused_in_one_line_without_validating_its_rows(tmp_path, monkeypatch, capsys):
+    from kijkglas.cli import main
+    from schemas import bounds
+    monkeypatch.setattr(bounds, "JUNK_FROM_ROWS", 500)  # the test's table stays small
+    tables = minimal_tables()
+    tables["leerlingen"] = pd.concat([tables["leerlingen"], junk_leerlingen(995)], ignore_index=True)
+    folder = write_extract(tmp_path, tables)
+    why = (f"{folder / 'leerlingen.csv'}: 995 van 1.000 steekproefrijen (verspreid over 1.000) breken de meeste "
+           "waarderegels van tabel leerlingen, bv. leerling_id rij 6: 'x00000000'; geen tabel van het extract, niet "
+           "verder gecontroleerd")
+    assert refusal(folder) == why
+    assert main(["validate", str(folder), "--report", str(tmp_path / "rapport")]) == 1
+    assert capsys.readouterr().err == f"kijkglas validate: {why}\n"
+    rows = read_csv_rows(tmp_path / "rapport" / "validatie.csv")
+    assert rows[1:] == [["leerlingen", "", "bestandsformaat", "", why.split(": ", 1)[1]]]
+
+
+def test_a_large_table_with_one_wrong_column_or_some_junk_rows_is_validated_in_full(tmp_path, monkeypatch):
+    from schemas import bounds
+    monkeypatch.setattr(bounds, "JUNK_FROM_ROWS", 500)
+    tables = minimal_tables()
+    extra = junk_leerlingen(1000).assign(leerling_id=[f"{200_000_000 + i}" for i in range(1000)], pc4_woonadres="1234")
+    tables["leerlingen"] = pd.concat([tables["leerlingen"], extra], ignore_index=True)  # bsn wrong in every row
+    failures = validate_extract(read_extract(write_extract(tmp_path, tables)))
+    assert set(failures["rule"]) == {"str_matches('^\\d{4}$')"} and len(failures) == 1000
+
+
+def test_the_failures_of_a_rule_are_bounded_in_memory_and_counted_in_full(tmp_path, capsys):
+    from kijkglas.cli import main
+    from schemas.validate import validation
+    n = LISTED_PER_RULE + 2_000
+    tables = minimal_tables()
+    extra = pd.DataFrame({"leerling_id": [f"{200_000_000 + i}" for i in range(n)], "bsn_laatste4": "abcd",
+                          "geboortedatum": "2015-01-01", "pc4_woonadres": "1234"}, dtype=object)
+    tables["leerlingen"] = pd.concat([tables["leerlingen"], extra], ignore_index=True)  # pandera's rule
+    cvi = tables["cvi_indicaties"]
+    tables["cvi_indicaties"] = pd.DataFrame({**{c: cvi[c].iloc[0] for c in cvi.columns},
+                                             "cvi_nummer": [f"C{i}" for i in range(n)],
+                                             "leerling_id": [f"{300_000_000 + i}" for i in range(n)]})  # ours
+    folder = write_extract(tmp_path, tables)
+    found = validation(read_extract(folder))
+    bsn = ("leerlingen", "bsn_laatste4", "str_matches('^\\d{4}$')")
+    ref = ("cvi_indicaties", "leerling_id", "references leerlingen.leerling_id")
+    assert found.totals.to_dict() == {bsn: n, ref: n}
+    assert found.failures.groupby(["table", "column", "rule"]).size().to_dict() == {bsn: LISTED_PER_RULE,
+                                                                                  ref: LISTED_PER_RULE}
+    assert found.failures["row"].tolist()[:2] == [6, 7] and found.failures["row"].iloc[LISTED_PER_RULE - 1] == 10_005
+    assert main(["validate", str(folder), "--report", str(tmp_path / "rapport")]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith(f"extract ongeldig: {2 * n} fout(en) in 2 regel(s)")
+    assert f"  leerlingen.bsn_laatste4  str_matches('^\\d{{4}}$'): {n}" in err
+    txt = (tmp_path / "rapport" / "validatie.txt").read_text(encoding="utf-8")
+    assert f"leerlingen.bsn_laatste4  str_matches('^\\d{{4}}$'): {n} fout(en)" in txt
+    assert f"... en nog {n - 5} (validatie.csv noemt de eerste {LISTED_PER_RULE})" in txt
+    assert len(read_csv_rows(tmp_path / "rapport" / "validatie.csv")) == 1 + 2 * LISTED_PER_RULE
 
 
 def test_text_in_a_markdown_artifact_makes_no_link_and_a_quoted_csv_cell_reads_back_as_given():
