@@ -23,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .history import PROFILES, History, build_history, schooljaar_of
+from .days import schooljaar_of
+from .history import History, build_history
 from .output import correction_date, corrupt_for_correction, cut, day_number, write_extract
+from .profiles import PROFILES
 from .reference import build_reference
 
 __all__ = ["cli_generate", "generate_history", "generate_extract", "generate_series", "series_stand_pers",

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 from schemas.extract import TABLES
 
-from .history import NULL, History, ymd
+from .days import NULL, ymd
+from .history import History
 from .reference import CATEGORIEEN, KERNSOORTEN, SO, SOORTEN, VSO, BAO
 
 EPOCH = date(1970, 1, 1)
