@@ -365,10 +365,11 @@ def overlap_failures(ins: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
     flagged = np.zeros(len(ins), dtype=bool)
     flagged[dated] = overlap_mask(codes[dated], ins["begindatum"][dated], ins["einddatum"][dated])
     rows = np.flatnonzero(flagged)
-    shown = ins.iloc[rows]
+    shown = ins.iloc[rows[:LISTED_PER_RULE]]  # only the listed ones are worded
     periods = (shown["leerling_id"].astype(str) + " " + shown["begindatum"].dt.strftime("%Y-%m-%d")
                + ".." + shown["einddatum"].dt.strftime("%Y-%m-%d").fillna("open"))
-    return failures_frame("inschrijvingen", "leerling_id", OVERLAP_RULE, ins.index[rows], periods.to_numpy(dtype=object))
+    return failures_frame("inschrijvingen", "leerling_id", OVERLAP_RULE, ins.index[rows[:LISTED_PER_RULE]],
+                          periods.to_numpy(dtype=object), len(rows))
 
 
 def inschrijving_failures(ex: Extract, pupil_keys: Keys) -> list[pd.DataFrame]:

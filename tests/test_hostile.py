@@ -324,6 +324,16 @@ def test_the_failures_of_a_rule_are_bounded_in_memory_and_counted_in_full(tmp_pa
     assert len(read_csv_rows(tmp_path / "rapport" / "validatie.csv")) == 1 + 2 * LISTED_PER_RULE
 
 
+def test_overlapping_inschrijvingen_are_bounded_too():
+    from schemas.validate import OVERLAP_RULE, overlap_failures, rule_totals
+    n = LISTED_PER_RULE + 5
+    ins = pd.DataFrame({"leerling_id": ["100000001"] * n, "begindatum": pd.Timestamp("2024-08-01"),
+                        "einddatum": pd.Series([pd.NaT] * n, dtype="datetime64[ns]")})
+    found = overlap_failures(ins, np.zeros(n, dtype=np.int64))
+    assert len(found) == LISTED_PER_RULE and found["value"].iloc[0] == "100000001 2024-08-01..open"
+    assert rule_totals(found).to_dict() == {("inschrijvingen", "leerling_id", OVERLAP_RULE): n}
+
+
 def test_text_in_a_markdown_artifact_makes_no_link_and_a_quoted_csv_cell_reads_back_as_given():
     from core.spreadsheet_text import csv_safe, text_of_csv_cell
     from production.summary import markdown_cell
