@@ -21,7 +21,8 @@ from flows.logs import USER_ERRORS, quiet_user_errors, refused
 from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
                               SchooljaarOfKalender, Swv)
 from flows.paths import extracts_path, outbox_path
-from flows.prefect_tasks import (compare, compute_product, dry_run, publish_owner, record_production, render_pool,
+from flows.prefect_tasks import (compare, compute_product, dry_run, prepare_owner, publish_owner, record_production,
+                                 render_pool,
                                  report_dry_run, report_production, store_compared, update_pages, validate_extract)
 from production import kalender, steps
 from production.request import production_request
@@ -111,17 +112,22 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
 
 
 def publish(production, ex, outbox: str, settings, dask_address: str | None, log) -> list[steps.SwvOutcome]:
-    """Every SWV's publication, in the render pool (or on the Dask cluster), one production of a
-    product and period at a time."""
+    """Every SWV's documents made in the render pool (or on the Dask cluster), all before the first is
+    published (whole or nothing), then published; one production of a product and period at a time."""
     with publishing_slot(production.product, production.schooljaar):
         todo, outcomes = results_to_publish(production, outbox, ex.stand_per, settings.register_path)
-        # quote: Prefect need not walk each SWV's tables looking for futures (there are none); the
-        # Dask task runner takes the results as they are
-        results = quote(todo) if dask_address is None else todo
-        futures = publish_owner.map(results, unmapped(outbox), unmapped(ex.identity), unmapped(settings),
-                                    unmapped(dask_address is None))
-        log_progress(futures, production.product, log)
-        return outcomes + futures.result()
+        in_pool = dask_address is None
+        # the stages belong to this process (it keeps them alive); quote: Prefect need not walk each
+        # SWV's tables looking for futures (there are none); the Dask task runner takes them as they are
+        with steps.stages_for(todo, outbox) as stages:
+            results = quote(todo) if in_pool else todo
+            futures = prepare_owner.map(results, [str(s) for s in stages], unmapped(outbox), unmapped(ex.identity),
+                                        unmapped(in_pool))
+            log_progress(futures, production.product, log)
+            prepared = steps.all_prepared(todo, [f.result(raise_on_failure=False) for f in futures])
+            published = publish_owner.map(quote(prepared) if in_pool else prepared, results, unmapped(outbox),
+                                          unmapped(ex.identity), unmapped(settings), unmapped(in_pool))
+            return outcomes + published.result()
 
 
 def product_runner(product: str, dask_address: str | None):

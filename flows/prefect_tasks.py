@@ -72,20 +72,32 @@ def dry_run(production: Production, outbox: str, stand_per: date, settings: Sett
     return would_publish(production, Path(outbox), stand_per, settings.register_path)
 
 
-def _publish_run_name() -> str:
-    r = task_run.parameters["result"]
-    r = r.unquote() if isinstance(r, quote) else r
-    return f"publiceer-{r.product}-{steps.owner_of(r)}"
+def _owner_run_name(step: str):
+    def name() -> str:
+        r = task_run.parameters["result"]
+        r = r.unquote() if isinstance(r, quote) else r
+        return f"{step}-{r.product}-{steps.owner_of(r)}"
+    return name
 
 
-@task(name="publiceer", task_run_name=_publish_run_name, cache_policy=NO_CACHE, persist_result=False,
+@task(name="maak-documenten", task_run_name=_owner_run_name("maak-documenten"), cache_policy=NO_CACHE,
+      persist_result=False)
+def prepare_owner(result, stage: str, outbox: str, extract_identity: str, in_pool: bool = True) -> steps.PreparedVersion:
+    """One SWV's change report and documents, made and checked in its stage (in a render worker);
+    nothing is published until every SWV's are made. `in_pool=False` when the task itself already
+    runs in a worker process (Dask)."""
+    args = (result, Path(outbox), extract_identity, Path(stage))
+    return render_pool().submit(steps.prepare_for_owner, *args).result() if in_pool else steps.prepare_for_owner(*args)
+
+
+@task(name="publiceer", task_run_name=_owner_run_name("publiceer"), cache_policy=NO_CACHE, persist_result=False,
       retries=2, retry_delay_seconds=2)
-def publish_owner(result, outbox: str, extract_identity: str, settings: Settings, in_pool: bool = True) -> steps.SwvOutcome:
-    """One SWV: change report, documents, atomic publish, all in a render worker. `in_pool=False`
-    when the task itself already runs in a worker process (Dask). The pages come after, once for
-    all the SWVs (`update_pages`)."""
-    return steps.produce_for_owner(result, Path(outbox), extract_identity, render_pool() if in_pool else None,
-                                   settings.register_path, pages=False)
+def publish_owner(prepared: steps.PreparedVersion, result, outbox: str, extract_identity: str, settings: Settings,
+                  in_pool: bool = True) -> steps.SwvOutcome:
+    """One SWV's prepared version published with one rename (file work, retried). The pages come
+    after, once for all the SWVs (`update_pages`)."""
+    return steps.publish_prepared(prepared, result, Path(outbox), extract_identity, settings.register_path,
+                                  pages=False, executor=render_pool() if in_pool else None)
 
 
 @task(name="werk-paginas-bij", cache_policy=NO_CACHE, persist_result=False)

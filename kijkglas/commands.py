@@ -14,7 +14,7 @@ from core.files import io_error_words
 from core.settings import Settings
 from flows.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
-from production.failures import ProductionsFailed
+from production.failures import NothingPublished, ProductionsFailed
 from production.refusals import ProductionRefused
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
@@ -66,6 +66,8 @@ def _guarded(fn):
         print(f"productie geweigerd: {exc}", file=sys.stderr)
     except ProductionsFailed as exc:
         print(f"productie(s) {exc}", file=sys.stderr)
+    except NothingPublished as exc:
+        print(f"productie mislukt: {exc}", file=sys.stderr)
     except (OSError, sqlite3.OperationalError) as exc:  # a missing, unusable or full path; a register that fails
         print(f"fout: {io_error_words(exc)}", file=sys.stderr)
     except ValueError as exc:  # a malformed value, a folder that is a link

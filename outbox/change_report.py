@@ -262,21 +262,32 @@ def compare_tables(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd
     return summaries, details
 
 
-def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
-                      new_tables: dict[str, pd.DataFrame]) -> list[dict] | None:
-    """The change report of `new_tables` against the version a publish now would replace.
+@dataclass
+class ChangeReport:
+    """What a new version changes against `basis`, the version a publish would replace (or, none
+    being actueel, the newest not withdrawn): `tables` is the report, one item per table, as the PDF,
+    wijzigingen.xlsx and the manifest say it; `details` per table its differing rows (wijzigingen.xlsx)."""
+    basis: str
+    basis_stand_per: str | None
+    tables: list[dict]
+    details: dict[str, TableChanges]
 
-    Call before rendering (the PDF includes it). None when there is no version to compare with.
-    One item per table (sorted by table name; tables new or dropped since the basis included):
-    {table, added (Nieuw), removed (Vervallen), changed (Gewijzigd), examples: [str, ≤5],
+
+def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
+                      new_tables: dict[str, pd.DataFrame]) -> ChangeReport | None:
+    """The change report of `new_tables` against the version a publish now would replace, worked out
+    once from the frames (as their CSVs will hold them) before the documents are made: the PDF, the
+    workbook and the manifest all say it. None when there is no version to compare with.
+
+    One item of `tables` per table (sorted by table name; tables new or dropped since the basis
+    included): {table, added (Nieuw), removed (Vervallen), changed (Gewijzigd), examples: [str, ≤5],
     key_columns, columns_added, columns_removed, totals: [{label, old, new}] (see `table_totals`),
-    compared_to[, note]}. `publish_version` recomputes it from the staged CSVs under the
-    lock (so a concurrent publish cannot make wijzigingen.xlsx/manifest wrong) and returns it.
+    compared_to[, note]}. `publish_version` checks under its lock that the basis is still the same.
     """
     check_key(owner, schooljaar, product)
     basis = comparison_basis(scan_versions(Path(outbox), owner, schooljaar, product))
     if basis is None:
         return None
     new = {stem: _frame_as_csv_strings(df) for stem, df in new_tables.items()}
-    summaries, _ = compare_tables(tables_of(basis.path / "data"), new, basis.name)
-    return summaries
+    summaries, details = compare_tables(tables_of(basis.path / "data"), new, basis.name)
+    return ChangeReport(basis.name, (basis.manifest or {}).get("stand_per"), summaries, details)

@@ -319,8 +319,12 @@ def version_damage(v: Version, owner: str, schooljaar: str, product: str) -> lis
 
 def next_version(outbox: Path, owner: str, schooljaar: str, product: str, stand_per) -> dict:
     """What a publish now would make, for the documents to say: {versie, status, vervangt, reden}.
-    `publish_version` checks under its lock that the version is still the next one."""
-    versions = scan_versions(Path(outbox), owner, schooljaar, product)
+    `publish_version` checks under its lock that it still would (`version_plan`)."""
+    return version_plan(scan_versions(Path(outbox), owner, schooljaar, product), stand_per)
+
+
+def version_plan(versions: list[Version], stand_per) -> dict:
+    """The next version among `versions` as its documents name it: {versie, status, vervangt, reden}."""
     info = {"versie": version_name(max((v.number for v in versions), default=0) + 1), "status": ACTUEEL,
             "vervangt": None, "reden": None}
     current = actueel_version(versions)

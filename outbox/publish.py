@@ -16,14 +16,16 @@ version, `replaced_by` names it) and ``ingetrokken`` (withdrawn, with a reason).
 
 How the pipeline uses this module, per (owner, schooljaar, product)::
 
-    report = change_report_for(outbox, owner, sj, product, result.tables)   # None: first version
-    stage = start_version(outbox, owner, sj, product)                        # fresh folder, has data/
-    ...render xlsx + pdf (with `report`) + data/<stem>.csv into `stage`...
-    outcome = publish_version(outbox, owner, sj, product, stage, meta)       # -> PublishOutcome
-    # on a rendering error: discard_version(stage)   (else the next run cleans it up)
+    stage = start_version(outbox, owner, sj, product)                  # in the production's own process
+    report = change_report_for(outbox, owner, sj, product, tables)     # None: first version
+    plan = next_version(outbox, owner, sj, product, stand_per)         # the version the documents name
+    ...render xlsx + pdf (with `report`) + data/<stem>.csv into `stage` (any process)...
+    changes = stage_changes(stage, report, plan["versie"], owner, product, meta)   # wijzigingen.xlsx
+    outcome = publish_version(outbox, owner, sj, product, stage, meta, planned=plan, changes=changes)
+    discard_version(stage)   # by the starting process: removes it unless published, lets go of its lock
 
-`start_version` and `publish_version` of one stage must run in the same process (the stage is
-kept alive by a lock that process holds).
+A production makes every owner's stage first and publishes none until all are made
+(production/steps.py). The starting process keeps a stage alive (its lock) until it discards it.
 
 Guarantees
 - **Whole or nothing.** Every file and `manifest.json` are written into the staging folder, fsynced,
@@ -63,13 +65,13 @@ from typing import Callable
 from core.files import fsync_dir, fsync_tree, no_links
 from documents.changes import change_summary
 from documents.values import as_date
-from outbox.change_report import compare_tables, content_key, tables_of
+from outbox.change_report import ChangeReport, compare_tables, content_key, tables_of
 from outbox.changes_workbook import general_rows, words_of, write_changes_workbook
 from outbox.index_page import write_index
 from outbox.layout import (ACTUEEL, CHANGES_XLSX, GEPUBLICEERD, INGETROKKEN, MANIFEST, MANIFEST_FORMAT, ONGEWIJZIGD,
                            STAGING, VERVANGEN, PublishError, Version, check_key, comparison_basis, actueel_version, dump_json,
                            file_entries, iso, jsonable, key_lock, normalize_version, timestamp_now, product_dir, scan_versions,
-                           verify_version_dir, version_name, version_number, write_manifest)
+                           verify_version_dir, version_number, version_plan, write_manifest)
 from outbox.reconcile import open_register, reconcile_key, row_from_manifest
 from outbox.staging import clean_staging, discard_version, release_stage
 
@@ -151,21 +153,52 @@ def manifest_for(owner: str, schooljaar: str, product: str, version: str, meta: 
     return m
 
 
-def write_changes(stage: Path, basis: Version, name: str, owner: str, product: str,
-                  meta: dict) -> tuple[list[dict], dict, list[str]]:
-    """Compare the staged CSVs with `basis` and write wijzigingen.xlsx into the stage:
-    (the change report, manifest["wijzigingen"], the report in words)."""
+class StaleStage(PublishError):
+    """A stage whose documents were made for another state of the outbox (a version published,
+    withdrawn or restored since): they would name the wrong version or compare with the wrong one.
+    Make them again."""
+
+
+@dataclass(frozen=True)
+class StagedChanges:
+    """The change report a stage carries, written with its documents: the version it was worked out
+    against (None: a first version, nothing to compare with), the manifest's `wijzigingen` and the
+    report in words (`wijzigingen_samenvatting`)."""
+    basis: str | None
+    wijzigingen: dict | None = None
+    summary: list[str] | None = None
+
+    @property
+    def report(self) -> list[dict] | None:
+        return self.wijzigingen["tabellen"] if self.wijzigingen else None
+
+
+def stage_changes(stage: Path, report: ChangeReport | None, name: str, owner: str, product: str,
+                  meta: dict) -> StagedChanges:
+    """wijzigingen.xlsx written into the stage of version `name` from `report` (None: a first version,
+    nothing written), and what its manifest will say about the changes."""
+    if report is None:
+        return StagedChanges(None)
     meta = meta or {}
-    report, details = compare_tables(tables_of(basis.path / "data"), tables_of(stage / "data"), basis.name)
-    changes = {"vergeleken_met": basis.name, "bestand": CHANGES_XLSX, "tabellen": report,
-               "vorige_versie": basis.name, "vorige_stand_per": (basis.manifest or {}).get("stand_per"),
+    changes = {"vergeleken_met": report.basis, "bestand": CHANGES_XLSX, "tabellen": report.tables,
+               "vorige_versie": report.basis, "vorige_stand_per": report.basis_stand_per,
                "nieuwe_versie": name, "nieuwe_stand_per": iso(meta.get("stand_per"))}
-    summary = change_summary(report, words_of(product))
-    general = general_rows(product, owner, meta.get("swv_naam"), (basis.name, changes["vorige_stand_per"]),
+    summary = change_summary(report.tables, words_of(product))
+    general = general_rows(product, owner, meta.get("swv_naam"), (report.basis, report.basis_stand_per),
                            (name, changes["nieuwe_stand_per"]))
-    write_changes_workbook(stage / CHANGES_XLSX, report, details, product=product, general=general,
+    write_changes_workbook(stage / CHANGES_XLSX, report.tables, report.details, product=product, general=general,
                            summary=summary, timestamp=as_date(meta.get("aanmaakdatum")))
-    return report, changes, summary
+    return StagedChanges(report.basis, changes, summary)
+
+
+def changes_of_stage(stage: Path, basis: Version | None, name: str, owner: str, product: str,
+                     meta: dict) -> StagedChanges:
+    """For a stage whose maker left the change report to publishing: worked out from its CSVs."""
+    if basis is None:
+        return StagedChanges(None)
+    report = ChangeReport(basis.name, (basis.manifest or {}).get("stand_per"),
+                          *compare_tables(tables_of(basis.path / "data"), tables_of(stage / "data"), basis.name))
+    return stage_changes(stage, report, name, owner, product, meta)
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,7 +208,9 @@ def is_staging_folder(outbox: Path, stage: Path) -> bool:
     return stage.resolve().parent == (Path(outbox) / STAGING).resolve()
 
 
-def check_stage(outbox: Path, stage: Path) -> None:
+def check_stage(outbox: Path, stage: Path, changes_staged: bool = False) -> None:
+    """A stage ready to publish: a staging folder of this outbox, with its CSV tables in UTF-8, and
+    no manifest (publishing writes it)."""
     if not is_staging_folder(outbox, stage):
         raise PublishError(f"{stage} is not a staging folder of {outbox} (use start_version)")
     if not stage.is_dir():
@@ -188,28 +223,32 @@ def check_stage(outbox: Path, stage: Path) -> None:
             p.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise PublishError(f"{p.name} is not UTF-8: {exc}") from None
-    for name in (MANIFEST, CHANGES_XLSX):
-        if (stage / name).exists():
-            raise PublishError(f"{name} is written by publish_version; the renderer must not write it")
+    if (stage / MANIFEST).exists():
+        raise PublishError(f"{MANIFEST} is written by publish_version; the renderer must not write it")
+    if (stage / CHANGES_XLSX).exists() and not changes_staged:
+        raise PublishError(f"{CHANGES_XLSX} is written with the change report (stage_changes), not by the renderer")
 
 
 def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, stage_dir: Path,
-                    meta: dict, register: Path | None = None, expected_version: str | None = None,
-                    pages: bool = True) -> PublishOutcome:
+                    meta: dict, register: Path | None = None, planned: dict | None = None,
+                    changes: StagedChanges | None = None, pages: bool = True) -> PublishOutcome:
     """Publish the files in `stage_dir` (from `start_version`) as the next version, or do nothing
     when its CSV content equals the actueel version.
 
     meta: period (teldatum or schooljaar), stand_per, aanmaakdatum (dates or ISO strings),
     extract (the extract's sha256 identity), counts (dict summary); optional swv_naam; any other
-    keys go to manifest["extra"]. `pages=False`: the owner's pages are left to the caller, who makes
-    them once after several publications (index_page.write_index).
+    keys go to manifest["extra"]. `planned`: the version the documents name (`next_version` when
+    they were made) and `changes`: the change report staged with them (`stage_changes`); both are
+    checked under the lock against the outbox as it is now (StaleStage when it moved on). Without
+    `changes` the change report is worked out here from the staged CSVs. `pages=False`: the owner's
+    pages are left to the caller, who makes them once after several publications (index_page.write_index).
     """
     outbox = Path(outbox)
     stage = Path(stage_dir)
     check_key(owner, schooljaar, product)
     renamed = False
     try:
-        check_stage(outbox, stage)
+        check_stage(outbox, stage, changes_staged=changes is not None)
         clean_staging(outbox)
         ckey = content_key(stage / "data")
         with key_lock(outbox, owner, schooljaar, product):
@@ -224,18 +263,22 @@ def publish_version(outbox: Path, owner: str, schooljaar: str, product: str, sta
                     return PublishOutcome(ONGEWIJZIGD, owner, schooljaar, product, current.name,
                                           current.path, None, ckey, None, current.manifest)
 
-                name = version_name(max((v.number for v in versions), default=0) + 1)
-                if expected_version is not None and name != expected_version:
-                    # the documents say another version: render them again (the task is retried)
-                    raise PublishError(f"{owner}/{schooljaar}/{product}: the documents name {expected_version}, "
-                                       f"but the next version is now {name}")
+                plan = version_plan(versions, meta.get("stand_per"))
+                name = plan["versie"]
                 basis = comparison_basis(versions)
-                report = changes = summary = None
-                if basis is not None:
-                    report, changes, summary = write_changes(stage, basis, name, owner, product, meta)
+                if planned is not None and planned != plan:
+                    raise StaleStage(f"{owner}/{schooljaar}/{product}: the documents name {planned['versie']} "
+                                     f"(vervangt {planned['vervangt']}), the outbox now gives {name} "
+                                     f"(vervangt {plan['vervangt']})")
+                if changes is None:
+                    changes = changes_of_stage(stage, basis, name, owner, product, meta)
+                elif changes.basis != (basis.name if basis else None):
+                    raise StaleStage(f"{owner}/{schooljaar}/{product}: the change report compares with "
+                                     f"{changes.basis}, the outbox now with {basis.name if basis else 'nothing'}")
+                report, summary = changes.report, changes.summary
                 now = timestamp_now()
                 manifest = manifest_for(owner, schooljaar, product, name, meta, ckey, now,
-                                         current.name if current else None, changes, summary)
+                                         current.name if current else None, changes.wijzigingen, summary)
                 manifest["files"] = file_entries(stage)
                 (stage / MANIFEST).write_bytes(dump_json(manifest))
                 fsync_tree(stage)

@@ -2,7 +2,9 @@
 into place with one rename. A stage stays alive while the process that started it holds its
 lock; leftovers of processes that are gone are removed by the next start or publish.
 
-`start_version` and `publish_version` of one stage must run in the same process."""
+The process that starts a stage keeps it alive until it is published or discarded; others (render
+workers) may write the documents into it and publish it meanwhile. The starting process lets go of
+it with `discard_version`, which after a publication only closes its lock."""
 from __future__ import annotations
 
 import fcntl
@@ -24,7 +26,8 @@ def start_version(outbox: Path, owner: str, schooljaar: str, product: str) -> Pa
     """A fresh, empty staging folder (with an empty `data/`) on the outbox's filesystem.
 
     The renderer writes every file of the new version into it; then call `publish_version`.
-    The folder stays "alive" (not cleaned by other runs) while this process holds its lock.
+    The folder stays "alive" (not cleaned by other runs) while this process holds its lock, until
+    this process calls `discard_version` (also after the stage was published).
     """
     check_key(owner, schooljaar, product)
     outbox = Path(outbox)
@@ -40,6 +43,20 @@ def start_version(outbox: Path, owner: str, schooljaar: str, product: str) -> Pa
     (stage / "data").mkdir()
     _STAGE_LOCKS[str(stage)] = fd
     return stage
+
+
+def empty_stage(stage: Path) -> None:
+    """A stage emptied to how `start_version` made it (an empty `data/`): a retried preparation
+    never publishes a file its failed try left."""
+    stage = Path(stage)
+    if not stage.is_dir() or stage.is_symlink():
+        raise FileNotFoundError(f"staging folder {stage} does not exist")
+    for entry in stage.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    (stage / "data").mkdir()
 
 
 def release_stage(stage: Path) -> None:

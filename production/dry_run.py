@@ -37,7 +37,7 @@ def would_publish(production: Production, outbox: Path, stand_per, register: Pat
         versie = next_version(Path(outbox), owner, r.schooljaar, r.product, r.stand_per)
         out.append(SwvOutcome(**base, outcome=ZOU_PUBLICEREN, version=versie["versie"],
                               reason=versie.get("reden") or "eerste versie",
-                              wijzigingen=change_summary(report, words_of(r.product)) if report else []))
+                              wijzigingen=change_summary(report.tables, words_of(r.product)) if report else []))
     return out
 
 

@@ -1,6 +1,34 @@
-"""How a production day or a backfill ends when some of its productions failed: not a refusal of
-what was asked (production/refusals.py), but the sum of a run in which the others went on."""
+"""How a production ends when something failed that is no refusal of what was asked
+(production/refusals.py): one production whose documents could not all be made (nothing published),
+and a production day or backfill in which some productions failed while the others went on."""
 from __future__ import annotations
+
+import sqlite3
+
+from core.files import io_error_words
+
+
+def failure_words(exc: BaseException) -> str:
+    """Why something failed, in one line: a disk's trouble in words, else the error's kind and message."""
+    if isinstance(exc, (OSError, sqlite3.OperationalError)):
+        return io_error_words(exc)
+    words = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {words}"[:300] if words else type(exc).__name__
+
+
+class NothingPublished(Exception):
+    """A production of which some owner's documents could not be made or checked: none of its
+    owners' versions is published (whole or nothing). Names each owner with why."""
+
+    def __init__(self, product: str, schooljaar: str, failed: list[tuple[str, str]]):
+        super().__init__(product, schooljaar, list(failed))  # in args, so that the exception survives pickling
+        self.product, self.schooljaar, self.failed = product, schooljaar, list(failed)
+
+    def __str__(self) -> str:
+        owners = "; ".join(f"{owner}: {why}" for owner, why in self.failed)
+        return (f"{self.product} {self.schooljaar}: niets gepubliceerd, want de documenten van "
+                f"{len(self.failed)} SWV('s) konden niet worden gemaakt — {owners}. De vorige versies blijven "
+                "actueel. Los de fout op en draai de productie opnieuw.")
 
 
 class ProductionsFailed(Exception):

@@ -11,10 +11,11 @@ import logging
 import os
 import sqlite3
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -29,10 +30,11 @@ from outbox.dashboard.pages import render_page
 from outbox.index_page import write_index, write_index_if_behind
 from outbox.layout import (GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OVERGESLAGEN, next_version, product_dir,
                            read_manifest, timestamp_now)
-from outbox.publish import publish_version
-from outbox.staging import discard_version, start_version
+from outbox.publish import StagedChanges, StaleStage, check_stage, publish_version, stage_changes
+from outbox.staging import discard_version, empty_stage, start_version
 from outbox.status import basis_damage, current_versions
 from production import kalender, pools, refusals
+from production.failures import NothingPublished, failure_words
 from production.extract_cache import load_extract_once
 from production.vergelijking import comparison_of, store_comparison
 from products import registry
@@ -103,55 +105,135 @@ def superseded_owners(outbox: Path, product: str, schooljaar: str, stand_per: da
     return set(cur.loc[newer, "swv"])
 
 
-def produce_for_owner(result: ProductResult, outbox: Path, extract_identity: str,
-                      executor: Executor | None = None, register: Path | None = None,
-                      pages: bool = True) -> SwvOutcome:
-    """Change report, staging, documents and atomic publish for one SWV (or openbaar): all of it
-    in `executor` when given (a process pool), else here. All of it, not only the documents: the
-    change report and wijzigingen.xlsx are CPU work like the documents, and a stage is published
-    by the process that started it. `register`: Settings.register_path (None: the outbox's own
-    register). `pages=False`: the owner's pages are made later, once for all of a production's
-    publications (`remake_pages`)."""
-    if executor is not None:
-        return executor.submit(produce_for_owner, result, outbox, extract_identity, None, register, pages).result()
+@dataclass
+class PreparedVersion:
+    """One owner's new version with its documents made and checked in `stage`, not yet published; or,
+    `unchanged` set, the actueel version whose tables these equal (nothing to publish)."""
+    owner: str
+    stage: Path
+    unchanged: str | None = None
+    plan: dict | None = None                 # the version the documents name (outbox.layout.version_plan)
+    meta: dict | None = None                 # what the manifest records besides its files
+    changes: StagedChanges | None = None     # the change report, written into the stage with the documents
+
+
+def prepare_for_owner(result: ProductResult, outbox: Path, extract_identity: str, stage: Path) -> PreparedVersion:
+    """The first half of an owner's publication, in a render worker: change report and documents
+    (workbooks, CSVs, PDF, wijzigingen.xlsx) made into `stage` and checked; nothing is published.
+    Top-level and picklable (a process pool runs it); `stage` was started by the production's own
+    process, which keeps it alive until it is published or discarded."""
     owner = owner_of(result)
     current = current_content_key(outbox, owner, result.schooljaar, result.product)
     if current is not None and current[1] == content_key_of_tables(result.tables):
-        # same data as the actueel version: nothing to render, nothing to publish; the newer extract confirmed it
-        return confirmed(result, current[0], outbox, extract_identity, register, pages)
+        # same data as the actueel version: nothing to render; the newer extract confirmed it
+        return PreparedVersion(owner, stage, unchanged=current[0])
     report = change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
     # the documents name the version they become (its number, what it replaces and why)
-    versie = next_version(outbox, owner, result.schooljaar, result.product, result.stand_per)
-    result = replace(result, extra={**result.extra, "versie": versie})
-    stage = start_version(outbox, owner, result.schooljaar, result.product)
+    plan = next_version(outbox, owner, result.schooljaar, result.product, result.stand_per)
+    result = replace(result, extra={**result.extra, "versie": plan})
+    empty_stage(stage)  # a retried preparation starts from nothing
+    render_documents(result, stage, report.tables if report else None)
+    meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
+            "extract": extract_identity, "counts": counts_of(result),
+            "swv_naam": result.swv.naam if result.swv else "openbaar"}
+    changes = stage_changes(stage, report, plan["versie"], owner, result.product, meta)
+    check_stage(outbox, stage, changes_staged=True)
+    return PreparedVersion(owner, stage, plan=plan, meta=meta, changes=changes)
+
+
+def publish_prepared(prepared: PreparedVersion, result: ProductResult, outbox: Path, extract_identity: str,
+                     register: Path | None = None, pages: bool = True,
+                     executor: Executor | None = None, retried: bool = False) -> SwvOutcome:
+    """The second half: the prepared version published (one rename), or its confirmation recorded
+    when unchanged. When the outbox moved on since the documents were made (a withdrawal or restore
+    meanwhile), or the stage is gone (a retry), they are made again, in `executor` when given.
+    `register`: Settings.register_path (None: the outbox's own). `pages=False`: the owner's pages are
+    made later, once for all of a production's publications (`remake_pages`)."""
+    owner = owner_of(result)
+    if prepared.unchanged is not None:
+        discard_version(prepared.stage)
+        return confirmed(result, prepared.unchanged, outbox, extract_identity, register, pages)
+    if not prepared.stage.is_dir() and not retried:
+        return publish_again(result, outbox, extract_identity, register, pages, executor)
     try:
-        render_documents(result, stage, report)
-        counts = counts_of(result)
-        meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
-                "extract": extract_identity, "counts": counts,
-                "swv_naam": result.swv.naam if result.swv else "openbaar"}
-        out = publish_version(outbox, owner, result.schooljaar, result.product, stage, meta, register,
-                              expected_version=versie["versie"], pages=pages)
+        out = publish_version(outbox, owner, result.schooljaar, result.product, prepared.stage, prepared.meta,
+                              register, planned=prepared.plan, changes=prepared.changes, pages=pages)
+    except StaleStage:
+        if retried:
+            raise
+        return publish_again(result, outbox, extract_identity, register, pages, executor)
     except (OSError, sqlite3.OperationalError) as exc:  # a full or failing disk
-        discard_version(stage)
-        if not landed(outbox, owner, result, versie["versie"]):
+        versie = prepared.plan["versie"]
+        if not landed(outbox, owner, result, versie):
             raise
         # the version is in the outbox (renamed whole); what failed after it is repaired by the next
         # reconciliation (kijkglas status, the next publication): the outcome says what was published
         log.warning("%s %s %s: %s gepubliceerd, daarna mislukt: %s (`kijkglas status` werkt het register en de "
-                    "pagina's bij)", owner, result.product, result.schooljaar, versie["versie"], io_error_words(exc))
+                    "pagina's bij)", owner, result.product, result.schooljaar, versie, io_error_words(exc))
         return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=GEPUBLICEERD,
-                          version=versie["versie"], stand_per=str(result.stand_per), counts=counts_of(result),
+                          version=versie, stand_per=str(result.stand_per), counts=prepared.meta["counts"],
                           reason=f"gepubliceerd; daarna mislukt: {io_error_words(exc)}",
-                          path=str(product_dir(outbox, owner, result.schooljaar, result.product) / versie["versie"]))
-    except BaseException:
-        discard_version(stage)
-        raise
+                          path=str(product_dir(outbox, owner, result.schooljaar, result.product) / versie))
     if out.outcome == ONGEWIJZIGD:  # another production published the same tables meanwhile
         return confirmed(result, out.version, outbox, extract_identity, register, pages)
     return SwvOutcome(owner=owner, product=result.product, schooljaar=result.schooljaar, outcome=out.outcome,
-                      version=out.version, stand_per=str(result.stand_per), counts=counts, path=str(out.path),
-                      wijzigingen=list(out.manifest.get("wijzigingen_samenvatting") or []))
+                      version=out.version, stand_per=str(result.stand_per), counts=prepared.meta["counts"],
+                      path=str(out.path), wijzigingen=list(out.manifest.get("wijzigingen_samenvatting") or []))
+
+
+def publish_again(result: ProductResult, outbox: Path, extract_identity: str, register: Path | None, pages: bool,
+                  executor: Executor | None) -> SwvOutcome:
+    """An owner's documents made anew against the outbox as it is now, then published (once more
+    only: the production's publishing slot keeps other productions of this product and period out)."""
+    log.info("%s %s %s: de outbox is veranderd sinds de documenten gemaakt zijn; ze worden opnieuw gemaakt",
+             owner_of(result), result.product, result.schooljaar)
+    with stages_for([result], outbox) as (stage,):
+        args = (result, outbox, extract_identity, stage)
+        prepared = executor.submit(prepare_for_owner, *args).result() if executor else prepare_for_owner(*args)
+        return publish_prepared(prepared, result, outbox, extract_identity, register, pages, retried=True)
+
+
+@contextmanager
+def stages_for(results: list[ProductResult], outbox: Path) -> Iterator[list[Path]]:
+    """One staging folder per result, started by this process, which keeps them alive (their locks)
+    while other processes make the documents in them. On leaving, whatever was not published is
+    removed: a production that stops, for any reason, leaves no half version behind."""
+    stages: list[Path] = []
+    try:
+        for r in results:
+            stages.append(start_version(Path(outbox), owner_of(r), r.schooljaar, r.product))
+        yield stages
+    finally:
+        for stage in stages:
+            discard_version(stage)  # a published stage is gone already; this only lets go of its lock
+
+
+def prepare_all(results: list[ProductResult], stages: list[Path], outbox: Path, extract_identity: str,
+                executor: Executor, progress: Callable[[str, int], None] | None = None) -> list[PreparedVersion]:
+    """Every owner's documents made and checked, in `executor`, before any is published; when any
+    owner's fail, NothingPublished names each of them and why."""
+    futures = {executor.submit(prepare_for_owner, r, Path(outbox), extract_identity, stage): owner_of(r)
+               for r, stage in zip(results, stages)}
+    for future in as_completed(futures):
+        if progress is not None:
+            progress(futures[future], len(futures))
+    done = []
+    for future, owner in futures.items():
+        exc = future.exception()
+        done.append(exc if exc is not None else future.result())
+    return all_prepared(results, done)
+
+
+def all_prepared(results: list[ProductResult], prepared: list) -> list[PreparedVersion]:
+    """`prepared` (one per result: a PreparedVersion, or the exception its preparation raised) when
+    every owner's documents were made; else NothingPublished, naming each owner that failed and why."""
+    failed = [(owner_of(r), p) for r, p in zip(results, prepared) if isinstance(p, BaseException)]
+    if failed:
+        for owner, exc in failed:  # the traceback is for the developers (a Prefect task logs its own)
+            log.debug("%s: de documenten konden niet worden gemaakt", owner, exc_info=exc)
+        r = results[0]
+        raise NothingPublished(r.product, r.schooljaar, [(owner, failure_words(exc)) for owner, exc in failed])
+    return prepared
 
 
 def landed(outbox: Path, owner: str, result: ProductResult, version: str) -> bool:
@@ -289,9 +371,9 @@ def refuse_damaged_basis(outbox: Path, product: str, schooljaar: str, owners: li
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
                    productiedatum: date | None = None, swv_codes: list[str] | None = None, *,
                    settings: Settings, processes: int | None = None,
-                   progress: Callable[[SwvOutcome, int], None] | None = None) -> list[SwvOutcome]:
+                   progress: Callable[[str, int], None] | None = None) -> list[SwvOutcome]:
     """The whole production without Prefect: validate, compute, render (in a process pool), publish.
-    `progress(outcome, total)` is called as each owner is done (total: the owners to publish)."""
+    `progress(owner, total)` is called as each owner's documents are made (total: the owners to publish)."""
     procs = processes or os.cpu_count() or 2
     with pools.render_pool(procs) as pool:
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
@@ -299,14 +381,13 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         write_operator_files(outbox, production, extract.stand_per)
         comparison = comparison_of(outbox, production, extract)  # reconciled before anything is published
         todo, outcomes = results_to_publish(production, Path(outbox), extract.stand_per, settings.register_path)
-        # each owner's whole publication runs in a pool worker; publishing is per-key locked
-        with ThreadPoolExecutor(2 * procs) as threads:
-            futures = [threads.submit(produce_for_owner, r, Path(outbox), extract.identity, pool,
-                                      settings.register_path, False) for r in todo]
-            for future in as_completed(futures):
-                if progress is not None:
-                    progress(future.result(), len(todo))
-            outcomes += [f.result() for f in futures]  # in the results' order, as before
+        # every owner's documents made and checked in the pool before the first is published (whole
+        # or nothing); then the publications, each one rename under its own lock (file work: threads)
+        with stages_for(todo, outbox) as stages:
+            prepared = prepare_all(todo, stages, outbox, extract.identity, pool, progress)
+            with ThreadPoolExecutor(2 * procs) as threads:
+                outcomes += list(threads.map(lambda p, r: publish_prepared(
+                    p, r, Path(outbox), extract.identity, settings.register_path, False, pool), prepared, todo))
         store_comparison(outbox, production, comparison)  # the indicators: before the pages, which show them
         aftercare(lambda: remake_pages(Path(outbox), outcomes, pool), "de pagina's")
     aftercare(lambda: note_production(outbox, production, outcomes, extract.stand_per), "het overzicht van de beheerder")

@@ -75,7 +75,7 @@ def test_rerun_on_the_same_extract_is_a_no_op(produced):
     before = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}
     seen = []
     outcomes = run_production("kijkglas-1", extract, outbox, SJ, date(2024, 12, 11), settings=Settings(), processes=2,
-                              progress=lambda outcome, total: seen.append((outcome.owner, total)))
+                              progress=lambda owner, total: seen.append((owner, total)))
     assert sorted(seen) == [(o.owner, len(outcomes)) for o in sorted(outcomes, key=lambda o: o.owner)]  # one tick per SWV
     assert {o.outcome for o in outcomes} == {"ongewijzigd"}
     after = {p: p.read_bytes() for p in outbox.rglob("*") if p.is_file() and ".locks" not in p.parts}

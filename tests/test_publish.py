@@ -71,6 +71,7 @@ def render_into(stage: Path, tabs: dict[str, pd.DataFrame], aanmaak: str) -> Non
 def produce(outbox: Path, tabs=None, aanmaak="2024-11-05", owner=OWNER, sj=SJ, product=PRODUCT):
     tabs = tabs if tabs is not None else tables()
     report = change_report.change_report_for(outbox, owner, sj, product, tabs)
+    report = report.tables if report is not None else None
     stage = staging.start_version(outbox, owner, sj, product)
     render_into(stage, tabs, aanmaak)
     outcome = publish.publish_version(outbox, owner, sj, product, stage, meta(aanmaak))

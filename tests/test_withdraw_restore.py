@@ -26,6 +26,7 @@ def _default_register(monkeypatch):
 def produce(outbox: Path, owner: str, laag=(3, 1), stand_per="2024-11-01"):
     tabs = tables(laag=laag)
     report = change_report.change_report_for(outbox, owner, SJ, PRODUCT, tabs)
+    report = report.tables if report is not None else None
     stage = staging.start_version(outbox, owner, SJ, PRODUCT)
     render_into(stage, tabs, "2024-11-05")
     return report, publish.publish_version(outbox, owner, SJ, PRODUCT, stage, meta(stand_per=stand_per))
