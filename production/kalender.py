@@ -3,7 +3,6 @@ which extract. When is read from deployments/kalender.yaml (data, not code); whi
 production is about is the product's own fact (its `periode` in products/registry.py)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from products import registry
+from schemas.extract import ExtractFormatError, read_extract_meta
 from schemas.models import SECTOREN
 from tasks import rules
 
@@ -117,10 +117,15 @@ def production_dates(schooljaar: str, kalender: dict[str, ProductKalender],
 
 
 def list_extracts(folder: Path) -> list[tuple[date, Path]]:
-    """Extract folders below `folder` (each with extract.json), by stand per."""
+    """Extract folders below `folder` (each with extract.json), by stand per. An extract.json that is
+    a link or not valid is refused by name (ExtractFormatError), never read through or passed over:
+    passing over the newest extract would quietly produce on an older one."""
     found = []
     for meta in sorted(Path(folder).glob("*/extract.json")):
-        found.append((date.fromisoformat(json.loads(meta.read_text())["stand_per"]), meta.parent))
+        try:
+            found.append((read_extract_meta(meta.parent)["stand_per"], meta.parent))
+        except ExtractFormatError as exc:
+            raise ExtractFormatError(f"{exc}. Herstel het of haal die map uit {folder}. Er is niets gepubliceerd.") from None
     return sorted(found)
 
 

@@ -261,6 +261,24 @@ def test_an_extract_json_that_is_a_symlink_is_refused_by_name_and_not_read(tmp_p
     assert extract_identity(folder) == without
 
 
+def test_a_folder_of_extracts_with_a_linked_or_broken_extract_json_is_refused_by_name(tmp_path):
+    from production import kalender
+    extracts = tmp_path / "extracts"
+    good = write_extract(extracts, minimal_tables(), name="2024-12-06")
+    assert kalender.newest_extract_on(extracts, date(2024, 12, 10)) == good
+    linked = extracts / "2024-12-09"
+    linked.mkdir()
+    (linked / "extract.json").symlink_to(good / "extract.json")
+    with pytest.raises(ExtractFormatError) as refused:
+        kalender.newest_extract_on(extracts, date(2024, 12, 10))
+    assert str(refused.value) == (f"{linked / 'extract.json'}: is een symbolische koppeling; een extract bevat zijn "
+                                  f"bestanden zelf. Herstel het of haal die map uit {extracts}. Er is niets gepubliceerd.")
+    (linked / "extract.json").unlink()
+    (linked / "extract.json").write_text("{kapot")
+    with pytest.raises(ExtractFormatError, match="2024-12-09/extract.json: ongeldig"):
+        kalender.newest_extract_on(extracts, date(2024, 12, 10))
+
+
 def junk_leerlingen(n: int) -> pd.DataFrame:
     ids = [f"x{i:08d}" for i in range(n)]
     return pd.DataFrame({"leerling_id": ids, "bsn_laatste4": "abcd", "geboortedatum": "2015-01-01",
