@@ -217,11 +217,7 @@ def prepare_all(results: list[ProductResult], stages: list[Path], outbox: Path, 
     for future in as_completed(futures):
         if progress is not None:
             progress(futures[future], len(futures))
-    done = []
-    for future, owner in futures.items():
-        exc = future.exception()
-        done.append(exc if exc is not None else future.result())
-    return all_prepared(results, done)
+    return all_prepared(results, [future.exception() or future.result() for future in futures])
 
 
 def all_prepared(results: list[ProductResult], prepared: list) -> list[PreparedVersion]:
