@@ -47,6 +47,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# Rewrite the golden outbox tests/golden/ after a deliberate change of the output (then review `git diff tests/golden`).
+.PHONY: golden
+golden: setup
+	KIJKGLAS_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+
 # The production days and the national backfill (issue 11): wall, peak memory, compute only, render floor.
 # Takes ~40 minutes; a quicker run: $(BIN)/python bench/bench_day.py --days april --skip-backfill
 bench: setup
