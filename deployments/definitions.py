@@ -10,7 +10,8 @@ Two consumers, one source:
   `python -m deployments.definitions --write`; tests/test_deployments.py checks the two agree.
 - `deployments/serve.py` (one machine, `kijkglas serve`): builds them with `flow.to_deployment`.
 
-No Prefect and no flow imports here: entrypoints are strings, checked by the tests.
+No Prefect and no flow imports here: entrypoints are strings, checked by the tests. What each
+parameter means is not repeated here: the run form shows it from flows/parameters.py.
 """
 from __future__ import annotations
 
@@ -32,15 +33,10 @@ PREFECT_VERSION = "3.8.8"
 # The first date a schedule with an end (laatste_datum) counts from: the start of passend onderwijs.
 RRULE_START = date(2014, 8, 1)
 
-PRODUCT_HELP = (" Parameters: schooljaar leeg = volgens de kalender voor de productiedatum (leeg = de geplande dag);"
-                " extract en outbox leeg = de Prefect-variabelen kijkglas_extracts en kijkglas_outbox;"
-                " swv leeg = alle SWV's; droog = alleen melden wat er gepubliceerd zou worden.")
 # Two queues of the pool: productions (heavy, limited per machine) and the flows that only wait for them
 # (a production day, a backfill, a withdrawal), so that a waiting parent never takes a production's slot.
 QUEUE_PRODUCTEN = "producten"
 QUEUE_KALENDER = "kalender"
-# One production at a time per worker machine: its documents already use every core (a process pool).
-PRODUCTEN_PER_MACHINE = 1
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ def deployment_definitions(extracts: str | None = None, outbox: str | None = Non
             name=name,
             entrypoint=f"flows/kijkglazen.py:{name.replace('-', '_')}",  # the flows are named as the products
             parameters={"schooljaar": None, **extract_param, **({"outbox": outbox} if outbox else {}), "swv": None},
-            description=registry.product(name).description + PRODUCT_HELP,
+            description=registry.product(name).description,
             schedules=(schedule_for(p, tijdzone, uur),),
             tags=("kijkglas", "product"),
         )
@@ -144,8 +140,7 @@ def deployment_definitions(extracts: str | None = None, outbox: str | None = Non
         entrypoint="flows/kalender.py:productie",
         parameters={**folders, "swv": None, "producten": None},
         description=("Eén productiedag met de hand: alles wat de kalender op `datum` vraagt, elk op het nieuwste"
-                     " extract met stand per op of vóór die datum. producten leeg = alle producten; droog = alleen"
-                     " melden wat er gepubliceerd zou worden."),
+                     " extract met stand per op of vóór die datum."),
         tags=("kijkglas", "kalender"), work_queue=QUEUE_KALENDER,
     ))
     defs.append(DeploymentDef(
@@ -154,15 +149,14 @@ def deployment_definitions(extracts: str | None = None, outbox: str | None = Non
         parameters={**folders, "producten": None, "swv": None},
         description=("Alle productiedagen van een schooljaar (bv. 2024-2025) op datumvolgorde. Veilig om opnieuw"
                      " te draaien: dezelfde gegevens publiceren niets, een ouder extract vervangt nooit een nieuwere"
-                     " versie. producten leeg = alle producten; swv leeg = alle SWV's."),
+                     " versie."),
         tags=("kijkglas", "kalender"), work_queue=QUEUE_KALENDER,
     ))
     for name, what in (("intrekken", "Trek een gepubliceerde versie in"),
                        ("herstellen", "Maak een eerdere versie weer actueel (nadat de versie erna is ingetrokken)")):
         defs.append(DeploymentDef(
             name=name, entrypoint=f"flows/intrekken.py:{name}", parameters={**({"outbox": outbox} if outbox else {})},
-            description=(f"{what} voor de gekozen SWV's: product, schooljaar, versie, een reden (verplicht) en de"
-                         " SWV's (codes, of alleen het woord alle)."),
+            description=f"{what} voor de gekozen SWV's.",
             tags=("kijkglas", "beheer"), work_queue=QUEUE_KALENDER))
     return defs
 

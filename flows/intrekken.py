@@ -8,7 +8,8 @@ from prefect.artifacts import create_table_artifact
 
 from core.settings import load_settings
 from flows.logs import USER_ERRORS, quiet_user_errors, refused
-from flows.parameters import Outbox, ProductName, Reden, Schooljaar, SwvKeuze, Versie
+from flows.parameters import (Outbox, Product, Reden, Schooljaar, SwvKeuze, VersieHerstellen, VersieIntrekken,
+                              with_parameter_help)
 from flows.paths import outbox_path
 from production import withdrawal
 from production.summary import markdown_cell
@@ -34,32 +35,16 @@ def change_status(change, kind: str, product: str, schooljaar: str, versie: str,
 
 
 @flow(name="intrekken", flow_run_name="intrekken {product} {schooljaar} {versie}")
-def intrekken(product: ProductName, schooljaar: Schooljaar, versie: Versie, reden: Reden, swv: SwvKeuze,
+@with_parameter_help
+def intrekken(product: Product, schooljaar: Schooljaar, versie: VersieIntrekken, reden: Reden, swv: SwvKeuze,
               outbox: Outbox = None) -> list[str]:
-    """Trek een gepubliceerde versie in voor de gekozen SWV's.
-
-    Args:
-        product: het product, bv. kijkglas-1.
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
-        versie: de versie die wordt ingetrokken, bv. v2.
-        reden: waarom (verplicht); de SWV ziet haar op de Historie-pagina.
-        swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
-        outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-    """
+    """Trek een gepubliceerde versie in voor de gekozen SWV's."""
     return change_status(withdrawal.withdraw, "intrekken", product, schooljaar, versie, reden, swv, outbox)
 
 
 @flow(name="herstellen", flow_run_name="herstellen {product} {schooljaar} {versie}")
-def herstellen(product: ProductName, schooljaar: Schooljaar, versie: Versie, reden: Reden, swv: SwvKeuze,
+@with_parameter_help
+def herstellen(product: Product, schooljaar: Schooljaar, versie: VersieHerstellen, reden: Reden, swv: SwvKeuze,
                outbox: Outbox = None) -> list[str]:
-    """Maak een eerdere versie weer actueel, nadat de versie erna is ingetrokken.
-
-    Args:
-        product: het product, bv. kijkglas-1.
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
-        versie: de eerdere versie die weer actueel wordt, bv. v1.
-        reden: waarom (verplicht); de SWV ziet haar op de Historie-pagina.
-        swv: verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie.
-        outbox: de outbox, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-    """
+    """Maak een eerdere versie weer actueel, nadat de versie erna is ingetrokken."""
     return change_status(withdrawal.restore, "herstellen", product, schooljaar, versie, reden, swv, outbox)

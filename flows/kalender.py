@@ -7,9 +7,8 @@ the day or backfill ends with one summary artifact: every production and, per pr
 it did."""
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -17,12 +16,13 @@ from prefect import flow, get_run_logger
 from flows import dispatch
 from flows.kijkglazen import product_runner
 from flows.logs import USER_ERRORS, quiet_user_errors, refused
-from flows.parameters import DaskAddress, Datum, Droog, Extracts, Outbox, Producten, Schooljaar, Swv
+from flows.parameters import (DaskAddress, Datum, Droog, Extracts, Outbox, Producten, Schooljaar, Swv,
+                              with_parameter_help)
 from flows.paths import extracts_path, outbox_path
 from flows.prefect_tasks import update_pages
 from flows.summary import ProductionRun, publish_summary
 from production import kalender
-from production.compute_turns import COMPUTE_TURNS
+from production.compute_turns import run_in_turns
 from production.extract_cache import release_memory
 from production.failures import ProductionsFailed
 from production.refusals import ProductionRefused
@@ -30,20 +30,11 @@ from products import registry
 
 
 @flow(name="productie", flow_run_name="productie {datum:%d-%m-%Y}")
+@with_parameter_help
 def productie(datum: Datum, extracts: Extracts = None, outbox: Outbox = None, swv: Swv = None,
               producten: Producten = None, droog: Droog = False, dask_address: DaskAddress = None) -> list[dict]:
     """Run every production the calendar calls for on `datum`, each on the newest extract whose
-    stand per is on or before that date.
-
-    Args:
-        datum: de productiedag, JJJJ-MM-DD, bv. 2024-12-10.
-        extracts: de map met extracten, één submap per stand per, bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle die de kalender vraagt.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
-    """
+    stand per is on or before that date."""
     quiet_user_errors()
     log = get_run_logger()
     title = f"productie {datum:%d-%m-%Y}"
@@ -88,24 +79,17 @@ def day_plan(datum: date, extracts: str, swv: list[str] | None, producten: list[
 
 def run_here(plan: list[kalender.Productie], datum: date, extracts: str, outbox: str, swv: list[str] | None,
              droog: bool, dask_address: str | None) -> list[ProductionRun]:
-    """The day's products as subflows of this run, side by side (one validation, one render pool; they
-    compute one at a time): the next product computes while the documents of the one before are
-    rendered. On a Dask cluster one by one (its client lives in this thread)."""
+    """The day's products as subflows of this run, side by side and computing in turns (one
+    validation, one render pool); on a Dask cluster one by one. The pages come once per owner at
+    the end of the day, not after each product."""
     def produce(p: kalender.Productie):
-        try:  # the pages once per owner at the end of the day, not after each product
-            return product_runner(p.product, dask_address)(
-                p.schooljaar, extracts, outbox, kalender.swvs_for_product(p.product, swv), datum, droog=droog,
-                dask_address=dask_address, paginas=False, return_state=True)
-        finally:
-            COMPUTE_TURNS.done((p.product, p.schooljaar))
+        return product_runner(p.product, dask_address)(
+            p.schooljaar, extracts, outbox, kalender.swvs_for_product(p.product, swv), datum, droog=droog,
+            dask_address=dask_address, paginas=False, return_state=True)
 
-    if dask_address:
-        states = [produce(p) for p in plan]
-    else:
-        COMPUTE_TURNS.plan([(p.product, p.schooljaar) for p in kalender.compute_order(plan)])
-        with ThreadPoolExecutor(max(1, len(plan))) as threads:  # each in a copy of this flow's context
-            futures = [threads.submit(contextvars.copy_context().run, produce, p) for p in plan]
-            states = [f.result() for f in futures]
+    states = run_in_turns([((p.product, p.schooljaar), partial(produce, p)) for p in plan],
+                          [(p.product, p.schooljaar) for p in kalender.compute_order(plan)],
+                          side_by_side=not dask_address)
     release_memory()
     return [ProductionRun.of_state(p, state, kalender.newest_extract_on(Path(extracts), datum), outbox)
             for p, state in zip(plan, states)]
@@ -121,19 +105,11 @@ def failed_or_done(runs: list[ProductionRun]) -> None:
 
 
 @flow(name="backfill", flow_run_name="backfill {schooljaar}")
+@with_parameter_help
 def backfill(schooljaar: Schooljaar, extracts: Extracts = None, outbox: Outbox = None,
              producten: Producten = None, swv: Swv = None, dask_address: DaskAddress = None) -> list[dict]:
     """Every production of the schooljaar, in date order per product. Safe to run again: a
-    production on the same data publishes nothing, and an older extract never replaces a newer version.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025.
-        extracts: de map met extracten, één submap per stand per, bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        producten: alleen deze producten (kijkglas-1 … kijkglas-5); leeg = alle.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out (dan in dit proces).
-    """
+    production on the same data publishes nothing, and an older extract never replaces a newer version."""
     quiet_user_errors()
     log = get_run_logger()
     try:

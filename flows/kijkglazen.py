@@ -1,5 +1,5 @@
-"""One thin flow per product, plus the shared wiring. Parameters are what an operator fills in
-from the Prefect UI: schooljaar (empty = as the calendar says for the production date), the extract
+"""The product flows (one per product, all made by `product_flow`) and their wiring (`produce`).
+Parameters are what an operator fills in from the Prefect UI: schooljaar (empty = as the calendar says for the production date), the extract
 (one extract folder, or a folder of extracts: the newest on or before the production date), the
 outbox (both empty = the server's Prefect Variables), optionally a list of SWV codes, and two switches:
 `droog` (compute and report, write nothing) and `buiten_kalender` (a schooljaar the calendar is not on)."""
@@ -9,7 +9,7 @@ import time
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_client, get_run_logger, unmapped
+from prefect import Flow, flow, get_client, get_run_logger, unmapped
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import as_completed
@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 from core.settings import load_settings
 from flows.logs import USER_ERRORS, quiet_user_errors, refused
 from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
-                              SchooljaarOfKalender, Swv)
+                              SchooljaarOfKalender, Swv, with_parameter_help)
 from flows.paths import extracts_path, outbox_path
 from flows.prefect_tasks import (compare, compute_product, dry_run, prepare_owner, publish_owner, record_production,
                                  render_pool,
@@ -132,120 +132,29 @@ def publish(production, ex, outbox: str, settings, dask_address: str | None, log
 
 def product_runner(product: str, dask_address: str | None):
     """The product's flow, with its per-SWV fan-out on an existing Dask cluster when an address is given."""
-    product_flow = PRODUCT_FLOWS[product]
+    chosen = PRODUCT_FLOWS[product]
     if not dask_address:
-        return product_flow
+        return chosen
     from prefect_dask import DaskTaskRunner
-    return product_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    return chosen.with_options(task_runner=DaskTaskRunner(address=dask_address))
 
 
-# `prefect deploy` reads each parameter's description for the UI's run form from the flow's own
-# docstring in the source (it parses, it does not import), so each product flow carries the Args.
+def product_flow(product: str) -> Flow:
+    """The product's flow, named as the product (deployment `kijkglas-1/kijkglas-1`, entrypoint
+    `flows/kijkglazen.py:kijkglas_1`): one body for every product, the parameters' help from
+    flows/parameters.py."""
+    def run(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
+            productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
+            dask_address: DaskAddress = None, paginas: Paginas = True):
+        return produce(product, schooljaar, extract, outbox, swv, productiedatum, dask_address, droog,
+                       buiten_kalender, paginas)
 
-@flow(name="kijkglas-1", flow_run_name=run_name, description=registry.product("kijkglas-1").description)
-def kijkglas_1(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
-               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
-               dask_address: DaskAddress = None, paginas: Paginas = True):
-    """Kijkglas 1 — onderbouwing bekostiging.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
-        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
-    """
-    return produce("kijkglas-1", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
-                   paginas)
+    run.__name__ = run.__qualname__ = product.replace("-", "_")  # what a module entrypoint names (serve.py)
+    run.__doc__ = registry.product(product).kort
+    return flow(name=product, flow_run_name=run_name,
+                description=registry.product(product).description)(with_parameter_help(run))
 
 
-@flow(name="kijkglas-2", flow_run_name=run_name, description=registry.product("kijkglas-2").description)
-def kijkglas_2(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
-               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
-               dask_address: DaskAddress = None, paginas: Paginas = True):
-    """Kijkglas 2 — inschrijvingen (v)so.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
-        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
-    """
-    return produce("kijkglas-2", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
-                   paginas)
-
-
-@flow(name="kijkglas-3", flow_run_name=run_name, description=registry.product("kijkglas-3").description)
-def kijkglas_3(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
-               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
-               dask_address: DaskAddress = None, paginas: Paginas = True):
-    """Kijkglas 3 — groei (v)so.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
-        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
-    """
-    return produce("kijkglas-3", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
-                   paginas)
-
-
-@flow(name="kijkglas-4", flow_run_name=run_name, description=registry.product("kijkglas-4").description)
-def kijkglas_4(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
-               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
-               dask_address: DaskAddress = None, paginas: Paginas = True):
-    """Kijkglas 4 — groei sbao.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
-        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
-    """
-    return produce("kijkglas-4", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
-                   paginas)
-
-
-@flow(name="kijkglas-5", flow_run_name=run_name, description=registry.product("kijkglas-5").description)
-def kijkglas_5(schooljaar: SchooljaarOfKalender = None, extract: Extract = None, outbox: Outbox = None, swv: Swv = None,
-               productiedatum: Productiedatum = None, droog: Droog = False, buiten_kalender: BuitenKalender = False,
-               dask_address: DaskAddress = None, paginas: Paginas = True):
-    """Kijkglas 5 — grensverkeer sbao.
-
-    Args:
-        schooljaar: JJJJ-JJJJ, bv. 2024-2025; leeg = volgens de kalender voor de productiedatum.
-        extract: één extractmap, of een map met extracten (dan het nieuwste met stand per op of vóór de productiedatum), bv. /data/extracts; leeg = de Prefect-variabele kijkglas_extracts.
-        outbox: de outbox, één map per SWV, bv. /data/outbox; leeg = de Prefect-variabele kijkglas_outbox.
-        swv: alleen deze SWV's (PO of VO en vier cijfers, bv. PO2001); leeg = alle.
-        productiedatum: JJJJ-MM-DD, bv. 2024-12-10; leeg = de geplande dag van de run (met de hand: vandaag); nooit vóór de stand per.
-        droog: aan = alleen berekenen en per SWV melden wat er gepubliceerd zou worden; er wordt niets geschreven.
-        buiten_kalender: aan = ook een schooljaar waar de kalender op deze datum niet (meer) over gaat, bv. een correctie van een oud schooljaar.
-        dask_address: optioneel, een Dask-scheduler voor de per-SWV fan-out, bv. tcp://dask:8786.
-        paginas: uit = de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten).
-    """
-    return produce("kijkglas-5", schooljaar, extract, outbox, swv, productiedatum, dask_address, droog, buiten_kalender,
-                   paginas)
-
-
-
-PRODUCT_FLOWS = {f.name: f for f in (kijkglas_1, kijkglas_2, kijkglas_3, kijkglas_4, kijkglas_5)}
+PRODUCT_FLOWS = {name: product_flow(name) for name in registry.NAMES}
+# the entrypoints of the deployments (deployments/definitions.py) and what the CLI and tests call
+kijkglas_1, kijkglas_2, kijkglas_3, kijkglas_4, kijkglas_5 = PRODUCT_FLOWS.values()

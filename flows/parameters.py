@@ -1,14 +1,18 @@
 """The parameters an operator fills in on the Prefect UI's run form (Deployments → Run → Custom
 run), as types the form checks (schooljaar as JJJJ-JJJJ, products from the list, dates as dates,
 SWV codes as PO/VO and four digits), so a malformed value is stopped there and not deep in a run.
-Prefect takes each parameter's description from the flow's docstring (Args:), so the
-descriptions are written there; these types carry the rule and an example."""
+Each type carries the rule, an example and the Dutch description the form shows: this is the one
+place of the parameters' help (`with_parameter_help` gives it to a flow)."""
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal, Optional
 
 from pydantic import Field
+from pydantic.fields import FieldInfo
 
 from products.registry import NAMES
 from schemas.models import SWV_CODE, SWV_CODE_FORM
@@ -16,6 +20,7 @@ from tasks.rules import SCHOOLJAAR_PATTERN
 
 ProductName = Literal[NAMES]  # kijkglas-1 … kijkglas-5, from the registry
 SwvCode = Annotated[str, Field(pattern=SWV_CODE)]
+Product = Annotated[ProductName, Field(examples=["kijkglas-1"], description="Het product, bv. kijkglas-1.")]
 
 Schooljaar = Annotated[str, Field(pattern=SCHOOLJAAR_PATTERN, examples=["2024-2025"],
                                   description="Het schooljaar, JJJJ-JJJJ, bv. 2024-2025.")]
@@ -51,9 +56,33 @@ BuitenKalender = Annotated[bool, Field(description=(
     "van een oud schooljaar. Uit (standaard): zo'n productie wordt geweigerd."))]
 Paginas = Annotated[bool, Field(description=(
     "Uit: de dashboardpagina's niet bijwerken (een productiedag doet dat één keer, na al zijn producten)."))]
-Versie = Annotated[str, Field(pattern=r"^v?[1-9]\d*$", examples=["v2"], description="De versie, bv. v2.")]
+VERSIE_PATTERN = r"^v?[1-9]\d*$"
+VersieIntrekken = Annotated[str, Field(pattern=VERSIE_PATTERN, examples=["v2"], description=(
+    "De versie die wordt ingetrokken, bv. v2."))]
+VersieHerstellen = Annotated[str, Field(pattern=VERSIE_PATTERN, examples=["v1"], description=(
+    "De eerdere versie die weer actueel wordt, bv. v1."))]
 Reden = Annotated[str, Field(min_length=3, examples=["fout in bronbestand"], description=(
     "Waarom (verplicht); staat in het manifest en op de Historie-pagina van de SWV."))]
 SwvKeuze = Annotated[list[Annotated[str, Field(pattern=rf"^({SWV_CODE_FORM}|openbaar|alle)$")]], Field(
     min_length=1, examples=[["PO2001"]], description=(
         "Verplicht: de SWV's (bv. PO2001), of alleen het woord alle voor elke SWV met die versie."))]
+
+
+def description_of(annotation) -> str | None:
+    """The description a parameter type above declares (the outermost `Field` that has one)."""
+    if typing.get_origin(annotation) is not Annotated:
+        return None
+    return next((m.description for m in annotation.__metadata__ if isinstance(m, FieldInfo) and m.description),
+                None)
+
+
+def with_parameter_help(fn: Callable) -> Callable:
+    """`fn` with an Args section written from its parameters' types, before `@flow` wraps it.
+    Prefect's run form takes a parameter's description only from the flow's docstring (a type's own
+    description is overwritten, PrefectHQ/prefect `process_v2_params`); the Flow reads it when it is made
+    and `prefect deploy` imports the entrypoint and asks the Flow, so the help is written once, here."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    lines = [f"    {name}: {text}" for name in inspect.signature(fn).parameters
+             if (text := description_of(hints.get(name)))]
+    fn.__doc__ = inspect.cleandoc(fn.__doc__ or "") + "\n\nArgs:\n" + "\n".join(lines) + "\n"
+    return fn

@@ -48,3 +48,31 @@ def test_without_a_plan_it_is_a_lock():
     for t in threads:
         t.join(5)
     assert [e for e, _ in log] == ["start", "end", "start", "end"]
+
+
+def test_a_day_runs_side_by_side_computing_in_the_days_order_in_the_callers_context():
+    """run_in_turns: results in the jobs' order, computations in the day's order, each job sees the
+    caller's context (a Prefect flow run's), and one refused before its turn holds no one up."""
+    import contextvars
+
+    from production.compute_turns import COMPUTE_TURNS, run_in_turns
+
+    day = contextvars.ContextVar("day")
+    day.set("10-04-2025")
+    log = []
+
+    def product(key, refused=False):
+        def job():
+            if refused:
+                return f"{key[0]} geweigerd"
+            with COMPUTE_TURNS.turn(key):
+                log.append(key)
+                time.sleep(0.02)
+            return f"{key[0]} {day.get()}"
+        return job
+
+    results = run_in_turns([(K2, product(K2)), (K3, product(K3, refused=True)), (K4, product(K4))],
+                           [K4, K3, K2])
+    assert results == ["kijkglas-2 10-04-2025", "kijkglas-3 geweigerd", "kijkglas-4 10-04-2025"]
+    assert log == [K4, K2]
+    assert run_in_turns([(K2, product(K2))], [K2], side_by_side=False) == ["kijkglas-2 10-04-2025"]

@@ -132,6 +132,48 @@ def test_calendar_flows_are_manual(prefect_file):
         assert deps[name]["work_pool"]["work_queue_name"] == "kalender"
 
 
+def parameter_help(flow) -> dict[str, str]:
+    """Each parameter's description as flows/parameters.py declares it on the parameter's type."""
+    import typing
+
+    from flows.parameters import description_of
+    hints = typing.get_type_hints(flow.fn, include_extras=True)
+    return {name: description_of(hints[name]) for name in inspect.signature(flow.fn).parameters}
+
+
+def form_help(schema: dict) -> dict[str, str | None]:
+    return {name: p.get("description") for name, p in schema["properties"].items()}
+
+
+@pytest.mark.parametrize("name", PRODUCTS + ["productie", "backfill", "intrekken", "herstellen"])
+def test_the_run_form_describes_every_parameter_from_flows_parameters(prefect_file, name):
+    """The schema `prefect deploy` stores as the deployment's parameter_openapi_schema (it loads the
+    entrypoint and asks the flow, prefect/cli/deploy/_core.py) describes every parameter in Dutch, with
+    the text of flows/parameters.py: the one place of the help."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    entrypoint = _deployments(prefect_file)[name]["entrypoint"]
+    flow = load_flow_from_entrypoint(str(ROOT / entrypoint))
+    help_ = parameter_help(flow)
+    assert all(help_.values()), f"{name}: a parameter type without a description: {help_}"
+    assert form_help(parameter_schema_of(flow)) == help_
+
+
+def test_the_product_flows_are_one_definition():
+    """Five flows, one per product, made by one function: the same parameters, the same help."""
+    from flows.kijkglazen import PRODUCT_FLOWS, product_flow
+
+    assert list(PRODUCT_FLOWS) == PRODUCTS
+    schemas = {name: parameter_schema_of(f) for name, f in PRODUCT_FLOWS.items()}
+    assert all(s == schemas["kijkglas-1"] for s in schemas.values())
+    assert {f.fn.__code__ for f in PRODUCT_FLOWS.values()} == {product_flow("kijkglas-1").fn.__code__}
+
+
+def parameter_schema_of(flow) -> dict:
+    from prefect.utilities.callables import parameter_schema
+    return parameter_schema(flow).model_dump_for_openapi()
+
+
 # --- schedules = the calendar ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("product", PRODUCTS)
@@ -189,3 +231,6 @@ def test_served_deployments_match_the_definitions():
         assert [(s.schedule.cron, s.schedule.timezone) for s in r.schedules] == \
                [(s.cron, s.timezone) for s in d.schedules]
     assert served["kijkglas-1"].parameters["extract"] == "/data/extracts"
+    for name, r in served.items():  # the served run forms say the same
+        assert form_help(r._parameter_openapi_schema.model_dump_for_openapi()) == \
+            parameter_help(_flow(_deployments(yaml.safe_load(PREFECT_YAML.read_text()))[name]["entrypoint"]))

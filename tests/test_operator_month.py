@@ -97,6 +97,25 @@ def production_day() -> date:
 
     from production.kalender import tijdzone
     return datetime.now(ZoneInfo(tijdzone())).date()
+
+
+def test_every_run_form_on_the_server_says_what_each_field_wants(month):
+    """What `make prefect-setup` (prefect deploy) stored as each deployment's run form: every
+    parameter with its Dutch description from flows/parameters.py."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from deployments.definitions import deployment_definitions
+    from tests.test_deployments import _flow, form_help, parameter_help
+
+    env = month[0]
+    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        for d in deployment_definitions():
+            form = client.read_deployment_by_name(d.full_name).parameter_openapi_schema
+            assert form_help(form) == parameter_help(_flow(d.entrypoint)), d.full_name
+            assert all(form_help(form).values()), d.full_name
+
+
 def test_a_scheduled_run_publishes_into_the_configured_outbox_and_nothing_into_the_checkout(month):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
