@@ -69,7 +69,7 @@ SwvKeuze = Annotated[list[Annotated[str, Field(pattern=rf"^({SWV_CODE_FORM}|open
 
 
 def description_of(annotation) -> str | None:
-    """The description a parameter type above declares (the outermost `Field` that has one)."""
+    """The description a parameter type above declares (the first of its `Field`s that has one)."""
     if typing.get_origin(annotation) is not Annotated:
         return None
     return next((m.description for m in annotation.__metadata__ if isinstance(m, FieldInfo) and m.description),
@@ -79,8 +79,9 @@ def description_of(annotation) -> str | None:
 def with_parameter_help(fn: Callable) -> Callable:
     """`fn` with an Args section written from its parameters' types, before `@flow` wraps it.
     Prefect's run form takes a parameter's description only from the flow's docstring (a type's own
-    description is overwritten, PrefectHQ/prefect `process_v2_params`); the Flow reads it when it is made
-    and `prefect deploy` imports the entrypoint and asks the Flow, so the help is written once, here."""
+    description is overwritten: `process_v2_params`, PrefectHQ/prefect#13912); the Flow reads it when it
+    is made, and `prefect deploy` imports the entrypoint and asks the Flow, so the help is written once,
+    on the types."""
     hints = typing.get_type_hints(fn, include_extras=True)
     lines = [f"    {name}: {text}" for name in inspect.signature(fn).parameters
              if (text := description_of(hints.get(name)))]
