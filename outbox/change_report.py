@@ -16,6 +16,7 @@ from core.dates import format_datum
 from documents.changes import AANTAL_REGELS, GEWIJZIGD, INSTROOM, NIEUW, SALDO, TOTAAL, UITSTROOM, VERVALLEN
 from documents.csv_tables import csv_bytes
 from outbox.layout import PublishError, check_key, comparison_basis, actueel_version, scan_versions
+from outbox.tables import DATA, read_table, read_tables
 
 MAX_EXAMPLES = 5
 
@@ -93,18 +94,11 @@ def _norm(value: str) -> str:
     return m.group(1) if m else s
 
 
-def _read_csv_str(source) -> pd.DataFrame:
-    try:
-        return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:  # a zero-byte file: no columns, no rows
-        return pd.DataFrame()
-
-
 def _frame_as_csv_strings(df: pd.DataFrame) -> pd.DataFrame:
     """A frame as its data/*.csv will hold it: every cell a string, from the same CSV writer (so
     the report before rendering equals the one computed at publish); `_norm` evens out the
     remaining formatting differences (3.0 vs 3, midnight timestamps)."""
-    return _read_csv_str(io.BytesIO(csv_bytes(df)))
+    return read_table(io.BytesIO(csv_bytes(df)))
 
 
 def _records(df: pd.DataFrame) -> tuple[list[str], list[dict]]:
@@ -247,10 +241,6 @@ def _diff_table(stem: str, old: pd.DataFrame | None, new: pd.DataFrame | None, c
     return summary, table
 
 
-def tables_of(data_dir: Path) -> dict[str, pd.DataFrame]:
-    return {p.stem: _read_csv_str(p) for p in sorted(Path(data_dir).glob("*.csv"))}
-
-
 def compare_tables(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd.DataFrame],
                    compared_to: str) -> tuple[list[dict], dict[str, TableChanges]]:
     """(the change report, per table its differing rows)."""
@@ -289,5 +279,5 @@ def change_report_for(outbox: Path, owner: str, schooljaar: str, product: str,
     if basis is None:
         return None
     new = {stem: _frame_as_csv_strings(df) for stem, df in new_tables.items()}
-    summaries, details = compare_tables(tables_of(basis.path / "data"), new, basis.name)
+    summaries, details = compare_tables(read_tables(basis.path / DATA), new, basis.name)
     return ChangeReport(basis.name, (basis.manifest or {}).get("stand_per"), summaries, details)

@@ -65,7 +65,7 @@ from typing import Callable
 from core.files import fsync_dir, fsync_tree, no_links
 from documents.changes import change_summary
 from documents.values import as_date
-from outbox.change_report import ChangeReport, compare_tables, content_key, tables_of
+from outbox.change_report import ChangeReport, compare_tables, content_key
 from outbox.changes_workbook import general_rows, words_of, write_changes_workbook
 from outbox.index_page import write_index
 from outbox.layout import (ACTUEEL, CHANGES_XLSX, GEPUBLICEERD, INGETROKKEN, MANIFEST, MANIFEST_FORMAT, ONGEWIJZIGD,
@@ -74,6 +74,7 @@ from outbox.layout import (ACTUEEL, CHANGES_XLSX, GEPUBLICEERD, INGETROKKEN, MAN
                            verify_version_dir, version_number, version_plan, write_manifest)
 from outbox.reconcile import open_register, reconcile_key, row_from_manifest
 from outbox.staging import clean_staging, discard_version, release_stage
+from outbox.tables import DATA, read_tables
 
 # Test seam: a callable invoked with the name of each checkpoint of publish/withdraw
 # ("before_rename", "after_rename", "after_previous_manifest", "after_register",
@@ -197,7 +198,7 @@ def changes_of_stage(stage: Path, basis: Version | None, name: str, owner: str, 
     if basis is None:
         return StagedChanges(None)
     report = ChangeReport(basis.name, (basis.manifest or {}).get("stand_per"),
-                          *compare_tables(tables_of(basis.path / "data"), tables_of(stage / "data"), basis.name))
+                          *compare_tables(read_tables(basis.path / DATA), read_tables(stage / DATA), basis.name))
     return stage_changes(stage, report, name, owner, product, meta)
 
 

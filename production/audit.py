@@ -10,10 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 
 from core.settings import Settings
 from outbox.layout import OPENBAAR, read_manifest
+from outbox.tables import DATA, read_table
 from schemas.extract import extract_identity, read_extract
 from tasks import kijkglas_5, rules
 
@@ -80,7 +80,8 @@ def page_pupil_ids(path: Path) -> set[str]:
 
 
 def csv_pupil_rows(csv: Path) -> set[tuple]:
-    t = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    """The pupil rows of a published table, by their key as the CSV writes it (text)."""
+    t = read_table(csv)
     if set(PUPIL_KEY) <= set(t.columns):
         return set(map(tuple, t[PUPIL_KEY].values.tolist()))
     if set(K5_KEY) <= set(t.columns):
@@ -110,7 +111,7 @@ def audit_outbox(outbox: Path, extracts: Path, settings: Settings) -> list[str]:
             problems.append(f"{manifest_path}: onleesbaar of geen geldig manifest; deze versie is niet gecontroleerd")
             continue
         versions.setdefault(owner, {}).setdefault((schooljaar, product), []).append((version_dir, m.get("extract")))
-        for csv in sorted((version_dir / "data").glob("*.csv")):
+        for csv in sorted((version_dir / DATA).glob("*.csv")):
             rows = csv_pupil_rows(csv)
             if not rows:
                 continue

@@ -1,41 +1,62 @@
-"""The dashboard's figures, worked by hand on small tables (as published: text). No Prefect, no browser."""
+"""The dashboard's figures, worked by hand on small tables as the pages read them (outbox/tables.py:
+text as published, counts as ints). No Prefect, no browser."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
 from outbox.dashboard import figures
+from outbox.tables import read_table, with_counts
 
 
 def frame(columns: str, *rows: str) -> pd.DataFrame:
     return pd.DataFrame([r.split("|") for r in rows], columns=columns.split("|"))
 
 
+def published(stem: str, columns: str, *rows: str) -> pd.DataFrame:
+    """Table `stem` written as its data/<stem>.csv and read back as the pages read it."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([columns.split("|"), *(r.split("|") for r in rows)])
+    return with_counts(stem, read_table(io.BytesIO(buf.getvalue().encode("utf-8"))))
+
+
 VSO = "Regel|Laag <8|Laag 8+|Midden <8|Midden 8+|Hoog <8|Hoog 8+|Totaal"
 
 
+def vso(*rows: str) -> pd.DataFrame:
+    return published("k1_vso_totalen", VSO, *rows)
+
+
+def regels(stem: str, *rows: str) -> pd.DataFrame:
+    return published(stem, "Regel|Aantal", *rows)
+
+
 def test_kijkglas_1_changes_name_row_column_and_both_values_per_table():
-    old = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|12|0|0|0|0|13", "Totaal|1|12|0|0|0|0|13"),
-           "k1_bao_sbao": frame("Regel|Aantal", "Deelnemende bao|100", "Totaal|100")}
-    new = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|14|0|0|0|0|15", "Totaal|1|14|0|0|0|0|15"),
-           "k1_bao_sbao": frame("Regel|Aantal", "Deelnemende bao|100", "Totaal|100")}
+    old = {"k1_vso_totalen": vso("Deelnemende (V)SO|1|12|0|0|0|0|13", "Totaal|1|12|0|0|0|0|13"),
+           "k1_bao_sbao": regels("k1_bao_sbao", "Deelnemende bao|100", "Totaal|100")}
+    new = {"k1_vso_totalen": vso("Deelnemende (V)SO|1|14|0|0|0|0|15", "Totaal|1|14|0|0|0|0|15"),
+           "k1_bao_sbao": regels("k1_bao_sbao", "Deelnemende bao|100", "Totaal|100")}
     assert figures.k1_changes(old, new) == [("k1_vso_totalen", [
         "Deelnemende (V)SO, Laag 8+: 12 → 14", "Deelnemende (V)SO, Totaal: 13 → 15",
         "Totaal, Laag 8+: 12 → 14", "Totaal, Totaal: 13 → 15"])]  # bao/sbao unchanged: left out
 
 
 def test_a_row_that_appears_counts_from_zero():
-    old = frame("Regel|Aantal", "Totaal|3")
-    new = frame("Regel|Aantal", "waarvan lwoo|2", "Totaal|3")
+    old = regels("k1_vo", "Totaal|3")
+    new = regels("k1_vo", "waarvan lwoo|2", "Totaal|3")
     assert figures.table_changes(old, new) == ["waarvan lwoo, Aantal: 0 → 2"]
-    assert figures.table_changes(frame("Regel|Aantal", "Totaal|1251"), frame("Regel|Aantal", "Totaal|1252")) == [
+    assert figures.table_changes(regels("k1_vo", "Totaal|1251"), regels("k1_vo", "Totaal|1252")) == [
         "Totaal, Aantal: 1.251 → 1.252"]  # counts formatted as the tables show them
 
 
 def test_kijkglas_1_series_takes_the_totaal_of_each_row_per_version():
-    t1 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|2|0|0|0|0|3"), "k1_vo": frame("Regel|Aantal", "Totaal vo|50")}
-    t2 = {"k1_vso_totalen": frame(VSO, "Deelnemende (V)SO|1|3|0|0|0|0|4"), "k1_vo": frame("Regel|Aantal", "Totaal vo|52")}
+    t1 = {"k1_vso_totalen": vso("Deelnemende (V)SO|1|2|0|0|0|0|3"), "k1_vo": regels("k1_vo", "Totaal vo|50")}
+    t2 = {"k1_vso_totalen": vso("Deelnemende (V)SO|1|3|0|0|0|0|4"), "k1_vo": regels("k1_vo", "Totaal vo|52")}
     s = figures.k1_series([("v1", date(2024, 8, 6), t1), ("v2", date(2024, 9, 6), t2)])
     assert {k: v for k, v in s.items() if k != "moments"} == {
         "labels": ["v1 (06-08-2024)", "v2 (06-09-2024)"], "vso": {"Deelnemende (V)SO": [3, 4]},
@@ -46,7 +67,7 @@ def test_kijkglas_1_over_time_puts_each_version_and_confirmation_on_its_stand_pe
     """Hand-worked: v1 06-08, v2 06-11, v3 06-12 (not evenly apart), v2 confirmed by the extract of
     20-11 (same figures); a confirmation of a version not shown (withdrawn) is left out."""
     from outbox.dashboard.time_chart import CONFIRMED, time_chart_view
-    t = {n: {"k1_vso_totalen": frame(VSO, f"Totaal|0|{n}|0|0|0|0|{n}")} for n in (3, 5, 6)}
+    t = {n: {"k1_vso_totalen": vso(f"Totaal|0|{n}|0|0|0|0|{n}")} for n in (3, 5, 6)}
     points = [("v1", date(2024, 8, 6), t[3]), ("v2", date(2024, 11, 6), t[5]), ("v3", date(2024, 12, 6), t[6])]
     s = figures.k1_series(points, [("v2", date(2024, 11, 20)), ("v0", date(2024, 9, 1))])
     assert s["labels"] == ["v1 (06-08-2024)", "v2 (06-11-2024)", "gecontroleerd 20-11-2024 (v2 ongewijzigd)",
@@ -121,8 +142,9 @@ K3_VO = "SWV|BRIN (v)so|Instroom L|Instroom M|Instroom H|Instroom Totaal|Uitstro
 
 
 def test_kijkglas_3_per_school_of_the_swvs_own_rows_and_the_school_over_every_swv():
-    k3a = frame(K3_VO, "VO2001|11AA|1|0|0|1|0|0|0|0", "VO2002|11AA|0|2|0|2|1|0|0|1", "VO2001|22BB|0|0|0|0|0|1|0|1")
-    k3b = frame(K3_VO, "VO2001|11AA|0|0|0|0|0|0|1|1")
+    k3a = published("k3a", K3_VO, "VO2001|11AA|1|0|0|1|0|0|0|0", "VO2002|11AA|0|2|0|2|1|0|0|1",
+                    "VO2001|22BB|0|0|0|0|0|1|0|1")
+    k3b = published("k3b", K3_VO, "VO2001|11AA|0|0|0|0|0|0|1|1")
     assert figures.k3_per_school(k3a, k3b, "VO2001") == [
         {"brin": "11AA", "3a_in": 1, "3a_uit": 0, "3b_in": 0, "3b_uit": 1, "groei": 1},
         {"brin": "22BB", "3a_in": 0, "3a_uit": 1, "3b_in": 0, "3b_uit": 0, "groei": -1}]
@@ -136,8 +158,8 @@ def test_growth_is_3a_only_and_3b_moves_stand_beside_it():
     # worked by hand (issue 24, VO2401 / 90UO): at 90UO one pupil came in new (3a) and one came from
     # another vso school of the same sector (3b); at 91XX one left to another vso school (3b).
     # Growth counts 3a only (handleiding 4.2): 90UO +1, 91XX 0; the SWV's growth is 1, not 2 or 0.
-    k3a = frame(K3_VO, "VO2401|90UO|0|1|0|1|0|0|0|0", "VO9999|90UO|5|0|0|5|0|0|0|0")
-    k3b = frame(K3_VO, "VO2401|90UO|1|0|0|1|0|0|0|0", "VO2401|91XX|0|0|0|0|0|0|1|1")
+    k3a = published("k3a", K3_VO, "VO2401|90UO|0|1|0|1|0|0|0|0", "VO9999|90UO|5|0|0|5|0|0|0|0")
+    k3b = published("k3b", K3_VO, "VO2401|90UO|1|0|0|1|0|0|0|0", "VO2401|91XX|0|0|0|0|0|0|1|1")
     schools = figures.k3_per_school(k3a, k3b, "VO2401")
     assert [(s["brin"], s["groei"], s["3b_in"], s["3b_uit"]) for s in schools] == [("90UO", 1, 1, 0), ("91XX", 0, 0, 1)]
     assert figures.k3_totals(schools) == {"3a_in": 1, "3a_uit": 0, "groei": 1, "3b_in": 1, "3b_uit": 1}
@@ -150,7 +172,7 @@ def test_kijkglas_3_po_adds_the_age_groups_per_category():
     cols = "SWV|BRIN (v)so|" + "|".join(f"{d} {a} {c}" for d, a in (("Instroom", "<8"), ("Uitstroom", "<8"),
                                                                       ("Instroom", "8+"), ("Uitstroom", "8+"))
                                          for c in ("L", "M", "H", "Totaal"))
-    k3a = frame(cols, "PO2001|11AA|1|0|0|1|0|0|0|0|2|0|0|2|0|0|1|1")
+    k3a = published("k3a_po", cols, "PO2001|11AA|1|0|0|1|0|0|0|0|2|0|0|2|0|0|1|1")
     (row,) = figures.k3_school_rows(k3a, "11AA")
     assert (row["Instroom L"], row["Instroom Totaal"], row["Uitstroom H"], row["Saldo"]) == (3, 3, 1, 2)
     # growth per category and age group: <8 L +1, 8+ L +2, 8+ H -1
@@ -159,11 +181,44 @@ def test_kijkglas_3_po_adds_the_age_groups_per_category():
 
 
 def test_kijkglas_4_rows_and_the_totaal_apart():
-    k4 = frame("Vestiging|Naam vestiging|Aantal 1 oktober|Aantal 1 februari|Verschil",
-               "01AA00|A|10|12|2", "Totaal||10|12|2")
+    k4 = published("k4_sbao", "Vestiging|Naam vestiging|Aantal 1 oktober|Aantal 1 februari|Verschil",
+                   "01AA00|A|10|12|2", "Totaal||10|12|2")
     rows, totaal = figures.k4_rows(k4)
     assert rows == [{"vestiging": "01AA00", "naam": "A", "oktober": 10, "februari": 12, "verschil": 2}]
     assert totaal["verschil"] == 2
+
+
+# --- the one reader of published tables (outbox/tables.py) ---------------------------------------
+
+def test_the_reader_gives_text_as_published_and_counts_as_ints(tmp_path):
+    from outbox.tables import read_tables, read_typed_tables
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "k4_sbao.csv").write_bytes("Vestiging,Naam vestiging,Aantal 1 oktober,Aantal 1 februari,Verschil\n"
+                                       "01AA00,'=SOM(A1),10,12,2\nTotaal,,10,,-2\n".encode())
+    (data / "k1_inschrijvingen.csv").write_bytes(b"DUO-nummer leerling,Laatste 4 cijfers bsn,Einddatum\n"
+                                                 b"012345678,0042,\n")
+    (data / "k1_tlv.csv").write_bytes(b"")  # damaged: no header, no rows
+    text = read_tables(data)
+    assert list(text) == ["k1_inschrijvingen", "k1_tlv", "k4_sbao"]  # in name order
+    assert text["k4_sbao"].values.tolist() == [["01AA00", "'=SOM(A1)", "10", "12", "2"], ["Totaal", "", "10", "", "-2"]]
+    assert text["k1_inschrijvingen"].values.tolist() == [["012345678", "0042", ""]]  # leading zeros are text
+    assert text["k1_tlv"].empty
+    typed = read_typed_tables(data)
+    assert typed["k4_sbao"].values.tolist() == [["01AA00", "'=SOM(A1)", 10, 12, 2], ["Totaal", "", 10, 0, -2]]
+    assert [str(t) for t in typed["k4_sbao"].dtypes] == ["object", "object", "int64", "int64", "int64"]
+    json.dumps(figures.k4_rows(typed["k4_sbao"]))  # the figures are plain ints: ready for the charts
+    assert typed["k1_inschrijvingen"].equals(text["k1_inschrijvingen"])  # no counts: text as published
+
+
+def test_one_reader_of_published_tables():
+    """Only outbox/tables.py reads a version's CSVs (outbox/vergelijking.py reads the indicator store
+    it writes itself)."""
+    root = Path(__file__).resolve().parents[1]
+    readers = sorted(str(p.relative_to(root)) for pkg in ("outbox", "production", "flows", "kijkglas")
+                     for p in (root / pkg).rglob("*.py") if "read_csv(" in p.read_text(encoding="utf-8")
+                     and "synthetic" not in p.parts)
+    assert readers == ["outbox/tables.py", "outbox/vergelijking.py"]
 
 
 # --- the tables' rows, escaped in one pass (outbox/dashboard/pages.py) ------------------------------

@@ -1,6 +1,7 @@
-"""The dashboard's figures, as pure functions of a version's CSV tables (strings, as published):
-key figures per product, Kijkglas 1 over the year and its changes in words, and the lists an SWV
-acts on (TLVs to re-assess, pupils without TLV, pupils on a CvI)."""
+"""The dashboard's figures, as pure functions of a version's CSV tables as outbox/tables.py reads
+them for the pages (text as published, counts as ints): key figures per product, Kijkglas 1 over
+the year and its changes in words, and the lists an SWV acts on (TLVs to re-assess, pupils without
+TLV, pupils on a CvI)."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,12 +15,6 @@ TOTAAL = "Totaal"
 K1_SUMMARY_TABLES = ["k1_vso_totalen", "k1_bao_sbao", "k1_vo", "k1_tlv"]
 
 
-def number(text) -> int:
-    """A published count ('' for none) as an int."""
-    text = "" if text is None else str(text).strip()
-    return int(float(text)) if text else 0
-
-
 def nl_number(n: int) -> str:
     """A count as the tables and axes show it: 1.398."""
     return f"{n:,}".replace(",", ".")
@@ -28,7 +23,7 @@ def nl_number(n: int) -> str:
 def rows_by_first_column(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     """{first-column label: {count column: value}} of a totals table."""
     first, *counts = list(frame.columns)
-    return {str(r[first]): {c: number(r[c]) for c in counts} for _, r in frame.iterrows()}
+    return {str(r[first]): {c: r[c] for c in counts} for _, r in frame.iterrows()}
 
 
 # --- Kijkglas 1 -----------------------------------------------------------------------------------
@@ -204,7 +199,7 @@ def k2_key_figures(tables: dict[str, pd.DataFrame], stand_per: date) -> dict:
 def _flow_totals(frame: pd.DataFrame, direction: str) -> pd.Series:
     """Per row the total of `direction` (Instroom / Uitstroom) over the age groups."""
     cols = [c for c in frame.columns if c.startswith(direction) and c.endswith(TOTAAL)]
-    return frame[cols].apply(lambda col: col.map(number)).sum(axis=1) if cols else pd.Series(0, index=frame.index)
+    return frame[cols].sum(axis=1) if cols else pd.Series(0, index=frame.index)
 
 
 def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict]:
@@ -216,8 +211,8 @@ def k3_per_school(k3a: pd.DataFrame, k3b: pd.DataFrame, owner: str) -> list[dict
         own = frame[frame["SWV"] == owner]
         for brin, inn, out in zip(own["BRIN (v)so"], _flow_totals(own, "Instroom"), _flow_totals(own, "Uitstroom")):
             s = schools.setdefault(str(brin), {"brin": str(brin), "3a_in": 0, "3a_uit": 0, "3b_in": 0, "3b_uit": 0})
-            s[f"{part}_in"] += int(inn)
-            s[f"{part}_uit"] += int(out)
+            s[f"{part}_in"] += inn
+            s[f"{part}_uit"] += out
     rows = sorted(schools.values(), key=lambda s: s["brin"])
     for s in rows:
         s["groei"] = s["3a_in"] - s["3a_uit"]
@@ -253,7 +248,7 @@ def k3_growth_per_category(k3a: pd.DataFrame, owner: str) -> list[dict]:
     for _, r in own.iterrows():
         s = out.setdefault(str(r["BRIN (v)so"]), {"brin": str(r["BRIN (v)so"]), "cells": dict.fromkeys(cells, 0)})
         for c in cells:
-            s["cells"][c] += number(r[f"Instroom {c}"]) - number(r[f"Uitstroom {c}"])
+            s["cells"][c] += r[f"Instroom {c}"] - r[f"Uitstroom {c}"]
     rows = sorted(out.values(), key=lambda s: s["brin"])
     for s in rows:
         s["groei"] = sum(s["cells"].values())
@@ -268,8 +263,8 @@ def k3_totals(schools: list[dict]) -> dict:
 
 def k4_rows(k4_sbao: pd.DataFrame) -> tuple[list[dict], dict | None]:
     """The sbao vestigingen (oktober, februari, verschil) and the Totaal row."""
-    rows = [{"vestiging": r["Vestiging"], "naam": r["Naam vestiging"], "oktober": number(r["Aantal 1 oktober"]),
-             "februari": number(r["Aantal 1 februari"]), "verschil": number(r["Verschil"])}
+    rows = [{"vestiging": r["Vestiging"], "naam": r["Naam vestiging"], "oktober": r["Aantal 1 oktober"],
+             "februari": r["Aantal 1 februari"], "verschil": r["Verschil"]}
             for _, r in k4_sbao.iterrows()]
     totaal = next((r for r in rows if r["vestiging"] == TOTAAL), None)
     return [r for r in rows if r["vestiging"] != TOTAAL], totaal
@@ -287,7 +282,7 @@ def k3_school_rows(frame: pd.DataFrame, brin: str) -> list[dict]:
         row = {"swv": r["SWV"]}
         for direction in ("Instroom", "Uitstroom"):
             for cat in CATEGORIES:
-                row[f"{direction} {cat}"] = sum(number(r[c]) for c in frame.columns
+                row[f"{direction} {cat}"] = sum(r[c] for c in frame.columns
                                                 if c.startswith(direction) and c.endswith(f" {cat}"))
             row[f"{direction} Totaal"] = sum(row[f"{direction} {cat}"] for cat in CATEGORIES)
         row["Saldo"] = row["Instroom Totaal"] - row["Uitstroom Totaal"]

@@ -1,5 +1,6 @@
 """What the dashboard pages read from an owner's folder: its schooljaren and products with their
-versions, a version's CSV tables, and a version as the pages show it (links relative to the page)."""
+versions, a version's CSV tables (through outbox/tables.py, the one reader), and a version as the
+pages show it (links relative to the page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import pandas as pd
 
 from outbox.layout import (CHANGES_XLSX, INGETROKKEN, SCHOOLJAAR_RE, Version, actueel_version, product_dir,
                            read_confirmations, scan_versions)
+from outbox.tables import DATA, read_typed_tables
 from products import registry
 
 
@@ -60,13 +62,13 @@ def owner_products(outbox: Path, owner: str) -> dict[str, dict[str, ProductVersi
 
 
 def read_tables(version: Version) -> dict[str, pd.DataFrame]:
-    """A version's data/*.csv as text frames, exactly as published ('' for empty)."""
+    """A version's data/*.csv as the pages read them (outbox/tables.py): text exactly as published
+    ('' for empty), counts as ints."""
     return read_tables_at(version.path)
 
 
 def read_tables_at(version_dir: Path) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
-            for p in sorted((Path(version_dir) / "data").glob("*.csv"))}
+    return read_typed_tables(Path(version_dir) / DATA)
 
 
 def stand_per(version: Version) -> date:
