@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from documents.values import cell_value, format_euro, format_nl, frame_rows
+from documents.values import format_euro, format_nl, frame_rows
 
 _COUNT_COLUMN = re.compile(r"^(?:(?P<group>.+?) )?(?P<cat>L|M|H|Laag|Midden|Hoog) (?P<age><8|8\+)$")
 
@@ -75,5 +75,6 @@ def table_context(frame: pd.DataFrame, caption: str | None = None) -> dict:
 
 
 def algemene_gegevens_context(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
-    return [[format_euro(v) if isinstance(v, Decimal) else format_nl(cell_value(v, "datum"))
-             for v in row] for row in rows]
+    """The Algemene gegevens rows as the PDF shows them: dates dd-mm-jjjj, euros Dutch style; text
+    stays as it is."""
+    return [[format_euro(v) if isinstance(v, Decimal) else format_nl(v) for v in row] for row in rows]

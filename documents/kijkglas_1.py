@@ -83,9 +83,7 @@ FUNDED_LABEL = "Deze telling bepaalt de bekostiging van"
 def k1_general_rows(result: ProductResult) -> list[tuple]:
     """Algemene gegevens of bestand 1 and the PDF: the common rows, with the schooljaar whose
     funding this count determines right after the teldatum (a fact of the count, not of the amounts)."""
-    rows = general_rows(result)
-    at = next((i + 1 for i, r in enumerate(rows) if r and str(r[0]) == "Teldatum"), len(rows))
-    return rows[:at] + [(FUNDED_LABEL, f"schooljaar {rules.bekostigd_schooljaar(result.schooljaar)}")] + rows[at:]
+    return general_rows(result, more=[(FUNDED_LABEL, f"schooljaar {rules.bekostigd_schooljaar(result.schooljaar)}")])
 
 
 def funding_title(bek: list[dict]) -> str:
@@ -151,7 +149,6 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
     code = swv.swv_code if swv else "openbaar"
     names = filenames(code)
     tables = result.tables
-    teldatum = as_date(result.period)
     sector = swv.sector if swv else ""
     ctx = {
         "document_title": f"{TITLE} – {code}",
@@ -161,7 +158,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
         "swv_naam": swv.naam if swv else "",
         "sector": sector,
         "schooljaar": result.schooljaar,
-        "teldatum": format_nl(teldatum or result.period),
+        "teldatum": format_nl(result.teldatum),
         "stand_per": format_nl(result.stand_per),
         "aanmaakdatum": result.aanmaakdatum.isoformat(),
         "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
@@ -176,7 +173,7 @@ def pdf_context(result: ProductResult, change_report: list[dict] | None = None) 
                    for stem, frame in tables.items() if stem in FIRST_COLUMN or stem == "k1_per_vestiging"},
         "n": _k1_numbers(tables),
         "bestanden": names,
-        "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(teldatum or result.period)} · "
+        "footer": f"{code} · Kijkglas 1 · teldatum {format_nl(result.teldatum)} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
         **changes_context(change_report, CHANGES),
     }

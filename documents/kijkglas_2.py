@@ -134,7 +134,7 @@ def pdf_context(result, change_report: list[dict] | None = None) -> dict:
     ctx.update({
         "n": n,
         "overzicht": _k2_overview(n),
-        "marks_visible": bool(result.extra.get("marks_visible")),
+        "marks_visible": result.marks_visible,
         "teldatum": format_nl(d["teldatum"]),
         "peildatum": format_nl(d["peildatum"]),
         "begin_schooljaar": format_nl(date(d["teldatum"].year, 8, 1)),

@@ -14,9 +14,9 @@ from documents.changes import ChangeWords, FlowWords
 from documents.context import algemene_gegevens_context, table_context
 from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import (DOORSTROOM_IN, DOORSTROOM_UIT, ag_value, base_context, distinct_of, frame_of,
+from documents.shared import (DOORSTROOM_IN, DOORSTROOM_UIT, base_context, distinct_of, frame_of,
                               prepare_dir, require_swv, schooljaar_dates, version_footer, version_rows)
-from documents.values import as_date, format_nl
+from documents.values import format_nl
 from documents.workbook import Sheet, write_workbook
 from tasks import rules
 
@@ -54,6 +54,7 @@ def filenames(swv_code: str) -> dict[str, str]:
 
 
 K3_HEADER_ROW = 10
+STAND_PER_LABEL = "Bijgewerkt tot"  # the handleiding's name for the stand per in Kijkglas 3
 
 
 def k3_count_columns(sector: str) -> list[str]:
@@ -99,10 +100,8 @@ def k3_check_table(frame: pd.DataFrame, sector: str, name: str = "") -> pd.DataF
 def k3_algemene_gegevens(result) -> list[tuple[str, Any]]:
     """Rows 4–7 of every Kijkglas 3 sheet (the handleiding's four labels), so that the group
     labels land on row 9 and the header on row 10."""
-    d = schooljaar_dates(result.schooljaar)
-    peil = as_date(ag_value(result, "Peildatum")) or d["peildatum"]
-    return [("Schooljaar", result.schooljaar), ("Peildatum", peil),
-            ("Bijgewerkt tot", result.stand_per), ("Aanmaakdatum", result.aanmaakdatum)]
+    return [("Schooljaar", result.schooljaar), ("Peildatum", result.algemene_gegevens.peildatum),
+            (STAND_PER_LABEL, result.stand_per), ("Aanmaakdatum", result.aanmaakdatum)]
 
 
 def k3_headers(part: str, sector: str) -> dict[str, str]:
@@ -232,7 +231,7 @@ def pdf_context(result, tables: dict[str, pd.DataFrame],
     code = result.swv.swv_code
     sector = result.swv.sector
     names = filenames(code)
-    ctx = base_context(result, TITLE, "Kijkglas 3", names, CHANGES, change_report)
+    ctx = base_context(result, TITLE, "Kijkglas 3", names, CHANGES, change_report, stand_per_label=STAND_PER_LABEL)
     d = schooljaar_dates(result.schooljaar)
     delen = []
     for stem, frame in tables.items():

@@ -16,42 +16,53 @@ from tasks import rules
 from tasks.model import ProductResult
 
 GEEN_BEDRAGEN = "Er zijn nog geen bedragen vastgesteld"
+ONBEKEND = "onbekend"
 # the Doorstroom values of Kijkglas 2 and 3
 DOORSTROOM_IN = "Instroom van andere (v)so"
 DOORSTROOM_UIT = "Uitstroom naar andere (v)so"
 
 
-def general_rows(result: ProductResult) -> list[tuple]:
-    """The result's Algemene gegevens without funding lines (the documents of Kijkglas 1 write
-    those themselves), followed by the version the documents will be published as."""
-    return [r for r in result.algemene_gegevens
-            if GEEN_BEDRAGEN not in " ".join(str(x) for x in r)
-            and str(r[0]) != "Vastgestelde bekostiging"] + version_rows(result)
+def algemene_gegevens_rows(result: ProductResult, stand_per_label: str = "Stand per",
+                           more: Sequence[tuple] = ()) -> list[tuple[str, Any]]:
+    """The identifying block that heads every workbook and PDF, as (label, value) rows with the values
+    as they are (dates as dates; the workbook and the PDF format them): the SWV, the product's own
+    facts (result.algemene_gegevens), `more` rows of the product's documents, the stand per and the
+    aanmaakdatum. An address the register does not hold reads "onbekend" (an empty row looks like a
+    fault of the document); Kijkglas 3 names the stand per "Bijgewerkt tot", as the handleiding does."""
+    swv, ag = result.swv, result.algemene_gegevens
+    rows: list[tuple[str, Any]] = []
+    if swv is not None:
+        plaats = " ".join(p for p in [swv.postcode, swv.plaats] if p)
+        rows += [("Administratienummer", swv.swv_code), ("Naam", swv.naam), ("Adres", swv.adres or ONBEKEND),
+                 ("Postcode en plaats", plaats or ONBEKEND)]
+    rows += [(label, value) for label, value in
+             [("Schooljaar", ag.schooljaar), ("Teldatum", ag.teldatum), ("Peildatum", ag.peildatum)]
+             if value is not None]
+    return rows + list(more) + [(stand_per_label, result.stand_per), ("Aanmaakdatum", result.aanmaakdatum)]
+
+
+def general_rows(result: ProductResult, stand_per_label: str = "Stand per",
+                 more: Sequence[tuple] = ()) -> list[tuple]:
+    """The Algemene gegevens (`algemene_gegevens_rows`) followed by the version the documents will be
+    published as."""
+    return algemene_gegevens_rows(result, stand_per_label, more) + version_rows(result)
 
 
 def version_rows(result: ProductResult) -> list[tuple[str, str]]:
     """`Versie v2 (actueel bij publicatie)` and `Vervangt v1: <why>`, when the production told the
-    documents which version they become (result.extra["versie"]); nothing otherwise."""
-    versie = result.extra.get("versie")
-    if not versie:
+    documents which version they become (result.versie); nothing otherwise."""
+    versie = result.versie
+    if versie is None:
         return []
-    rows = [("Versie", f"{versie['versie']} ({versie['status']} bij publicatie)")]
-    if versie.get("vervangt"):
-        rows.append(("Vervangt", f"{versie['vervangt']}: {versie['reden']}"))
+    rows = [("Versie", f"{versie.versie} ({versie.status} bij publicatie)")]
+    if versie.vervangt:
+        rows.append(("Vervangt", f"{versie.vervangt}: {versie.reden}"))
     return rows
 
 
 def version_footer(result: ProductResult) -> str:
     """` · v2` for a page footer, when the version is known."""
-    versie = result.extra.get("versie")
-    return f" · {versie['versie']}" if versie else ""
-
-
-def ag_value(result, label: str) -> Any:
-    for row in result.algemene_gegevens:
-        if row and str(row[0]).strip().lower() == label.lower() and len(row) > 1:
-            return row[1]
-    return None
+    return f" · {result.versie.versie}" if result.versie else ""
 
 
 def whole_number(v: Any) -> int:
@@ -72,7 +83,7 @@ def distinct_of(frame: pd.DataFrame | None, column: str) -> int:
 
 
 def base_context(result, titel: str, product_kort: str, names: dict[str, str],
-                 words: ChangeWords, change_report: list[dict] | None) -> dict:
+                 words: ChangeWords, change_report: list[dict] | None, stand_per_label: str = "Stand per") -> dict:
     """What every Kijkglas 2–5 template starts from (see base.html; Kijkglas 1 builds its own)."""
     swv = result.swv
     code = swv.swv_code if swv else "openbaar"
@@ -87,7 +98,7 @@ def base_context(result, titel: str, product_kort: str, names: dict[str, str],
         "stand_per": format_nl(result.stand_per),
         "aanmaakdatum": result.aanmaakdatum.isoformat(),
         "aanmaakdatum_nl": format_nl(result.aanmaakdatum),
-        "algemene_gegevens": algemene_gegevens_context(general_rows(result)),
+        "algemene_gegevens": algemene_gegevens_context(general_rows(result, stand_per_label)),
         "bestanden": names,
         "footer": f"{code} · {product_kort} · schooljaar {result.schooljaar} · "
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",

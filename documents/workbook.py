@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.cell.cell import ERROR_CODES
 
 from core.files import atomic_write
-from documents.values import as_date, cell_value, format_euro, frame_rows
+from documents.values import cell_value, format_euro, frame_rows
 
 # Fixed timestamp used when no aanmaakdatum is known (zip entries cannot go before 1980).
 _FALLBACK_TIMESTAMP = datetime(1980, 1, 1)
@@ -230,15 +230,6 @@ def _stream(ws, layout: _Layout, landscape: bool) -> None:
         ws.print_title_rows = layout.title_rows
 
 
-def _timestamp_from(algemene_gegevens: Sequence[Sequence[Any]]) -> datetime | None:
-    for row in algemene_gegevens:
-        if row and str(row[0]).strip().lower() == "aanmaakdatum" and len(row) > 1:
-            d = as_date(row[1])
-            if d:
-                return datetime(d.year, d.month, d.day)
-    return None
-
-
 def write_workbook(path: str | os.PathLike, title: str,
                    algemene_gegevens: Sequence[Sequence[Any]],
                    blocks: Sequence[Sheet], *,
@@ -248,8 +239,8 @@ def write_workbook(path: str | os.PathLike, title: str,
     algemene_gegevens: rows `(label, value, ...)`; values may be str, int, Decimal (euros) or
       date. Written in columns A, B, C… under the bold heading "Algemene gegevens".
     blocks: the sheets, in order (see `Sheet`).
-    timestamp: the document's created/modified date (default: the "Aanmaakdatum" row of
-      algemene_gegevens); also the timestamp of every zip entry, so equal input gives equal bytes.
+    timestamp: the document's created/modified date (the result's aanmaakdatum; without one a fixed
+      date in 1980); also the timestamp of every zip entry, so equal input gives equal bytes.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -257,7 +248,7 @@ def write_workbook(path: str | os.PathLike, title: str,
     from openpyxl.writer.excel import ExcelWriter
 
     if timestamp is None:
-        timestamp = _timestamp_from(algemene_gegevens) or _FALLBACK_TIMESTAMP
+        timestamp = _FALLBACK_TIMESTAMP
     if not isinstance(timestamp, datetime):
         timestamp = datetime(timestamp.year, timestamp.month, timestamp.day)
 
@@ -269,8 +260,7 @@ def write_workbook(path: str | os.PathLike, title: str,
     title_font = Font(bold=True, size=14)
     section_font = Font(bold=True, size=12)
 
-    # an ISO date string in the block ("2024-10-01") is a date too
-    ag_rows = [[cell_value(v, "datum") for v in row] for row in algemene_gegevens]
+    ag_rows = [[cell_value(v) for v in row] for row in algemene_gegevens]
 
     wb = Workbook(write_only=True)
     used_names: set[str] = set()

@@ -93,12 +93,15 @@ def table_sheet_frame(table: TableChanges) -> tuple[pd.DataFrame, frozenset[tupl
 
 def general_rows(product: str, owner: str, swv_naam: str | None, basis: tuple[str, str | None],
                  new: tuple[str, str | None]) -> list[tuple]:
-    """The Algemene gegevens of the change report: product, SWV, both versions with their stand per."""
+    """The Algemene gegevens of the change report: product, SWV, both versions with their stand per
+    (ISO in the manifests, dates in the workbook)."""
+    def day(iso_text: str | None) -> date | None:
+        return date.fromisoformat(iso_text) if iso_text else None
     swv = ([("Samenwerkingsverband", "landelijk overzicht (openbaar)")] if owner == OPENBAAR
            else [("Administratienummer", owner), ("Naam", swv_naam or "")])
     return [("Product", title_of(product)), *swv,
-            ("Vorige versie", basis[0]), ("Stand per vorige versie", basis[1]),
-            ("Nieuwe versie", new[0]), ("Stand per nieuwe versie", new[1])]
+            ("Vorige versie", basis[0]), ("Stand per vorige versie", day(basis[1])),
+            ("Nieuwe versie", new[0]), ("Stand per nieuwe versie", day(new[1]))]
 
 
 def write_changes_workbook(path: Path, report: list[dict], details: dict[str, TableChanges], *,

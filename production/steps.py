@@ -40,7 +40,7 @@ from production.vergelijking import comparison_of, store_comparison
 from products import registry
 from schemas.extract import extract_identity
 from tasks.compute import check_swv_codes
-from tasks.model import Production, ProductResult
+from tasks.model import Production, ProductResult, VersionPlan
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +130,10 @@ def prepare_for_owner(result: ProductResult, outbox: Path, extract_identity: str
     report = change_report_for(outbox, owner, result.schooljaar, result.product, result.tables)
     # the documents name the version they become (its number, what it replaces and why)
     plan = next_version(outbox, owner, result.schooljaar, result.product, result.stand_per)
-    result = replace(result, extra={**result.extra, "versie": plan})
+    result = replace(result, versie=VersionPlan(**plan))
     empty_stage(stage)  # a retried preparation starts from nothing
     render_documents(result, stage, report.tables if report else None)
-    meta = {"period": result.period, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
+    meta = {"period": result.teldatum or result.schooljaar, "stand_per": result.stand_per, "aanmaakdatum": result.aanmaakdatum,
             "extract": extract_identity, "counts": counts_of(result),
             "swv_naam": result.swv.naam if result.swv else "openbaar"}
     changes = stage_changes(stage, report, plan["versie"], owner, result.product, meta)

@@ -1,8 +1,7 @@
-"""Helpers every product shares: the SWV's identity, the Algemene gegevens block, which SWVs a
-production is for, and the error a failed reconciliation raises."""
+"""Helpers every product shares: the SWV's identity, which SWVs a production is for, and the error a
+failed reconciliation raises."""
 from __future__ import annotations
 
-from core.dates import format_datum
 from tasks.model import SwvInfo
 
 
@@ -27,16 +26,3 @@ def selected_swvs(extract, swv_codes: list[str] | None = None, sector: str | Non
     codes = sorted(swvs["swv_code"])
     return codes if swv_codes is None else [c for c in codes if c in set(swv_codes)]
 
-
-ONBEKEND = "onbekend"
-
-
-def algemene_gegevens(swv: SwvInfo, extra: list[tuple[str, str]], stand_per, aanmaakdatum,
-                      stand_per_label: str = "Stand per") -> list[tuple[str, str]]:
-    """The identifying block that heads every workbook and PDF of every product. An address the
-    register does not hold reads "onbekend" (an empty row looks like a fault of the document);
-    Kijkglas 3 names the stand per "Bijgewerkt tot", as the handleiding does."""
-    plaats = " ".join(p for p in [swv.postcode, swv.plaats] if p)
-    return ([("Administratienummer", swv.swv_code), ("Naam", swv.naam), ("Adres", swv.adres or ONBEKEND),
-             ("Postcode en plaats", plaats or ONBEKEND)] + extra
-            + [(stand_per_label, format_datum(stand_per)), ("Aanmaakdatum", format_datum(aanmaakdatum))])

@@ -41,7 +41,7 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
 def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> Production:
     results, kwaliteit = k2.kijkglas_2(extract, schooljaar, aanmaakdatum, settings, swv_codes)
-    checks = [MARKS_CHECK] if results and results[0].extra.get("marks_visible") else []
+    checks = [MARKS_CHECK] if results and results[0].marks_visible else []
     return Production("kijkglas-2", schooljaar, results, kwaliteit=kwaliteit, checks=checks)
 
 

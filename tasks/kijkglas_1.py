@@ -13,12 +13,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from core.dates import format_datum
 from core.settings import Settings
 from schemas.models import SO_VSO
 from tasks import rules
-from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
-from tasks.model import ProductResult
+from tasks.common import ReconciliationError, selected_swvs, swv_info
+from tasks.model import AlgemeneGegevens, ProductResult
 
 PRODUCT = "kijkglas-1"
 CAT_LABEL = {"L": "Laag", "M": "Midden", "H": "Hoog"}
@@ -315,14 +314,14 @@ def kijkglas_1(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     if problems:
         raise ReconciliationError("Kijkglas 1 reconciliatie mislukt:\n" + "\n".join(problems[:50]))
     bek = extract.bekostiging
+    teldatum = basis.teldatum.date()
     results = []
     for code in wanted:
         swv = swv_info(extract, code)
         own = {**tables[code], "k1_bekostiging": bekostiging_tabel(laatste_vaststelling(bek, code, extract.stand_per))}
         results.append(ProductResult(
-            product=PRODUCT, swv=swv, schooljaar=schooljaar, period=basis.teldatum.date().isoformat(),
+            product=PRODUCT, swv=swv, schooljaar=schooljaar, teldatum=teldatum,
             stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=own,
-            algemene_gegevens=algemene_gegevens(swv, [("Teldatum", format_datum(basis.teldatum))],
-                                                extract.stand_per, aanmaakdatum),
+            algemene_gegevens=AlgemeneGegevens(teldatum=teldatum),
         ))
     return results, basis

@@ -12,9 +12,9 @@ import pandas as pd
 
 from core.settings import Settings
 from tasks import rules
-from tasks.common import ReconciliationError, algemene_gegevens, selected_swvs, swv_info
+from tasks.common import ReconciliationError, selected_swvs, swv_info
 from tasks.kijkglas_3 import k3_stromen, k3_tabel
-from tasks.model import ProductResult
+from tasks.model import AlgemeneGegevens, ProductResult
 
 PRODUCT = "kijkglas-2"
 COMMON = ["DUO-nummer leerling", "Vestiging", "Naam vestiging", "SWV deelname", "Naam SWV",
@@ -161,10 +161,9 @@ def kijkglas_2(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     for code in codes:
         swv = swv_info(extract, code)
         results.append(ProductResult(
-            product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
+            product=PRODUCT, swv=swv, schooljaar=schooljaar, stand_per=extract.stand_per,
             aanmaakdatum=aanmaakdatum, tables=blocks_per_swv[code],
-            algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar)], extract.stand_per, aanmaakdatum),
-            extra={"marks_visible": with_marks}))
+            algemene_gegevens=AlgemeneGegevens(schooljaar=schooljaar), marks_visible=with_marks))
     if with_marks:
         from tasks.kijkglas_3 import national_tables
         national = national_tables(flows)

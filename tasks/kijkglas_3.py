@@ -10,10 +10,9 @@ from datetime import date
 
 import pandas as pd
 
-from core.dates import format_datum
 from core.settings import Settings
 from tasks import rules
-from tasks.model import ProductResult
+from tasks.model import AlgemeneGegevens, ProductResult
 
 PRODUCT = "kijkglas-3"
 FLOW_COLUMNS = ["deel", "richting", "sector", "swv", "brin", "categorie", "leeftijdscategorie",
@@ -119,17 +118,15 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     """The national Kijkglas 3 (openbaar) and each SWV's own rows; also returns the flows
     (one row per pupil movement) for the Kijkglas 2 marks and the reconciliation, and the
     data-quality list."""
-    from tasks.common import algemene_gegevens, selected_swvs, swv_info
+    from tasks.common import selected_swvs, swv_info
 
     p0, p1 = k3_posities(extract, schooljaar, settings)
     flows = groei_stromen(with_position(p0), with_position(p1))
     national = national_tables(flows)
-    peil = rules.peildatum_groei(schooljaar)
-    common = [("Schooljaar", schooljaar), ("Peildatum", format_datum(peil)),
-              ("Bijgewerkt tot", format_datum(extract.stand_per)), ("Aanmaakdatum", format_datum(aanmaakdatum))]
-    openbaar = ProductResult(product=PRODUCT, swv=None, schooljaar=schooljaar, period=schooljaar,
+    ag = AlgemeneGegevens(schooljaar=schooljaar, peildatum=rules.peildatum_groei(schooljaar).date())
+    openbaar = ProductResult(product=PRODUCT, swv=None, schooljaar=schooljaar,
                              stand_per=extract.stand_per, aanmaakdatum=aanmaakdatum, tables=national,
-                             algemene_gegevens=common)
+                             algemene_gegevens=ag)
     codes = selected_swvs(extract, swv_codes)
     per_swv = []
     for code in codes:
@@ -138,8 +135,6 @@ def kijkglas_3(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
         tables = {f"k3{p}": national[f"k3{p}_{s}"][national[f"k3{p}_{s}"]["SWV"] == code].reset_index(drop=True)
                   for p in ["a", "b"]}
         per_swv.append(ProductResult(
-            product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
-            aanmaakdatum=aanmaakdatum, tables=tables,
-            algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar), ("Peildatum", format_datum(peil))],
-                                                extract.stand_per, aanmaakdatum, stand_per_label="Bijgewerkt tot")))
+            product=PRODUCT, swv=swv, schooljaar=schooljaar, stand_per=extract.stand_per,
+            aanmaakdatum=aanmaakdatum, tables=tables, algemene_gegevens=ag))
     return openbaar, per_swv, flows, kwaliteit_k3(p0, p1)

@@ -5,11 +5,10 @@ from datetime import date
 
 import pandas as pd
 
-from core.dates import format_datum
 from core.settings import Settings
 from tasks import rules
-from tasks.common import algemene_gegevens, selected_swvs, swv_info
-from tasks.model import ProductResult
+from tasks.common import selected_swvs, swv_info
+from tasks.model import AlgemeneGegevens, ProductResult
 
 PRODUCT = "kijkglas-4"
 
@@ -38,12 +37,12 @@ def kijkglas_4(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
                swv_codes: list[str] | None = None) -> list[ProductResult]:
     groei = sbao_groei(extract, schooljaar)
     codes = selected_swvs(extract, swv_codes, sector="PO")
-    extra = [("Teldatum", format_datum(rules.teldatum(schooljaar))), ("Peildatum", format_datum(rules.peildatum_groei(schooljaar)))]
+    ag = AlgemeneGegevens(teldatum=rules.teldatum(schooljaar).date(), peildatum=rules.peildatum_groei(schooljaar).date())
     results = []
     for code in codes:
         swv = swv_info(extract, code)
         results.append(ProductResult(
-            product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
+            product=PRODUCT, swv=swv, schooljaar=schooljaar, stand_per=extract.stand_per,
             aanmaakdatum=aanmaakdatum, tables={"k4_sbao": k4_tabel(groei[groei["swv_code"] == code])},
-            algemene_gegevens=algemene_gegevens(swv, extra, extract.stand_per, aanmaakdatum)))
+            algemene_gegevens=ag))
     return results

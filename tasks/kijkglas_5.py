@@ -7,8 +7,8 @@ import pandas as pd
 
 from core.settings import Settings
 from tasks import rules
-from tasks.common import algemene_gegevens, selected_swvs, swv_info
-from tasks.model import ProductResult
+from tasks.common import selected_swvs, swv_info
+from tasks.model import AlgemeneGegevens, ProductResult
 
 PRODUCT = "kijkglas-5"
 TLV_SINDS = pd.Timestamp("2014-08-01")  # the new SWVs exist from 1-8-2014; older TLVs never count
@@ -67,9 +67,9 @@ def kijkglas_5(extract, schooljaar: str, aanmaakdatum: date, settings: Settings,
     for code in codes:
         swv = swv_info(extract, code)
         results.append(ProductResult(
-            product=PRODUCT, swv=swv, schooljaar=schooljaar, period=schooljaar, stand_per=extract.stand_per,
+            product=PRODUCT, swv=swv, schooljaar=schooljaar, stand_per=extract.stand_per,
             aanmaakdatum=aanmaakdatum,
             tables={"k5_inkomend": inkomend(cases[cases["vestiging_swv"] == code]),
                     "k5_uitgaand": uitgaand(cases[cases["bao_swv"] == code])},
-            algemene_gegevens=algemene_gegevens(swv, [("Schooljaar", schooljaar)], extract.stand_per, aanmaakdatum)))
+            algemene_gegevens=AlgemeneGegevens(schooljaar=schooljaar)))
     return results

@@ -22,21 +22,42 @@ class SwvInfo:
     plaats: str | None = None
 
 
+@dataclass(frozen=True)
+class AlgemeneGegevens:
+    """What a product's "Algemene gegevens" block shows besides the SWV, the stand per and the
+    aanmaakdatum (the result's own fields), as values: documents/ words and formats them. A fact that
+    is None is not shown (Kijkglas 1 shows its teldatum, Kijkglas 3 the schooljaar and peildatum)."""
+    schooljaar: str | None = None
+    teldatum: date | None = None
+    peildatum: date | None = None
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    """The version the documents will be published as (outbox.layout.version_plan): its name, its
+    status at publication, and the version it replaces with the reason."""
+    versie: str                  # "v2"
+    status: str                  # "actueel"
+    vervangt: str | None = None  # "v1"
+    reden: str | None = None     # "nieuwe stand per 06-12-2024 (was 06-11-2024)"
+
+
 @dataclass
 class ProductResult:
     """One product for one SWV (or for `openbaar`), ready to render and publish."""
     product: str                 # "kijkglas-1" .. "kijkglas-5"
     swv: SwvInfo | None          # None for the national (openbaar) part
     schooljaar: str              # "2024-2025": the schooljaar the product is about
-    period: str                  # teldatum ("2024-10-01") for K1, else the schooljaar
     stand_per: date
     aanmaakdatum: date
+    # the day a product counts on, when its versions are about that one day (Kijkglas 1: the
+    # manifest's period); None: about the whole schooljaar
+    teldatum: date | None = None
     # ordered: csv stem -> frame (e.g. "k1_vso_totalen"); written as data/<stem>.csv
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    # label -> value rows of the "Algemene gegevens" block, in order
-    algemene_gegevens: list[tuple[str, str]] = field(default_factory=list)
-    # free-form extras for templates (e.g. reading-guide numbers)
-    extra: dict = field(default_factory=dict)
+    algemene_gegevens: AlgemeneGegevens = field(default_factory=AlgemeneGegevens)
+    marks_visible: bool = False          # Kijkglas 2: the growth marks are shown (on or after 1 February)
+    versie: VersionPlan | None = None    # set by the production just before the documents are made
 
 
 @dataclass

@@ -26,7 +26,7 @@ STAND_PER = date(2024, 12, 6)
 
 def result(product: str, code: str, tables: dict, schooljaar: str = SJ) -> ProductResult:
     return ProductResult(product=product, swv=SwvInfo(code, f"SWV {code}", SWVS[code]), schooljaar=schooljaar,
-                         period=schooljaar, stand_per=STAND_PER, aanmaakdatum=STAND_PER, tables=tables)
+                         stand_per=STAND_PER, aanmaakdatum=STAND_PER, tables=tables)
 
 
 def vso_table(deelnemend: int, niet: int) -> pd.DataFrame:

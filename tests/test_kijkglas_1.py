@@ -10,6 +10,7 @@ import pytest
 
 from core.settings import Settings
 from tasks import kijkglas_1 as k1
+from tasks.model import AlgemeneGegevens
 from tasks.compute import check_swv_codes
 from tests import handleiding_k1 as h
 from tests.builder import ExtractBuilder
@@ -100,9 +101,9 @@ def test_data_quality_list_names_pupils_without_swv(handleiding):
 
 def test_algemene_gegevens_and_bekostiging(handleiding):
     r = handleiding[0][h.S]
-    ag = dict(r.algemene_gegevens)
-    assert ag["Administratienummer"] == h.S and ag["Teldatum"] == "01-10-2024" and ag["Stand per"] == "06-12-2024"
-    assert r.period == "2024-10-01" and r.tables["k1_bekostiging"].empty
+    assert r.algemene_gegevens == AlgemeneGegevens(teldatum=date(2024, 10, 1))
+    assert r.swv.swv_code == h.S and r.stand_per == date(2024, 12, 6)
+    assert r.teldatum == date(2024, 10, 1) and r.tables["k1_bekostiging"].empty
     assert list(r.tables["k1_bekostiging"].columns) == ["Onderdeel", "Bedrag", "Vastgesteld op"]
 
 

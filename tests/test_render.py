@@ -20,8 +20,8 @@ from documents import values
 from documents import workbook
 from production.pools import render_pool
 from production.steps import render_documents
-from tasks import common, rules
-from tasks.model import ProductResult, SwvInfo
+from tasks import rules
+from tasks.model import AlgemeneGegevens, ProductResult, SwvInfo
 from tests.readback import excel_text, read_csv_rows
 
 # WeasyPrint asks for the system library HarfBuzz-Subset; without it, it subsets with fontTools.
@@ -110,12 +110,9 @@ def make_result(sector: str = "PO", bekostiging: bool = True) -> ProductResult:
          ["Zware ondersteuning", Decimal("7654321.00"), date(2024, 10, 15)]][:2 if bekostiging else 0],
         columns=["Onderdeel", "Bedrag", "Vastgesteld op"], dtype=object)
     return ProductResult(
-        product="kijkglas-1", swv=swv, schooljaar="2024-2025", period="2024-10-01",
+        product="kijkglas-1", swv=swv, schooljaar="2024-2025", teldatum=date(2024, 10, 1),
         stand_per=date(2024, 11, 15), aanmaakdatum=date(2024, 11, 18), tables=tables,
-        algemene_gegevens=[("Administratienummer", code), ("Naam", swv.naam),
-                           ("Adres", "Schoolstraat 1, 1234 AB Teststad"),
-                           ("Teldatum", date(2024, 10, 1)), ("Stand per", date(2024, 11, 15)),
-                           ("Aanmaakdatum", date(2024, 11, 18))])
+        algemene_gegevens=AlgemeneGegevens(teldatum=date(2024, 10, 1)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -423,11 +420,12 @@ def test_format_euro():
     assert values.format_euro(None) == ""
 
 
-def test_algemene_gegevens_iso_text_becomes_date(tmp_path):
-    p = workbook.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", "2024-10-01")],
+def test_algemene_gegevens_dates_are_dates_and_text_stays_text(tmp_path):
+    p = workbook.write_workbook(tmp_path / "a.xlsx", "t", [("Teldatum", date(2024, 10, 1)), ("Naam", "2024-10-01")],
                               [workbook.Sheet("Blad", [("x", pd.DataFrame({"A": [1]}))])])
     ws = openpyxl.load_workbook(p)["Blad"]
     assert ws["B4"].value == datetime(2024, 10, 1) and ws["B4"].number_format == "dd-mm-yyyy"
+    assert ws["B5"].value == "2024-10-01"  # text from data is never parsed into a date
     ctx = d1.pdf_context(make_result("VO", bekostiging=False))
     assert ["Teldatum", "01-10-2024"] in ctx["algemene_gegevens"]
     assert ctx["bekostiging"] == []
@@ -471,10 +469,13 @@ def test_per_vestiging_on_a_landscape_page_and_small_tables_whole(rendered):
 
 def test_unknown_address_reads_onbekend():
     swv = SwvInfo("PO9999", "Samenwerkingsverband zonder adres", "PO")
-    rows = dict(common.algemene_gegevens(swv, [], date(2024, 12, 6), date(2024, 12, 10)))
+    result = ProductResult(product="kijkglas-2", swv=swv, schooljaar="2024-2025", stand_per=date(2024, 12, 6),
+                           aanmaakdatum=date(2024, 12, 10))
+    rows = dict(shared.algemene_gegevens_rows(result))
     assert rows["Adres"] == "onbekend" and rows["Postcode en plaats"] == "onbekend"
-    k3 = dict(common.algemene_gegevens(swv, [], date(2025, 4, 6), date(2025, 4, 10), stand_per_label="Bijgewerkt tot"))
-    assert k3["Bijgewerkt tot"] == "06-04-2025" and "Stand per" not in k3
+    assert rows["Stand per"] == date(2024, 12, 6) and rows["Aanmaakdatum"] == date(2024, 12, 10)
+    k3 = dict(shared.algemene_gegevens_rows(result, stand_per_label="Bijgewerkt tot"))
+    assert k3["Bijgewerkt tot"] == date(2024, 12, 6) and "Stand per" not in k3
 
 
 def test_frame_rows_works_column_by_column_as_cell_value_does_cell_by_cell():

@@ -2,6 +2,7 @@
 tests/test_kijkglas_2_3.py and tests/test_kijkglas_4_5.py and read back (fast, no Prefect)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -346,9 +347,7 @@ def test_k3_rejects_a_total_that_is_not_the_sum(k3_results, tmp_path):
     r = per_swv[S]
     bad = r.tables["k3a"].copy()
     bad.loc[0, "Uitstroom 8+ Totaal"] = 5
-    broken = ProductResult(product=r.product, swv=r.swv, schooljaar=r.schooljaar, period=r.period,
-                           stand_per=r.stand_per, aanmaakdatum=r.aanmaakdatum,
-                           tables={"k3a": bad, "k3b": r.tables["k3b"]}, algemene_gegevens=r.algemene_gegevens)
+    broken = replace(r, tables={"k3a": bad, "k3b": r.tables["k3b"]})
     with pytest.raises(ValueError, match="Uitstroom 8\\+ Totaal"):
         d3.write_documents(broken, tmp_path)
 
@@ -357,9 +356,7 @@ def test_k3_unsorted_input_is_written_sorted(k3_results, tmp_path):
     _, per_swv = k3_results
     r = per_swv[S]
     shuffled = {k: t.iloc[::-1].reset_index(drop=True) for k, t in r.tables.items()}
-    res = ProductResult(product=r.product, swv=r.swv, schooljaar=r.schooljaar, period=r.period,
-                        stand_per=r.stand_per, aanmaakdatum=r.aanmaakdatum, tables=shuffled,
-                        algemene_gegevens=r.algemene_gegevens)
+    res = replace(r, tables=shuffled)
     d3.write_documents(res, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / f"kijkglas-3_{S}.xlsx")["3a"]
     assert [ws.cell(r_, 2).value for r_ in (11, 12)] == ["10AA", "10AB"]
