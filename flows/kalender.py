@@ -26,13 +26,14 @@ from production.compute_turns import run_in_turns
 from production.extract_cache import release_memory
 from production.failures import ProductionsFailed
 from production.refusals import ProductionRefused
+from production.steps import SwvOutcome
 from products import registry
 
 
 @flow(name="productie", flow_run_name="productie {datum:%d-%m-%Y}")
 @with_parameter_help
 def productie(datum: Datum, extracts: Extracts = None, outbox: Outbox = None, swv: Swv = None,
-              producten: Producten = None, droog: Droog = False, dask_address: DaskAddress = None) -> list[dict]:
+              producten: Producten = None, droog: Droog = False, dask_address: DaskAddress = None) -> list[SwvOutcome]:
     """Run every production the calendar calls for on `datum`, each on the newest extract whose
     stand per is on or before that date."""
     quiet_user_errors()
@@ -51,7 +52,7 @@ def productie(datum: Datum, extracts: Extracts = None, outbox: Outbox = None, sw
         failed_or_done(runs)
     except USER_ERRORS as exc:
         return refused(exc, log)
-    return [o.__dict__ for r in runs for o in r.outcomes]
+    return [o for r in runs for o in r.outcomes]
 
 
 def day_plan(datum: date, extracts: str, swv: list[str] | None, producten: list[str] | None,
@@ -107,7 +108,7 @@ def failed_or_done(runs: list[ProductionRun]) -> None:
 @flow(name="backfill", flow_run_name="backfill {schooljaar}")
 @with_parameter_help
 def backfill(schooljaar: Schooljaar, extracts: Extracts = None, outbox: Outbox = None,
-             producten: Producten = None, swv: Swv = None, dask_address: DaskAddress = None) -> list[dict]:
+             producten: Producten = None, swv: Swv = None, dask_address: DaskAddress = None) -> list[SwvOutcome]:
     """Every production of the schooljaar, in date order per product. Safe to run again: a
     production on the same data publishes nothing, and an older extract never replaces a newer version."""
     quiet_user_errors()
@@ -127,7 +128,7 @@ def backfill(schooljaar: Schooljaar, extracts: Extracts = None, outbox: Outbox =
         failed_or_done(runs)
     except USER_ERRORS as exc:
         return refused(exc, log)
-    return [o.__dict__ for r in runs for o in r.outcomes]
+    return [o for r in runs for o in r.outcomes]
 
 
 def backfill_plan(schooljaar: str, extracts: str, producten: list[str] | None,

@@ -108,7 +108,7 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
     except USER_ERRORS as exc:
         return refused(exc, log)
     log.info("%s %s: %s; outbox %s", product, req.schooljaar, headline(outcomes), req.outbox)
-    return [o.__dict__ for o in outcomes]
+    return outcomes
 
 
 def publish(production, ex, outbox: str, settings, dask_address: str | None, log) -> list[steps.SwvOutcome]:

@@ -44,7 +44,7 @@ class ProductionRun:
         record = read_record(Path(outbox), run_id) if ok else None
         return cls(production=p, extract=extract.name if extract else "", run_id=run_id, state=state.name,
                    reason="" if ok else (state.message or str(result)),
-                   outcomes=[SwvOutcome(**o) for o in result] if ok else [],
+                   outcomes=list(result) if ok else [],
                    validation_report=record[1] if record else "")
 
     @classmethod

@@ -35,10 +35,9 @@ def _not_an_outbox(outbox: Path) -> str:
     return f"Outbox {outbox} bestaat niet." if not outbox.exists() else f"Outbox {outbox} is geen map."
 
 
-def _summary(outcomes: list, outbox: Path) -> None:
+def _summary(rows: list, outbox: Path) -> None:
+    """Per product and schooljaar what the production did (SwvOutcomes, from the flows and the plain run alike)."""
     from production.summary import is_dry_run, outcome_words
-    from production.steps import SwvOutcome
-    rows = [o if isinstance(o, SwvOutcome) else SwvOutcome(**o) for o in outcomes]
     if is_dry_run(rows):  # per SWV what would happen
         for r in sorted(rows, key=lambda r: (r.product, r.schooljaar, r.owner)):
             print(f"  {r.owner} {r.product} {r.schooljaar}: {outcome_words(r)}"

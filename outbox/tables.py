@@ -1,13 +1,14 @@
 """The one reader of published tables: a version's `data/<stem>.csv` (documents/csv_tables.py
 writes them). As text, every cell exactly as published, the formula quote included (the change
-report and the audit compare text); or typed for the pages, its count columns as ints. A page that
-shows a cell's text reads it back with core.spreadsheet_text.text_of_csv_cell where it needs the
-register's own words."""
+report and the audit compare text); or for the pages, its count columns as ints and its text as
+the register has it (the CSV's formula quote taken off: core.spreadsheet_text.text_of_csv_cell)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+
+from core.spreadsheet_text import text_of_csv_cell
 
 DATA = "data"  # a version's folder of CSV tables
 
@@ -43,16 +44,21 @@ def count_columns(stem: str, columns: list[str]) -> list[str]:
 
 
 def with_counts(stem: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A table read as text with its count columns as ints (an empty cell counts 0)."""
+    """A table read as text with its count columns as ints (an empty cell counts 0), and its text as
+    the register has it: a name such as `-De Brug` is published as `'-De Brug` (against CSV
+    injection), and a page shows `-De Brug`."""
     counts = count_columns(stem, list(frame.columns))
-    if not counts:
+    quoted = [c for c in frame.columns if c not in counts and frame[c].str.startswith("'").any()]
+    if not counts and not quoted:
         return frame
     out = frame.copy()
     for c in counts:
         out[c] = pd.to_numeric(out[c].str.strip().replace("", "0")).astype("int64")
+    for c in quoted:
+        out[c] = out[c].map(text_of_csv_cell)
     return out
 
 
 def read_typed_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every `<data_dir>/*.csv` for the pages: text, with each table's counts as ints."""
+    """Every `<data_dir>/*.csv` for the pages: its text as the register has it, its counts as ints."""
     return {stem: with_counts(stem, frame) for stem, frame in read_tables(data_dir).items()}

@@ -25,7 +25,7 @@ class NothingPublished(Exception):
         self.product, self.schooljaar, self.failed = product, schooljaar, list(failed)
 
     def __str__(self) -> str:
-        owners = "; ".join(f"{owner}: {why}" for owner, why in self.failed)
+        owners = "; ".join(f"{owner}: {why.rstrip('.')}" for owner, why in self.failed)
         return (f"{self.product} {self.schooljaar}: niets gepubliceerd, want de documenten van "
                 f"{len(self.failed)} SWV('s) konden niet worden gemaakt — {owners}. De vorige versies blijven "
                 "actueel. Los de fout op en draai de productie opnieuw.")

@@ -74,7 +74,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
     from prefect.client.orchestration import get_client
 
     outbox, outcomes, run_id, _ = first_run
-    assert sorted((o["owner"], o["schooljaar"], o["outcome"], o["version"]) for o in outcomes) == \
+    assert sorted((o.owner, o.schooljaar, o.outcome, o.version) for o in outcomes) == \
            [(s, "2024-2025", "gepubliceerd", "v1") for s in sorted(SWVS)]
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run_id).name == "kijkglas-1 2024-2025 · 10-12-2024"
@@ -99,7 +99,7 @@ def test_produce_product_publishes_every_swv_with_artifacts(first_run):
 def test_rerun_on_the_same_extract_changes_nothing(first_run, extracts):
     outbox, _, _, before = first_run
     outcomes, _ = run_k1(extracts / STAND_PER, outbox)
-    assert {o["outcome"] for o in outcomes} == {"ongewijzigd"} and len(outcomes) == len(SWVS)
+    assert {o.outcome for o in outcomes} == {"ongewijzigd"} and len(outcomes) == len(SWVS)
     assert tree_hashes(outbox) == before  # not one byte, the register included
     assert [p.name for p in version_dirs(outbox)] == ["v1"] * len(SWVS)
 
@@ -132,7 +132,7 @@ def productie_run(extracts, tmp_path_factory):
 def test_productie_runs_what_the_calendar_calls_for(productie_run):
     """10 December: Kijkglas 1 (teldatum 1-10-2024 → 2024-2025) on the newest extract on or before it."""
     outbox, outcomes = productie_run
-    assert sorted((o["product"], o["schooljaar"], o["owner"], o["outcome"]) for o in outcomes) == \
+    assert sorted((o.product, o.schooljaar, o.owner, o.outcome) for o in outcomes) == \
            [("kijkglas-1", "2024-2025", s, "gepubliceerd") for s in sorted(SWVS)]
     assert len(version_dirs(outbox)) == len(SWVS)
 
@@ -153,7 +153,7 @@ def test_backfill_after_productie_is_a_no_op(productie_run, extracts):
     outbox, _ = productie_run
     before = tree_hashes(outbox)
     outcomes = backfill("2024-2025", extracts=str(extracts), outbox=str(outbox), producten=["kijkglas-1"])
-    assert sorted((o["owner"], o["outcome"]) for o in outcomes) == [(s, "ongewijzigd") for s in sorted(SWVS)]
+    assert sorted((o.owner, o.outcome) for o in outcomes) == [(s, "ongewijzigd") for s in sorted(SWVS)]
     assert tree_hashes(outbox) == before
 
 

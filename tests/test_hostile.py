@@ -186,6 +186,10 @@ def test_a_name_beginning_with_minus_is_published_as_text_everywhere(tmp_path):
     texts = [cell for p in outbox.rglob("data/*.csv") for row in read_csv_rows(p) for cell in row]
     assert "'" + hostile in texts and hostile not in texts
     assert not [t for t in texts if t and (t[0] in "=+@\t\r" or (t[0] == "-" and not _is_number(t)))]
+    # the pages show the name as the register has it, without the CSV's quote (and escaped as HTML)
+    pages = "".join(p.read_text(encoding="utf-8") for p in outbox.glob("*/**/*.html"))
+    shown = hostile.replace("'", "&#39;")  # as jinja2 escapes it
+    assert shown in pages and "'" + shown not in pages and "&#39;" + shown not in pages
 
 
 # --- hostile sizes and links: refused before parsing -------------------------------------------------

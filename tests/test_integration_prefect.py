@@ -198,7 +198,7 @@ if __name__ == "__main__":
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         outcomes = kijkglas_1(schooljaar="2024-2025", extract=sys.argv[1], outbox=sys.argv[2],
                               productiedatum=date(2024, 12, 10), dask_address=cluster.scheduler_address)
-    print("@@" + json.dumps(outcomes))
+    print("@@" + json.dumps([o.__dict__ for o in outcomes]))
 """
 
 

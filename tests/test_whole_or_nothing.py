@@ -174,6 +174,6 @@ def test_the_flow_fails_with_the_line_and_publishes_nothing(extract, tmp_path, f
 
     failing_render.clear()
     state = kijkglas_1(SJ, str(extract), str(outbox), None, DAY, return_state=True)
-    assert {o["owner"]: o["outcome"] for o in state.result()} == {
+    assert {o.owner: o.outcome for o in state.result()} == {
         h.S: "gepubliceerd", h.OTHER: "gepubliceerd", h.VO: "gepubliceerd"}
     assert stages_left(outbox) == []
