@@ -23,7 +23,7 @@ from flows.prefect_tasks import update_pages
 from flows.summary import ProductionRun, publish_summary
 from production import kalender
 from production.compute_turns import run_in_turns
-from production.extract_cache import release_memory
+from production.runtime import release_memory
 from production.failures import ProductionsFailed
 from production.refusals import ProductionRefused
 from production.steps import SwvOutcome

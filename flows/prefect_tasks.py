@@ -21,20 +21,21 @@ from prefect.utilities.annotations import quote
 
 from core.settings import Settings
 from flows.logs import refusing
-from production import pools, steps
+from production import runtime, steps
 from production.compute_turns import COMPUTE_TURNS
-from production.extract_cache import load_extract_once
+from production.runtime import load_extract_once
 from production.dry_run import would_publish
 from production.vergelijking import comparison_of, store_comparison
 from production.summary import headline, in_outbox, markdown_cell, summary_rows, write_record
 from tasks.model import Production
 
+
 def render_pool() -> ProcessPoolExecutor:
     """One process pool per flow process for the documents (weasyprint/openpyxl are CPU-bound),
     shared by the day's products, started at the beginning of a production so its workers warm up
-    during validation. (The pool and its lock live in production.steps: a task sent to a Dask
+    during validation. (The pool and its lock live in production.runtime: a task sent to a Dask
     worker is pickled with what its functions refer to, and a lock cannot be pickled.)"""
-    return pools.shared_render_pool()
+    return runtime.shared_render_pool()
 
 
 @task(name="valideer-extract", cache_policy=NO_CACHE, persist_result=False)

@@ -117,7 +117,7 @@ def read_ahead(extracts: Path, datum: date, outbox: Path) -> None:
     import threading
 
     from production import kalender, steps
-    from production.extract_cache import load_extract_once
+    from production.runtime import load_extract_once
 
     def read() -> None:
         try:

@@ -44,7 +44,7 @@ def would_publish(production: Production, outbox: Path, stand_per, register: Pat
 def dry_run_production(request, swv_codes: list[str] | None, settings) -> list[SwvOutcome]:
     """The dry run without Prefect (`kijkglas produce --dry-run --no-prefect`): validate (no report
     written), compute, and say per owner what would happen."""
-    from production.extract_cache import load_extract_once
+    from production.runtime import load_extract_once
     from production.steps import compute
     extract = load_extract_once(request.extract_dir, None)
     production = compute(request.product, extract, request.schooljaar, request.productiedatum, settings, swv_codes)

@@ -33,9 +33,9 @@ from outbox.layout import (GEPUBLICEERD, ONGEWIJZIGD, OPENBAAR, OPERATOR_DIR, OV
 from outbox.publish import StagedChanges, StaleStage, check_stage, publish_version, stage_changes
 from outbox.staging import discard_version, empty_stage, start_version
 from outbox.status import basis_damage, current_versions
-from production import kalender, pools, refusals
+from production import kalender, refusals, runtime
 from production.failures import NothingPublished, failure_words
-from production.extract_cache import load_extract_once
+from production.runtime import load_extract_once
 from production.vergelijking import comparison_of, store_comparison
 from products import registry
 from schemas.extract import extract_identity
@@ -371,7 +371,7 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
     """The whole production without Prefect: validate, compute, render (in a process pool), publish.
     `progress(owner, total)` is called as each owner's documents are made (total: the owners to publish)."""
     procs = processes or os.cpu_count() or 2
-    with pools.render_pool(procs) as pool:
+    with runtime.render_pool(procs) as pool:
         extract = load_extract_once(Path(extract_dir), validation_report_dir(outbox, extract_dir))
         production = compute(product, extract, schooljaar, productiedatum or date.today(), settings, swv_codes)
         write_operator_files(outbox, production, extract.stand_per)

@@ -312,8 +312,8 @@ def test_a_full_disk_after_the_version_landed_is_no_failure(published, outbox, t
     monkeypatch.setattr(register.Register, "upsert", full)
     from concurrent.futures import ThreadPoolExecutor
 
-    from production import pools
-    monkeypatch.setattr(pools, "render_pool", lambda processes=None: ThreadPoolExecutor(1))  # the patch holds there
+    from production import runtime
+    monkeypatch.setattr(runtime, "render_pool", lambda processes=None: ThreadPoolExecutor(1))  # the patch holds there
     with caplog.at_level(logging.WARNING):
         outcomes = {o.owner: o for o in produce(corrected, outbox)}
     assert (outcomes[SWV_PO].outcome, outcomes[SWV_PO].version) == ("gepubliceerd", "v2")

@@ -35,7 +35,7 @@ from pypdf import PdfReader
 
 from core.settings import Settings
 from kijkglas.synthetic import PROFILES, generate_series
-from production import pools, steps
+from production import runtime, steps
 from tests import handleiding_k1
 from tests import test_kijkglas_2_3 as handleiding_k2_k3
 from tests import test_kijkglas_4_5 as cases_k4_k5
@@ -279,9 +279,9 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes], shown: int
 def shared_pool():
     """One render pool (one worker process) for every production here, as a flow worker shares one:
     a pool per production would spawn and import WeasyPrint again each time (~1 s)."""
-    pool = pools.render_pool(1)
+    pool = runtime.render_pool(1)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(steps.pools, "render_pool", lambda processes=None: contextlib.nullcontext(pool))
+        mp.setattr(steps.runtime, "render_pool", lambda processes=None: contextlib.nullcontext(pool))
         yield
     pool.shutdown()
 

@@ -18,7 +18,7 @@ from documents import pdf
 from documents import shared
 from documents import values
 from documents import workbook
-from production.pools import render_pool
+from production.runtime import render_pool
 from production.steps import render_documents
 from tasks import rules
 from tasks.model import AlgemeneGegevens, ProductResult, SwvInfo

@@ -60,7 +60,7 @@ def failing_render(monkeypatch):
             raise ValueError(f"illegal character in {steps.owner_of(result)}")
         return written
     monkeypatch.setattr(steps, "render_documents", render_or_fail)
-    monkeypatch.setattr(steps.pools, "render_pool", lambda processes=None: ThreadPoolExecutor(2))
+    monkeypatch.setattr(steps.runtime, "render_pool", lambda processes=None: ThreadPoolExecutor(2))
     return failing
 
 
