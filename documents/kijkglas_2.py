@@ -43,7 +43,15 @@ def filenames(swv_code: str) -> dict[str, str]:
 
 
 def _k2_numbers(result) -> dict:
-    tables = result.tables
+    """The reading guide's figures: per block and in all, the TLVs to re-assess, the pupils without a
+    TLV, on a residential place and with a CvI."""
+    peil = as_date(result.stand_per) or result.stand_per
+    return {**_k2_block_numbers(result.tables), "einde_schooljaar": format_nl(einde_schooljaar_van(peil)),
+            **_k2_tlv_verloopt(result.tables, peil), **_k2_overig_cvi(result.tables)}
+
+
+def _k2_block_numbers(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Rows, pupils and funded J/N per block, and in all blocks with the growth marks."""
     blocks = []
     for stem, (nr, caption, sheet) in BLOCKS.items():
         t = tables.get(stem)
@@ -59,7 +67,7 @@ def _k2_numbers(result) -> dict:
     alle = (pd.concat([f[[c for c in common if c in f.columns]] for f in frames], ignore_index=True)
             if frames else pd.DataFrame(columns=common))
     per_leerling = alle["DUO-nummer leerling"].value_counts() if len(alle) else pd.Series(dtype=int)
-    n: dict[str, Any] = {
+    return {
         "blokken": blocks,
         "regels": int(len(alle)),
         "leerlingen": distinct_of(alle, "DUO-nummer leerling"),
@@ -72,49 +80,50 @@ def _k2_numbers(result) -> dict:
         "doorstroom_uit": count_of(alle, "Doorstroom", DOORSTROOM_UIT),
     }
 
-    # TLVs to re-assess: one line per (pupil, TLV), the school of its latest period; block 2.2's and
-    # those of pupils on a residential place (block 2.4), whatever the block
+
+def _k2_tlv_verloopt(tables: dict[str, pd.DataFrame], peil: date) -> dict[str, Any]:
+    """TLVs to re-assess: one line per (pupil, TLV), the school of its latest period; block 2.2's and
+    those of pupils on a residential place (block 2.4), whatever the block."""
+    n: dict[str, Any] = {"verloopt": 0, "verloopt_verlopen": 0, "verloopt_leerlingen": 0, "verloopt_rijen": []}
     tlv = pd.concat([tables[s] for s in ("k2_tlv", "k2_overig") if s in tables and "TLV verloopt" in tables[s].columns],
                     ignore_index=True) if any(s in tables for s in ("k2_tlv", "k2_overig")) else None
-    peil = as_date(result.stand_per) or result.stand_per
-    n["einde_schooljaar"] = format_nl(einde_schooljaar_van(peil))
-    n["verloopt"] = 0
-    n["verloopt_verlopen"] = 0
-    n["verloopt_leerlingen"] = 0
-    n["verloopt_rijen"] = []
-    if tlv is not None and "TLV verloopt" in tlv.columns and len(tlv):
-        v = tlv[tlv["TLV verloopt"] == "J"]
-        if len(v):
-            v = (v.sort_values(["DUO-nummer leerling", "TLV nummer", "Begindatum geldigheid gegevens"],
-                               kind="stable")
-                 .drop_duplicates(["DUO-nummer leerling", "TLV nummer"], keep="last")
-                 .sort_values(["Einddatum TLV", "DUO-nummer leerling", "TLV nummer"], kind="stable"))
-            eind = [as_date(x) for x in v["Einddatum TLV"]]
-            n["verloopt"] = int(len(v))
-            n["verloopt_verlopen"] = sum(1 for d in eind if d is not None and d < peil)
-            n["verloopt_leerlingen"] = distinct_of(v, "DUO-nummer leerling")
-            cols = ["DUO-nummer leerling", "Vestiging", "TLV nummer", "Einddatum TLV"]
-            n["verloopt_rijen"] = [[format_nl(x) for x in r]
-                                   for r in frame_rows(v[cols].head(VERLOOPT_MAX))]
+    if tlv is None or "TLV verloopt" not in tlv.columns or not len(tlv):
+        return n
+    v = tlv[tlv["TLV verloopt"] == "J"]
+    if not len(v):
+        return n
+    v = (v.sort_values(["DUO-nummer leerling", "TLV nummer", "Begindatum geldigheid gegevens"], kind="stable")
+         .drop_duplicates(["DUO-nummer leerling", "TLV nummer"], keep="last")
+         .sort_values(["Einddatum TLV", "DUO-nummer leerling", "TLV nummer"], kind="stable"))
+    eind = [as_date(x) for x in v["Einddatum TLV"]]
+    cols = ["DUO-nummer leerling", "Vestiging", "TLV nummer", "Einddatum TLV"]
+    return {"verloopt": int(len(v)),
+            "verloopt_verlopen": sum(1 for d in eind if d is not None and d < peil),
+            "verloopt_leerlingen": distinct_of(v, "DUO-nummer leerling"),
+            "verloopt_rijen": [[format_nl(x) for x in r] for r in frame_rows(v[cols].head(VERLOOPT_MAX))]}
 
+
+def _k2_overig_cvi(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Block 2.4 split by residential place (without a TLV, RP) and the pupils with a CvI by soort."""
     overig = tables.get("k2_overig")
     if overig is not None and "Resid. leerling" in overig.columns:
         zonder = overig[overig["Resid. leerling"] == "N"]
         rp = overig[overig["Resid. leerling"] == "J"]
     else:
         zonder = rp = None
-    n["zonder_tlv"] = distinct_of(zonder, "DUO-nummer leerling")
-    n["zonder_tlv_regels"] = 0 if zonder is None else int(len(zonder))
-    n["zonder_tlv_bekostigd"] = distinct_of(
-        None if zonder is None else zonder[zonder["Voldoet bekost. criteria"] == "J"], "DUO-nummer leerling")
-    n["rp"] = distinct_of(rp, "DUO-nummer leerling")
     cvi = tables.get("k2_cvi")
-    n["cvi"] = distinct_of(cvi, "DUO-nummer leerling")
-    n["cvi_soorten"] = ([(str(k), int(c)) for k, c in
+    return {
+        "zonder_tlv": distinct_of(zonder, "DUO-nummer leerling"),
+        "zonder_tlv_regels": 0 if zonder is None else int(len(zonder)),
+        "zonder_tlv_bekostigd": distinct_of(
+            None if zonder is None else zonder[zonder["Voldoet bekost. criteria"] == "J"], "DUO-nummer leerling"),
+        "rp": distinct_of(rp, "DUO-nummer leerling"),
+        "cvi": distinct_of(cvi, "DUO-nummer leerling"),
+        "cvi_soorten": ([(str(k), int(c)) for k, c in
                          cvi.drop_duplicates("DUO-nummer leerling")["Soort indicatie"].value_counts()
                          .sort_index().items()]
-                        if cvi is not None and len(cvi) and "Soort indicatie" in cvi.columns else [])
-    return n
+                        if cvi is not None and len(cvi) and "Soort indicatie" in cvi.columns else []),
+    }
 
 
 def _k2_overview(n: dict) -> dict:
