@@ -109,6 +109,13 @@ def real_folder(root: Path, *parts: str) -> Path:
     return folder
 
 
+def write_below(root: Path, rel: str, data: bytes, durable: bool = True) -> bool:
+    """`write_if_changed(root/rel)` where no folder from `root` down to the file is a link (made where
+    missing; LinkRefused otherwise) and a file that is a link is replaced, not written through."""
+    parts = Path(rel).parts
+    return write_if_changed(real_folder(root, *parts[:-1]) / parts[-1], data, durable)
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -119,9 +126,15 @@ def sha256_file(path: Path) -> str:
 
 @contextmanager
 def flock(path: Path, timeout: float | None = None) -> Iterator[None]:
-    """An exclusive lock on `path` (created when missing, never deleted) for the `with` block."""
+    """An exclusive lock on `path` (created when missing, never deleted) for the `with` block. Its
+    folder is never a link and the lock file is never opened through one (LinkRefused, ELOOP): a
+    lock file planted elsewhere would be written wherever the link points."""
+    path = Path(path)
+    if path.parent.is_symlink():
+        raise LinkRefused(f"{path.parent} is een symbolische link; er wordt niet doorheen geschreven. "
+                          "Vervang de link door een gewone map.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
     try:
         if timeout is None:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -16,6 +16,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run as runtime_flow_run
 from prefect.utilities.annotations import quote
 
+from core.files import io_error_words
 from core.settings import load_settings
 from flows.logs import USER_ERRORS, quiet_user_errors, refused
 from flows.parameters import (BuitenKalender, DaskAddress, Droog, Extract, Outbox, Paginas, Productiedatum,
@@ -25,6 +26,7 @@ from flows.prefect_tasks import (compare, compute_product, dry_run, prepare_owne
                                  render_pool,
                                  report_dry_run, report_production, store_compared, update_pages, validate_extract)
 from production import kalender, steps
+from production.refusals import ProductionRefused
 from production.request import production_request
 from production.steps import results_to_publish
 from production.summary import headline, production_name
@@ -98,22 +100,25 @@ def produce(product: str, schooljaar: str | None, extract: str | None, outbox: s
             report_dry_run(production, outcomes, ex.stand_per, str(req.outbox))
         else:
             comparison = compare(production, ex, str(req.outbox))  # reconciled before anything is published
-            outcomes = publish(production, ex, str(req.outbox), settings, dask_address, log)
+            outcomes, failed = publish(production, ex, str(req.outbox), settings, dask_address, log)
             store_compared(production, comparison, str(req.outbox))  # before the pages, which show it
             if paginas:
                 update_pages(str(req.outbox), outcomes)
             report = str(report_dir / "validatie.txt")
             kwaliteit = record_production(production, outcomes, ex.stand_per, str(req.outbox), report)
             report_production(production, outcomes, ex.stand_per, str(req.outbox), report, kwaliteit)
+            steps.refuse_partly_published(production, outcomes, failed)
     except USER_ERRORS as exc:
         return refused(exc, log)
     log.info("%s %s: %s; outbox %s", product, req.schooljaar, headline(outcomes), req.outbox)
     return outcomes
 
 
-def publish(production, ex, outbox: str, settings, dask_address: str | None, log) -> list[steps.SwvOutcome]:
+def publish(production, ex, outbox: str, settings, dask_address: str | None,
+            log) -> tuple[list[steps.SwvOutcome], list[tuple[str, str]]]:
     """Every SWV's documents made in the render pool (or on the Dask cluster), all before the first is
-    published (whole or nothing), then published; one production of a product and period at a time."""
+    published (whole or nothing), then published; one production of a product and period at a time.
+    Returns the outcomes and the SWVs whose publication failed (with why)."""
     with publishing_slot(production.product, production.schooljaar):
         todo, outcomes = results_to_publish(production, outbox, ex.stand_per, settings.register_path)
         in_pool = dask_address is None
@@ -127,7 +132,26 @@ def publish(production, ex, outbox: str, settings, dask_address: str | None, log
             prepared = steps.all_prepared(todo, [f.result(raise_on_failure=False) for f in futures])
             published = publish_owner.map(quote(prepared) if in_pool else prepared, results, unmapped(outbox),
                                           unmapped(ex.identity), unmapped(settings), unmapped(in_pool))
-            return outcomes + published.result()
+            done, failed = steps.published_or_failed(todo, [f.result(raise_on_failure=False) for f in published])
+            return outcomes + done, failed
+
+
+def check_reachable(dask_address: str, timeout: float = 5.0) -> None:
+    """Refuse, in one line and before anything is read, a Dask scheduler that does not answer (the
+    task runner would wait half a minute and end in an English traceback)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(dask_address)
+    try:
+        socket.create_connection((where.hostname, where.port or 8786), timeout=timeout).close()
+    except OSError as exc:
+        why = ("onbekende host" if isinstance(exc, socket.gaierror) else
+               f"geen antwoord binnen {timeout:.0f} s" if isinstance(exc, TimeoutError) else
+               "de verbinding werd geweigerd" if isinstance(exc, ConnectionRefusedError) else io_error_words(exc))
+        raise ProductionRefused(
+            f"de Dask-scheduler {dask_address} is niet bereikbaar ({why}): controleer het adres of "
+            "start de scheduler, of laat dask_address leeg. Er is niets gepubliceerd.") from None
 
 
 def product_runner(product: str, dask_address: str | None):
@@ -135,6 +159,7 @@ def product_runner(product: str, dask_address: str | None):
     chosen = PRODUCT_FLOWS[product]
     if not dask_address:
         return chosen
+    check_reachable(dask_address)
     from prefect_dask import DaskTaskRunner
     return chosen.with_options(task_runner=DaskTaskRunner(address=dask_address))
 

@@ -9,7 +9,7 @@ import logging
 
 from prefect.states import Failed
 
-from production.failures import NothingPublished, ProductionsFailed
+from production.failures import NothingPublished, PartlyPublished, ProductionsFailed
 from production.refusals import ProductionRefused
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
@@ -18,7 +18,7 @@ from tasks.common import ReconciliationError
 # refusals of what was given (bad extract, impossible period, unknown SWV code or path), not bugs; and a
 # production that published nothing because some SWV's documents failed (each failure's traceback is
 # logged where it happened, the run's state says the line)
-USER_ERRORS = (ProductionRefused, ProductionsFailed, NothingPublished, ExtractFormatError, InvalidExtractError, ReconciliationError,
+USER_ERRORS = (ProductionRefused, ProductionsFailed, NothingPublished, PartlyPublished, ExtractFormatError, InvalidExtractError, ReconciliationError,
                FileNotFoundError, NotADirectoryError, ValueError)
 # the engine's own wrappers around an exception a run reports in its state message anyway
 ENGINE_WRAPPERS = ("Engine execution exited with unexpected exception", "exited with unexpected exception",

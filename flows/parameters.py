@@ -44,7 +44,9 @@ Productiedatum = Annotated[Optional[date], Field(examples=["2024-12-10"], descri
     "vandaag). Nooit vóór de stand per."))]
 Datum = Annotated[date, Field(examples=["2024-12-10"], description="De productiedag, JJJJ-MM-DD, bv. 2024-12-10.")]
 # a Dask scheduler's address and nothing else (no path, query or spaces): tcp://host:8786, tls://…
-DASK_ADDRESS_PATTERN = r"^(tcp|tls|ucx|ws|wss)://[A-Za-z0-9._\-]+(:\d{1,5})?$|^(tcp|tls|ucx|ws|wss)://\[[0-9A-Fa-f:]+\](:\d{1,5})?$"
+_PORT = r"(:([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?"  # 1 … 65535
+DASK_ADDRESS_PATTERN = (rf"^(tcp|tls|ucx|ws|wss)://[A-Za-z0-9][A-Za-z0-9._\-]*{_PORT}$"
+                        rf"|^(tcp|tls|ucx|ws|wss)://\[[0-9A-Fa-f:]+\]{_PORT}$")
 DaskAddress = Annotated[Optional[Annotated[str, Field(pattern=DASK_ADDRESS_PATTERN)]], Field(
     examples=["tcp://dask-scheduler:8786"], description=(
         "Optioneel: het adres van een Dask-scheduler voor de per-SWV fan-out (tcp://host:8786); leeg = in dit proces."))]

@@ -63,7 +63,7 @@ def compare(production: Production, extract, outbox: str):
 @task(name="leg-vergelijking-vast", cache_policy=NO_CACHE, persist_result=False)
 def store_compared(production: Production, rows, outbox: str) -> str | None:
     """The comparison's public CSV and the sector's comparison pages, after the publications."""
-    path = store_comparison(Path(outbox), production, rows)
+    path = steps.aftercare(lambda: store_comparison(Path(outbox), production, rows), "de vergelijking")
     return str(path) if path else None
 
 
@@ -105,7 +105,7 @@ def publish_owner(prepared: steps.PreparedVersion, result, outbox: str, extract_
 def update_pages(outbox: str, outcomes: list[steps.SwvOutcome]) -> int:
     """The dashboard (or public) pages of every owner that got a new version, once for all the
     publications given, in the render pool."""
-    return steps.remake_pages(Path(outbox), outcomes, render_pool())
+    return steps.aftercare(lambda: steps.remake_pages(Path(outbox), outcomes, render_pool()), "de pagina's") or 0
 
 
 def _kwaliteit_rows(kw) -> list[dict]:
@@ -122,11 +122,13 @@ def record_production(production: Production, outcomes: list[steps.SwvOutcome], 
                       validation_report: str) -> str:
     """The operator's part of the outbox: the data-quality list, the overview's last productions, and
     this run's rows (for the production day or backfill that started it). Returns the list's path."""
-    path = steps.write_operator_files(Path(outbox), production, stand_per)
-    steps.note_production(Path(outbox), production, outcomes, stand_per)
+    path = steps.aftercare(lambda: steps.write_operator_files(Path(outbox), production, stand_per), "de kwaliteitslijst")
+    steps.aftercare(lambda: steps.note_production(Path(outbox), production, outcomes, stand_per),
+                    "het overzicht van de beheerder")
     if run_id := runtime_flow_run.get_id():
-        write_record(Path(outbox), str(run_id), outcomes, validation_report)
-    return str(path)
+        steps.aftercare(lambda: write_record(Path(outbox), str(run_id), outcomes, validation_report),
+                        "het verslag van deze run")
+    return str(path) if path else "(niet geschreven)"
 
 
 @task(name="rapporteer", cache_policy=NO_CACHE, persist_result=False)

@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 
 from core.dates import format_datum, format_tijdstip
-from core.files import io_error_words
+from core.files import LinkRefused, io_error_words
 from core.settings import Settings
 from flows.logs import quiet_user_errors
 from outbox.layout import GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN
-from production.failures import NothingPublished, ProductionsFailed
+from production.failures import NothingPublished, PartlyPublished, ProductionsFailed
 from production.refusals import ProductionRefused
 from schemas.extract import ExtractFormatError
 from schemas.validate import InvalidExtractError
@@ -67,6 +67,8 @@ def _guarded(fn):
         print(f"productie(s) {exc}", file=sys.stderr)
     except NothingPublished as exc:
         print(f"productie mislukt: {exc}", file=sys.stderr)
+    except PartlyPublished as exc:
+        print(f"productie deels mislukt: {exc}", file=sys.stderr)
     except (OSError, sqlite3.OperationalError) as exc:  # a missing, unusable or full path; a register that fails
         print(f"fout: {io_error_words(exc)}", file=sys.stderr)
     except ValueError as exc:  # a malformed value, a folder that is a link
@@ -278,6 +280,9 @@ def cli_status(args, settings: Settings) -> int:
         damaged = damaged_versions(outbox)
     except (OSError, sqlite3.OperationalError) as exc:
         print(f"fout: de status van outbox {outbox} kan niet worden bepaald: {io_error_words(exc)}", file=sys.stderr)
+        return 1
+    except LinkRefused as exc:  # a folder of the outbox that is a link: nothing written through it
+        print(f"fout: {exc}", file=sys.stderr)
         return 1
     if df.empty:
         print(f"Geen gepubliceerde versies in {outbox}.")

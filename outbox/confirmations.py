@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from outbox.layout import (actueel_version, check_key, confirmed_through, iso, key_lock, product_dir,
+from outbox.layout import (ACTUEEL, actueel_version, check_key, confirmed_through, iso, key_lock, product_dir,
                            read_confirmations, scan_versions, timestamp_now, write_confirmations)
 from outbox.reconcile import open_register, outbox_id, reconcile_key
 
@@ -60,8 +60,12 @@ def record_confirmation(outbox: Path, owner: str, schooljaar: str, product: str,
 
 def _already_confirmed(outbox: Path, owner: str, schooljaar: str, product: str, version: str,
                        stand_per) -> str | None:
-    """How far `version` is confirmed, when that already covers `stand_per` (read without the lock)."""
-    current = actueel_version(scan_versions(outbox, owner, schooljaar, product))
+    """How far `version` is confirmed, when that already covers `stand_per` (read without the lock).
+    None also when a crash left two versions actueel: the locked path reconciles the key first."""
+    versions = scan_versions(outbox, owner, schooljaar, product)
+    if sum(1 for v in versions if v.manifest and v.manifest["status"] == ACTUEEL) > 1:
+        return None
+    current = actueel_version(versions)
     entries = read_confirmations(product_dir(outbox, owner, schooljaar, product))
     if current is None or current.name != version or entries is None:
         return None

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Collection
 
-from core.files import write_if_changed
+from core.files import real_folder, write_below
 from outbox.dashboard.assets import write_assets
 from outbox.dashboard.openbaar import openbaar_pages
 from outbox.dashboard.pages import owner_pages, render_page
@@ -45,11 +45,11 @@ def write_pages(owner_dir: Path, pages: dict[str, bytes], made_here: list[str]) 
     """Write `pages` (only files whose bytes change) and the assets; remove pages in the folders
     `made_here` that are no longer made. True when anything changed. (The assets are not fsynced:
     they are compared and rewritten here every time.)"""
+    owner_dir = real_folder(owner_dir.parent, owner_dir.name)  # never through a link (nor a folder below)
     write_assets(owner_dir)
     changed = False
     for rel, data in pages.items():
-        (owner_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        changed |= write_if_changed(owner_dir / rel, data)
+        changed |= write_below(owner_dir, rel, data)
     for pattern in made_here:
         for old in owner_dir.glob(pattern):
             if old.relative_to(owner_dir).as_posix() not in pages:

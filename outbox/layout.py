@@ -35,6 +35,7 @@ OUTCOMES = (GEPUBLICEERD, ONGEWIJZIGD, OVERGESLAGEN)
 MANIFEST = "manifest.json"
 CHANGES_XLSX = "wijzigingen.xlsx"
 INDEX = "index.html"
+DASHBOARD_DIR = "dashboard"  # an owner's pages below its folder (outbox/dashboard/)
 STAGING = ".staging"
 LOCKS = ".locks"
 OPERATOR_DIR = ".operator"  # operator-only: validation reports, data-quality lists, the last productions

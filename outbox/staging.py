@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
+from core.files import real_folder
 from outbox.layout import STAGING, check_key
 
 # A staging folder without its lock file is removed only when older than this.
@@ -32,8 +33,7 @@ def start_version(outbox: Path, owner: str, schooljaar: str, product: str) -> Pa
     check_key(owner, schooljaar, product)
     outbox = Path(outbox)
     clean_staging(outbox)
-    staging = outbox / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
+    staging = real_folder(outbox, STAGING)  # a stage is never written through a link
     sid = f"{owner}__{schooljaar}__{product}__{uuid.uuid4().hex}"
     lock_path = staging / f"{sid}.lock"
     fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
@@ -96,7 +96,7 @@ def stage_state(stage: Path) -> str:
 def clean_staging(outbox: Path) -> list[str]:
     """Remove staging leftovers of processes that are gone. Returns the names removed."""
     staging = Path(outbox) / STAGING
-    if not staging.is_dir():
+    if not staging.is_dir() or staging.is_symlink():  # never remove what a link points to
         return []
     removed = []
     for entry in sorted(staging.iterdir()):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from outbox.index_page import render_index
 from core.files import TMP_NAME, linked_part
-from outbox.layout import (ACTUEEL, CONFIRMATIONS, INDEX, STAGING, Version, comparison_basis, owner_names, product_dir,
+from outbox.layout import (ACTUEEL, CONFIRMATIONS, DASHBOARD_DIR, INDEX, STAGING, Version, comparison_basis, owner_names, product_dir,
                            product_keys, read_confirmations, scan_versions, version_damage, version_number)
 from outbox.reconcile import confirmations_diff, open_register, outbox_id, reconcile_register, register_diff
 from outbox.register import register_path_for
@@ -73,10 +73,12 @@ def damaged_versions(outbox: Path) -> list[str]:
     Every version folder has a valid manifest whose files (and only those) match by size and
     SHA-256; path and manifest agree; at most one actueel per product; a product folder holds
     version folders and its bevestigingen.json only, and that file is valid; no SWV, schooljaar or
-    product folder is a symbolic link."""
+    product folder, nor an SWV's dashboard folder, is a symbolic link."""
     outbox = Path(outbox)
     problems = [f"{link}: is een symbolische link; een SWV-, schooljaar- of productmap moet een gewone map zijn"
                 for link in sorted({linked_part(outbox, *key) for key in product_keys(outbox)} - {None})]
+    problems += [f"{link}: is een symbolische link; de map met de pagina's van een SWV moet een gewone map zijn"
+                 for link in sorted({linked_part(outbox, owner, DASHBOARD_DIR) for owner in owner_names(outbox)} - {None})]
     for owner, sj, product in product_keys(outbox):
         pdir = product_dir(outbox, owner, sj, product)
         for d in sorted(pdir.iterdir()):

@@ -31,6 +31,23 @@ class NothingPublished(Exception):
                 "actueel. Los de fout op en draai de productie opnieuw.")
 
 
+class PartlyPublished(Exception):
+    """A production whose documents were all made, but some of whose publications failed (a full
+    disk): the others are published and stay so. Names what was published and what failed, and why."""
+
+    def __init__(self, product: str, schooljaar: str, published: list[str], failed: list[tuple[str, str]]):
+        super().__init__(product, schooljaar, list(published), list(failed))  # survives pickling
+        self.product, self.schooljaar = product, schooljaar
+        self.published, self.failed = list(published), list(failed)
+
+    def __str__(self) -> str:
+        failed = "; ".join(f"{owner}: {why.rstrip('.')}" for owner, why in self.failed)
+        published = (f"gepubliceerd voor {len(self.published)} SWV('s) ({', '.join(self.published)}), maar "
+                     if self.published else "")
+        return (f"{self.product} {self.schooljaar}: {published}niet voor {failed}. Los dat op en draai de productie "
+                "opnieuw: wat gepubliceerd is, blijft zoals het is.")
+
+
 class ProductionsFailed(Exception):
     """Some productions of a day or a backfill failed (the others ran); names each with its reason."""
 

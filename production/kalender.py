@@ -117,11 +117,15 @@ def production_dates(schooljaar: str, kalender: dict[str, ProductKalender],
 
 
 def list_extracts(folder: Path) -> list[tuple[date, Path]]:
-    """Extract folders below `folder` (each with extract.json), by stand per. An extract.json that is
-    a link or not valid is refused by name (ExtractFormatError), never read through or passed over:
+    """Extract folders below `folder` (each with extract.json), by stand per. An extract folder or
+    extract.json that is a link, or one not valid, is refused by name (ExtractFormatError), never
+    read through or passed over:
     passing over the newest extract would quietly produce on an older one."""
     found = []
     for meta in sorted(Path(folder).glob("*/extract.json")):
+        if meta.parent.is_symlink():  # an extract is a folder of its own, never one elsewhere
+            raise ExtractFormatError(f"{meta.parent}: is een symbolische koppeling; een map met extracten bevat de "
+                                     f"extracten zelf. Vervang de koppeling door de map. Er is niets gepubliceerd.")
         try:
             found.append((read_extract_meta(meta.parent)["stand_per"], meta.parent))
         except ExtractFormatError as exc:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ from outbox.publish import StagedChanges, StaleStage, check_stage, publish_versi
 from outbox.staging import discard_version, empty_stage, start_version
 from outbox.status import basis_damage, current_versions
 from production import kalender, refusals, runtime
-from production.failures import NothingPublished, failure_words
+from production.failures import NothingPublished, PartlyPublished, failure_words
 from production.runtime import load_extract_once
 from production.vergelijking import comparison_of, store_comparison
 from products import registry
@@ -43,6 +43,7 @@ from tasks.compute import check_swv_codes
 from tasks.model import Production, ProductResult, VersionPlan
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -232,6 +233,24 @@ def all_prepared(results: list[ProductResult], prepared: list) -> list[PreparedV
     return prepared
 
 
+def published_or_failed(results: list[ProductResult], attempts: list) -> tuple[list[SwvOutcome], list[tuple[str, str]]]:
+    """The publications' outcomes (one attempt per result: an SwvOutcome, or what its publication
+    raised) split into the outcomes and the owners that failed, with why."""
+    outcomes = [a for a in attempts if not isinstance(a, BaseException)]
+    failed = [(owner_of(r), failure_words(a)) for r, a in zip(results, attempts) if isinstance(a, BaseException)]
+    for r, a in zip(results, attempts):
+        if isinstance(a, BaseException):
+            log.debug("%s: publiceren mislukt", owner_of(r), exc_info=a)
+    return outcomes, failed
+
+
+def refuse_partly_published(production: Production, outcomes: list[SwvOutcome], failed: list[tuple[str, str]]) -> None:
+    """PartlyPublished when some publications failed: the exit says what was published and what not."""
+    if failed:
+        published = sorted(o.owner for o in outcomes if o.outcome == GEPUBLICEERD)
+        raise PartlyPublished(production.product, production.schooljaar, published, failed)
+
+
 def landed(outbox: Path, owner: str, result: ProductResult, version: str) -> bool:
     """Whether `version` of these tables is in the outbox (its folder renamed in, with its manifest)."""
     m = read_manifest(product_dir(outbox, owner, result.schooljaar, result.product) / version)
@@ -357,11 +376,14 @@ def refuse_damaged_basis(outbox: Path, product: str, schooljaar: str, owners: li
     if damaged:
         lines = "; ".join(", ".join(problems[:3]) + (f" (en nog {len(problems) - 3})" if len(problems) > 3 else "")
                           for problems in damaged.values())
+        no_manifest = any("geen geldig manifest" in p for problems in damaged.values() for p in problems)
+        what_to_do = ("Zet het manifest terug uit een back-up (een versie zonder geldig manifest kan niet worden "
+                      "ingetrokken)" if no_manifest else
+                      f"Zet de bestanden terug uit een back-up, of trek die versie in (kijkglas withdraw {product} "
+                      f"--schooljaar {schooljaar} --version vN --reason … --swv …) zodat een nieuwe versie wordt gemaakt")
         raise refusals.ProductionRefused(
             f"{product} {schooljaar}: beschadigde gepubliceerde versie ({', '.join(damaged)}) in outbox {outbox}: "
-            f"{lines}. Zet de bestanden terug uit een back-up, of trek die versie in (kijkglas withdraw {product} "
-            f"--schooljaar {schooljaar} --version vN --reason … --swv …) zodat een nieuwe versie wordt gemaakt. "
-            "Er is niets gepubliceerd.")
+            f"{lines}. {what_to_do}. Er is niets gepubliceerd.")
 
 
 def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: str,
@@ -382,19 +404,24 @@ def run_production(product: str, extract_dir: Path, outbox: Path, schooljaar: st
         with stages_for(todo, outbox) as stages:
             prepared = prepare_all(todo, stages, outbox, extract.identity, pool, progress)
             with ThreadPoolExecutor(2 * procs) as threads:
-                outcomes += list(threads.map(lambda p, r: publish_prepared(
-                    p, r, Path(outbox), extract.identity, settings.register_path, False, pool), prepared, todo))
-        store_comparison(outbox, production, comparison)  # the indicators: before the pages, which show them
+                futures = [threads.submit(publish_prepared, p, r, Path(outbox), extract.identity,
+                                          settings.register_path, False, pool) for p, r in zip(prepared, todo)]
+                published, failed = published_or_failed(todo, [f.exception() or f.result() for f in futures])
+                outcomes += published
+        # the indicators before the pages, which show them; neither makes a publication look failed
+        aftercare(lambda: store_comparison(outbox, production, comparison), "de vergelijking")
         aftercare(lambda: remake_pages(Path(outbox), outcomes, pool), "de pagina's")
     aftercare(lambda: note_production(outbox, production, outcomes, extract.stand_per), "het overzicht van de beheerder")
+    refuse_partly_published(production, outcomes, failed)
     return outcomes
 
 
-def aftercare(step: Callable[[], object], what: str) -> None:
-    """A step after the publications (pages, the operator's overview): a full or failing disk there
-    must not make a published production look failed; one line says what was left undone."""
+def aftercare(step: Callable[[], T], what: str) -> T | None:
+    """A step after the publications (the comparison, pages, the operator's files): a full or failing
+    disk there must not make a published production look failed; one line says what was left undone."""
     try:
-        step()
+        return step()
     except (OSError, sqlite3.OperationalError) as exc:
         log.warning("gepubliceerd, maar %s niet bijgewerkt: %s (`kijkglas status` werkt ze bij)", what,
                     io_error_words(exc))
+        return None

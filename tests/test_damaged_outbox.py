@@ -111,7 +111,10 @@ def test_status_audit_and_a_production_notice_a_damaged_version(published, outbo
     with pytest.raises(ProductionRefused) as refused:
         produce(extract, outbox)
     assert f"{SWV_PO}/{SJ}/kijkglas-1/v1: {said}" in str(refused.value)
-    assert "kijkglas withdraw kijkglas-1" in str(refused.value) and "Er is niets gepubliceerd." in str(refused.value)
+    # the advice fits the damage: a version without a valid manifest cannot be withdrawn
+    advice = ("Zet het manifest terug uit een back-up" if "geen geldig manifest" in said
+              else "kijkglas withdraw kijkglas-1")
+    assert advice in str(refused.value) and "Er is niets gepubliceerd." in str(refused.value)
     assert published_files(outbox) == before  # not ongewijzigd, no v2 built on it, no page touched
 
 
@@ -339,6 +342,87 @@ def test_a_full_disk_before_anything_landed_is_one_dutch_line(published, outbox,
     assert rc == 1 and capsys.readouterr().err.strip() == "fout: de schijf is vol"
 
 
+def corrected(tmp_path: Path) -> Path:
+    """A re-issue in which both SWVs' figures change (every vestiging renamed)."""
+    tables = minimal_tables()
+    tables["vestigingen"]["naam"] += " (nieuw)"
+    return write_extract(tmp_path / "gecorrigeerd", tables, stand_per="2024-12-09")
+
+
+def produce_cli(extract: Path, outbox: Path) -> int:
+    return main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(extract), "--outbox", str(outbox),
+                 "--no-prefect", "--productiedatum", DAY.isoformat()])
+
+
+@pytest.mark.parametrize("linked", [".staging", ".locks"])
+def test_a_staging_or_lock_folder_that_is_a_link_is_refused_and_what_it_points_to_is_untouched(
+        published, outbox, tmp_path, capsys, linked):
+    target = tmp_path / "belangrijk"
+    target.mkdir()
+    (target / "data.txt").write_text("niet weggooien")
+    (target / "notities.lock").write_text("ook niet")
+    shutil.rmtree(outbox / linked, ignore_errors=True)
+    (outbox / linked).symlink_to(target)
+    before = published_files(outbox)
+    assert produce_cli(corrected(tmp_path), outbox) == 1
+    assert f"{outbox / linked} is een symbolische link; er wordt niet doorheen geschreven" in capsys.readouterr().err
+    assert tree_bytes(target) == {"data.txt": b"niet weggooien", "notities.lock": b"ook niet"}
+    assert published_files(outbox) == before
+
+
+def test_a_dashboard_folder_that_is_a_link_is_never_written_through(published, outbox, tmp_path, capsys):
+    target = tmp_path / "elders"
+    shutil.move(outbox / SWV_PO / "dashboard", target)
+    (outbox / SWV_PO / "dashboard").symlink_to(target)
+    before = tree_bytes(target)
+    assert main(["status", "--outbox", str(outbox)]) == 1
+    out = capsys.readouterr()
+    assert f"{outbox / SWV_PO / 'dashboard'}: is een symbolische link" in out.err
+    assert f"== {SWV_VO} ==" in out.out  # the other SWVs' status is still shown
+    assert produce_cli(corrected(tmp_path), outbox) == 1
+    capsys.readouterr()
+    assert tree_bytes(target) == before
+
+
+def test_a_full_disk_after_every_version_landed_exits_0_and_says_what_was_left(published, outbox, tmp_path,
+                                                                              monkeypatch, capsys, caplog):
+    import errno
+
+    from production import steps
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(steps, "store_comparison", full)
+    monkeypatch.setattr(steps, "remake_pages", full)
+    with caplog.at_level(logging.WARNING):
+        assert produce_cli(corrected(tmp_path), outbox) == 0  # both v2's are published: the exit says so
+    assert "gepubliceerd, maar de vergelijking niet bijgewerkt: de schijf is vol" in caplog.text
+    assert "gepubliceerd, maar de pagina's niet bijgewerkt: de schijf is vol" in caplog.text
+    assert {p.parent.name for p in outbox.glob(f"*/{SJ}/kijkglas-1/v2/manifest.json")} == {"v2"}
+    assert len(list(outbox.glob(f"*/{SJ}/kijkglas-1/v2/manifest.json"))) == 2
+
+
+def test_a_publication_that_fails_for_one_swv_says_what_was_published_and_what_not(published, outbox, tmp_path,
+                                                                                  monkeypatch, capsys):
+    import errno
+
+    from production import steps
+    real = steps.publish_version
+
+    def full_for_vo(outbox, owner, *args, **kwargs):
+        if owner == SWV_VO:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(outbox, owner, *args, **kwargs)
+    monkeypatch.setattr(steps, "publish_version", full_for_vo)
+    assert produce_cli(corrected(tmp_path), outbox) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"productie deels mislukt: kijkglas-1 {SJ}: gepubliceerd voor 1 SWV('s) ({SWV_PO}), maar "
+                           f"niet voor {SWV_VO}: de schijf is vol. Los dat op en draai de productie opnieuw: wat "
+                           "gepubliceerd is, blijft zoals het is.")
+    assert (v1(outbox, SWV_PO).parent / "v2").is_dir() and not (v1(outbox, SWV_VO).parent / "v2").exists()
+    assert not [p for p in (outbox / ".staging").iterdir() if p.is_dir()]  # no half version left
+
+
 # --- withdraw and restore never act through a link ----------------------------------------------------
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -390,3 +474,19 @@ def test_the_outbox_refuses_a_status_change_through_a_link_itself(outbox, tmp_pa
     with pytest.raises(LinkRefused, match=f"{outbox / SWV_PO} is een symbolische link"):
         withdraw_version(outbox, SWV_PO, SJ, "kijkglas-1", "v1", "fout in bron")
     assert tree_bytes(elsewhere) == there
+
+
+def test_a_rerun_after_a_crash_between_rename_and_marking_repairs_the_double_actueel(published, outbox, tmp_path):
+    """Killed right after v2 was renamed in: v1 still says actueel. The rerun (ongewijzigd: its tables are
+    v2's) makes v1 vervangen, the register and the pages follow; no `kijkglas status` needed."""
+    correction = corrected(tmp_path)
+    produce(correction, outbox)
+    edit_manifest(v1(outbox), status="actueel", replaced_by=None)  # as the crash left it
+    outcomes = {o.owner: o.outcome for o in produce(correction, outbox)}
+    assert outcomes == {SWV_PO: "ongewijzigd", SWV_VO: "ongewijzigd"}
+    assert json.loads((v1(outbox) / "manifest.json").read_text())["status"] == "vervangen"
+    with open_register(outbox) as reg:
+        rows = {r["version"]: r["status"] for r in reg.rows(outbox_id(outbox), SWV_PO)}
+    assert rows == {"v1": "vervangen", "v2": "actueel"}
+    history = (outbox / SWV_PO / "dashboard" / "historie.html").read_text(encoding="utf-8")
+    assert history.count(">actueel<") == 1, history

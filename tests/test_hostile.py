@@ -278,6 +278,12 @@ def test_a_folder_of_extracts_with_a_linked_or_broken_extract_json_is_refused_by
     assert str(refused.value) == (f"{linked / 'extract.json'}: is een symbolische koppeling; een extract bevat zijn "
                                   f"bestanden zelf. Herstel het of haal die map uit {extracts}. Er is niets gepubliceerd.")
     (linked / "extract.json").unlink()
+    linked.rmdir()
+    linked.symlink_to(good)  # the whole extract folder a link
+    with pytest.raises(ExtractFormatError, match="2024-12-09: is een symbolische koppeling"):
+        kalender.newest_extract_on(extracts, date(2024, 12, 10))
+    linked.unlink()
+    linked.mkdir()
     (linked / "extract.json").write_text("{kapot")
     with pytest.raises(ExtractFormatError, match="2024-12-09/extract.json: ongeldig"):
         kalender.newest_extract_on(extracts, date(2024, 12, 10))
@@ -365,3 +371,22 @@ def test_text_in_a_markdown_artifact_makes_no_link_and_a_quoted_csv_cell_reads_b
     assert "|" not in cell.replace("\\|", "")
     for name in ("-De Brug", "=1+1", "'t Kompas", "De Brug", "-3"):
         assert text_of_csv_cell(csv_safe(name)) == name
+
+
+def test_a_dask_scheduler_that_does_not_answer_is_one_dutch_line_before_anything_is_read(tmp_path, capsys):
+    from kijkglas.cli import main
+    rc = main(["produce", "kijkglas-1", "--schooljaar", SJ, "--extract", str(tmp_path), "--outbox",
+               str(tmp_path / "outbox"), "--productiedatum", "2024-12-10", "--dask-address", "tcp://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.strip() == (
+        "productie geweigerd: de Dask-scheduler tcp://127.0.0.1:1 is niet bereikbaar (de verbinding werd geweigerd): "
+        "controleer het adres of start de scheduler, of laat dask_address leeg. Er is niets gepubliceerd.")
+    assert not (tmp_path / "outbox").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://host:99999", "tcp://-x:1", "tcp://host:0"])
+def test_a_dask_address_out_of_range_is_a_usage_error(address, capsys):
+    from kijkglas.cli import main
+    with pytest.raises(SystemExit) as usage:
+        main(["produce", "kijkglas-1", "--extract", ".", "--outbox", "/tmp/x", "--dask-address", address])
+    assert usage.value.code == 2 and "Traceback" not in capsys.readouterr().err

@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from core.files import write_if_changed
+from core.files import real_folder, write_if_changed
+from outbox.layout import DASHBOARD_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "vendor" / "npm"
 OWN = ROOT / "templates" / "dashboard"
-ASSETS_DIR = "dashboard/assets"  # relative to the owner's folder
+ASSETS_DIR = f"{DASHBOARD_DIR}/assets"  # relative to the owner's folder
 
 # file name in assets/ -> its source; the licence of each library travels with it
 ASSET_SOURCES = {
@@ -33,7 +34,6 @@ def _source_bytes(source: Path) -> bytes:
 def write_assets(owner_dir: Path) -> None:
     """Copy every asset into `<owner>/dashboard/assets/` (a file is rewritten only when it differs;
     not fsynced: every write of an owner's pages compares them again and rewrites one that is short or old)."""
-    target = Path(owner_dir) / ASSETS_DIR
-    target.mkdir(parents=True, exist_ok=True)
+    target = real_folder(Path(owner_dir), *Path(ASSETS_DIR).parts)  # never through a link
     for name, source in ASSET_SOURCES.items():
         write_if_changed(target / name, _source_bytes(source), durable=False)

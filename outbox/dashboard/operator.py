@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from core.files import atomic_write, flock, write_if_changed
+from core.files import atomic_write, flock, real_folder, write_if_changed
 from outbox.dashboard.assets import OWN
 from outbox.dashboard.views import owner_products, title
 from outbox.layout import INDEX, LOCKS, OPERATOR_DIR, OPENBAAR, owner_names
@@ -60,6 +60,6 @@ def record_production(outbox: Path, product: str, schooljaar: str, stand_per: st
         last[product] = {"schooljaar": schooljaar, "stand_per": stand_per, "at": at,
                          "outcomes": dict(Counter(outcome for _, outcome in outcomes)),
                          "owners": len(outcomes)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(last, indent=1, sort_keys=True).encode("utf-8"))
+        atomic_write(real_folder(outbox, OPERATOR_DIR) / LAST_PRODUCTIONS,
+                     json.dumps(last, indent=1, sort_keys=True).encode("utf-8"))
         write_operator_overview(outbox, render)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.dates import format_datum
-from core.files import write_if_changed
+from core.files import write_below
 from outbox import vergelijking as store
 from outbox.dashboard.assets import ASSETS_DIR, write_assets
 from outbox.layout import OPENBAAR, index_lock
@@ -212,7 +212,7 @@ def write_public_page(outbox: Path, render) -> bool:
                   **{**public_context(rows), "files": files})
     with index_lock(outbox, OPENBAAR):
         write_assets(Path(outbox) / OPENBAAR)
-        return write_if_changed(folder / PUBLIC_PAGE, page)
+        return write_below(Path(outbox), (folder.relative_to(outbox) / PUBLIC_PAGE).as_posix(), page)
 
 
 def write_owner_files(outbox: Path, owner: str, files: dict[str, bytes]) -> bool:
@@ -225,6 +225,5 @@ def write_owner_files(outbox: Path, owner: str, files: dict[str, bytes]) -> bool
     with index_lock(outbox, owner):
         write_assets(owner_dir)  # the page's scripts, also in a folder whose other pages are not made yet
         for rel, data in files.items():
-            (owner_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            changed |= write_if_changed(owner_dir / rel, data)
+            changed |= write_below(owner_dir, rel, data)
     return changed
