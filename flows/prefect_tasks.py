@@ -145,7 +145,8 @@ def report_production(production: Production, outcomes: list[steps.SwvOutcome], 
                      f"Validatierapport: {in_outbox(validation_report, outbox)}"))
     checks = "\n".join(f"- ✅ {c}" for c in production.checks) or "- (geen reconciliatie voor dit product)"
     create_markdown_artifact(key=f"reconciliatie-{key}", markdown=f"# Reconciliatie {key}\n\n{checks}\n",
-                             description="Reconciliaties: geslaagd")
+                             description=(f"Reconciliaties: {len(production.checks)} geslaagd" if production.checks
+                                          else "Reconciliaties: geen voor dit product op deze datum"))
     kw = production.kwaliteit
     create_table_artifact(key=f"kwaliteit-{key}", table=_kwaliteit_rows(kw) or [{"melding": "geen meldingen"}],
                           description=f"Datakwaliteit: {len(kw)} meldingen (volledige lijst: {kwaliteit_path})")

@@ -144,7 +144,8 @@ def resolve_extract(extract: str | Path, datum: date) -> str:
     p = Path(extract)
     if not p.is_dir():
         raise FileNotFoundError(f"extractmap {p} {'is geen map' if p.exists() else 'bestaat niet'}: "
-                                f"controleer het pad (of de Prefect-variabele kijkglas_extracts). Er is niets gepubliceerd.")
+                                f"controleer het pad (de parameter extract, of anders de Prefect-variabele kijkglas_extracts). "
+                                f"Er is niets gepubliceerd.")
     if (p / "extract.json").exists():
         return str(p)
     found = newest_extract_on(p, datum)

@@ -330,7 +330,7 @@ def test_cli_generate(tmp_path, capsys):
     assert kijkglas_main(["generate", "--stand-per", "2024-10-06", "--series", "2024-2025",
                           "--out", str(tmp_path / "y")]) == 2
     assert kijkglas_main(["generate", "--series", "2024-2026", "--out", str(tmp_path / "y")]) == 2
-    assert "exactly one" in capsys.readouterr().err
+    assert "precies één" in capsys.readouterr().err
 
 
 def test_national_profile_is_the_country():

@@ -122,19 +122,19 @@ def cli_generate(args) -> int:
     fmt = args.format or default_format(profile)
     regio = getattr(args, "regio_indeling", None)
     if regio is not None and not Path(regio).is_file():
-        print(f"kijkglas generate: --regio-indeling {regio}: no such file", file=sys.stderr)
+        print(f"kijkglas generate: --regio-indeling {regio}: bestand bestaat niet", file=sys.stderr)
         return 2
     if bool(args.stand_per) == bool(args.series):
-        print("kijkglas generate: give exactly one of --stand-per DATE or --series SCHOOLJAAR", file=sys.stderr)
+        print("kijkglas generate: geef precies één van --stand-per DATUM of --series SCHOOLJAAR", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     try:
         if args.series:
             meta = generate_series(profile, args.series, args.out, args.seed, fmt, regio)
             dt = time.perf_counter() - t0
-            print(f"wrote {len(meta['extracts'])} extracts of {meta['schooljaar']} ({profile}, seed {args.seed}, {fmt}) "
-                  f"into {args.out} in {dt:.1f} s; correction {meta['correctie']['stand_per']} "
-                  f"re-issues {meta['correctie']['vervangt']}")
+            print(f"{len(meta['extracts'])} extracten van {meta['schooljaar']} ({profile}, seed {args.seed}, {fmt}) "
+                  f"geschreven in {args.out} in {dt:.1f} s; de correctie {meta['correctie']['stand_per']} "
+                  f"vervangt {meta['correctie']['vervangt']}")
             return 0
         stand_per = date.fromisoformat(args.stand_per)
     except ValueError as exc:
@@ -142,6 +142,6 @@ def cli_generate(args) -> int:
         return 2
     rows = generate_extract(profile, stand_per, args.out, args.seed, fmt, regio)
     dt = time.perf_counter() - t0
-    print(f"wrote extract stand per {stand_per.isoformat()} ({profile}, seed {args.seed}, {fmt}) into {args.out} "
+    print(f"extract stand per {stand_per.isoformat()} ({profile}, seed {args.seed}, {fmt}) geschreven in {args.out} "
           f"in {dt:.1f} s: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
     return 0
