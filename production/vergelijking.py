@@ -13,7 +13,7 @@ from pathlib import Path
 
 from outbox import vergelijking as store
 from outbox.dashboard import vergelijking as page
-from outbox.dashboard.pages import navigation, render_page
+from outbox.dashboard.pages import owner_menu, render_page
 from tasks import indicators
 from tasks.model import Production
 
@@ -79,6 +79,7 @@ def make_pages(outbox: Path, sectors: list[str]) -> None:
     shared: dict = {}  # what the pages of the sector share, worked out once
     for owner in owners:
         if (Path(outbox) / owner).is_dir():
-            files = page.owner_files(outbox, owner, render_page, navigation("../", "historie"), rows, shared)
+            files = page.owner_files(outbox, owner, render_page, owner_menu(outbox, owner, "vergelijking"), rows,
+                                     shared)
             page.write_owner_files(outbox, owner, files)
     page.write_public_page(outbox, render_page)

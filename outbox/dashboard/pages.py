@@ -119,6 +119,19 @@ def navigation(prefix: str, page: str, schooljaar_pages: list[dict] = (), school
     return vergelijking.menu([{**item, "current": item["key"] == page} for item in items], prefix, comparison)
 
 
+def lower_menu(page: str, site: dict[str, dict[str, ProductVersions]], comparison: bool = False) -> list[dict]:
+    """The menu of a page one folder down (dashboard/historie.html, dashboard/vergelijking.html): the
+    same as the overview's, the newest schooljaar's pages included, so no page is a dead end."""
+    newest = next(iter(site.items()), None)
+    pages = _rel_pages(newest[1], newest[0], "../") if newest else []
+    return navigation("../", page, pages, newest[0] if newest else "", comparison)
+
+
+def owner_menu(outbox: Path, owner: str, page: str) -> list[dict]:
+    """`lower_menu` of an owner's folder as it is now."""
+    return lower_menu(page, owner_products(outbox, owner))
+
+
 # --- the pages --------------------------------------------------------------------------------------
 
 def key_figures(pv: ProductVersions, owner: str) -> dict | None:
@@ -300,12 +313,12 @@ def owner_pages(outbox: Path, owner: str, naam: str | None,
     base = {"owner": owner, "naam": naam}
     newest = next(iter(site.items()), None)
     top_pages = _rel_pages(newest[1], newest[0], "") if newest else []
-    comparison = comparison_files(outbox, owner)
+    comparison = comparison_files(outbox, owner, site)
     pages = {INDEX: render_page("overzicht.html", **base, prefix="", assets=f"{ASSETS_DIR}/",
                             nav=navigation("", "overzicht", top_pages, newest[0] if newest else "", bool(comparison)),
                             **overview_context(outbox, owner, site)),
              "dashboard/historie.html": render_page("historie.html", **base, prefix="../", assets="assets/",
-                                                nav=navigation("../", "historie", comparison=bool(comparison)),
+                                                nav=lower_menu("historie", site, bool(comparison)),
                                                 **history_context(owner_dir, site)),
              **comparison}
     for sj, products in site.items():
@@ -321,10 +334,10 @@ def owner_pages(outbox: Path, owner: str, naam: str | None,
     return pages
 
 
-def comparison_files(outbox: Path, owner: str) -> dict[str, bytes]:
+def comparison_files(outbox: Path, owner: str, site: dict[str, dict[str, ProductVersions]]) -> dict[str, bytes]:
     """The page Vergelijking and its data (outbox/dashboard/vergelijking.py) with the dashboard's menu;
     empty while no figure of the owner is stored."""
-    return vergelijking.owner_files(outbox, owner, render_page, navigation("../", "vergelijking"))
+    return vergelijking.owner_files(outbox, owner, render_page, lower_menu("vergelijking", site))
 
 
 def _page_context(key: str, owner_dir: Path, owner: str, products: dict[str, ProductVersions]) -> dict:
