@@ -9,12 +9,11 @@ import pandas as pd
 
 from documents.changes import ChangeWords
 from documents.context import table_context
-from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import (base_context, general_rows, prepare_dir, require_swv, schooljaar_dates,
+from documents.shared import (base_context, prepare_dir, require_swv, schooljaar_dates, workbook_csvs_and_pdf,
                               whole_number)
 from documents.values import format_nl
-from documents.workbook import Sheet, write_workbook
+from documents.workbook import Sheet
 from tasks import rules
 
 TITLE = "Kijkglas 4 – Groei speciale school voor basisonderwijs (sbao)"
@@ -67,14 +66,8 @@ def write_documents(result, version_dir: str | os.PathLike,
     """Kijkglas 4 for one PO SWV: the workbook (groei sbao per vestiging), data/k4_sbao.csv, PDF job."""
     require_swv(result, "Kijkglas 4")
     version_dir = prepare_dir(version_dir)
-    code = result.swv.swv_code
-    names = filenames(code)
-    sheets = [Sheet(SHEET, [(CAPTIONS[stem], frame)], detail=True)
-              for stem, frame in result.tables.items()]
-    written = [write_workbook(version_dir / names["xlsx"], f"{TITLE} – {code}", general_rows(result),
-                              sheets, timestamp=result.aanmaakdatum)]
-    written += write_csv_tables(result.tables, version_dir / "data")
-    job = PdfJob("kijkglas-4.html", pdf_context(result, change_report), version_dir / names["pdf"])
-    return written, job
+    sheets = [Sheet(SHEET, [(CAPTIONS[stem], frame)], detail=True) for stem, frame in result.tables.items()]
+    return workbook_csvs_and_pdf(result, version_dir, TITLE, filenames(result.swv.swv_code), sheets, "kijkglas-4.html",
+                                 pdf_context(result, change_report))
 
 

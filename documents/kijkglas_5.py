@@ -10,12 +10,11 @@ import pandas as pd
 
 from documents.changes import ChangeWords
 from documents.context import table_context
-from documents.csv_tables import write_csv_tables
 from documents.pdf import PdfJob
-from documents.shared import (base_context, count_of, distinct_of, frame_of, general_rows, prepare_dir,
-                              require_swv, schooljaar_dates)
+from documents.shared import (base_context, count_of, distinct_of, frame_of, prepare_dir,
+                              require_swv, schooljaar_dates, workbook_csvs_and_pdf)
 from documents.values import format_nl
-from documents.workbook import Sheet, write_workbook
+from documents.workbook import Sheet
 
 TITLE = "Kijkglas 5 – Overzicht voor verrekening grensverkeer sbao door samenwerkingsverbanden"
 
@@ -73,14 +72,9 @@ def write_documents(result, version_dir: str | os.PathLike,
     """Kijkglas 5 for one PO SWV: the workbook (the two blocks on two sheets), data/*.csv, PDF job."""
     require_swv(result, "Kijkglas 5")
     version_dir = prepare_dir(version_dir)
-    code = result.swv.swv_code
-    names = filenames(code)
     sheets = [Sheet(SHEETS.get(stem, stem), [(CAPTIONS.get(stem, stem), frame)], detail=True)
               for stem, frame in result.tables.items()]
-    written = [write_workbook(version_dir / names["xlsx"], f"{TITLE} – {code}", general_rows(result),
-                              sheets, timestamp=result.aanmaakdatum)]
-    written += write_csv_tables(result.tables, version_dir / "data")
-    job = PdfJob("kijkglas-5.html", pdf_context(result, change_report), version_dir / names["pdf"])
-    return written, job
+    return workbook_csvs_and_pdf(result, version_dir, TITLE, filenames(result.swv.swv_code), sheets, "kijkglas-5.html",
+                                 pdf_context(result, change_report))
 
 

@@ -11,7 +11,10 @@ import pandas as pd
 
 from documents.changes import ChangeWords, changes_context
 from documents.context import algemene_gegevens_context
+from documents.csv_tables import write_csv_tables
+from documents.pdf import PdfJob
 from documents.values import cell_value, format_nl
+from documents.workbook import Sheet, write_workbook
 from tasks import rules
 from tasks.model import ProductResult
 
@@ -104,6 +107,16 @@ def base_context(result, titel: str, product_kort: str, names: dict[str, str],
                   f"stand per {format_nl(result.stand_per)}{version_footer(result)}",
         **changes_context(change_report, words),
     }
+
+
+def workbook_csvs_and_pdf(result: ProductResult, version_dir: Path, title: str, names: dict[str, str],
+                          sheets: list[Sheet], template: str, context: dict) -> tuple[list[Path], PdfJob]:
+    """An SWV's documents of a product with one workbook: the workbook `names["xlsx"]` of `sheets` with
+    the Algemene gegevens, every table as data/<stem>.csv, and the PDF job of `template`."""
+    written = [write_workbook(version_dir / names["xlsx"], f"{title} – {result.swv.swv_code}", general_rows(result),
+                              sheets, timestamp=result.aanmaakdatum)]
+    written += write_csv_tables(result.tables, version_dir / "data")
+    return written, PdfJob(template, context, version_dir / names["pdf"])
 
 
 def require_swv(result, product: str) -> None:
