@@ -16,6 +16,11 @@ def failure_words(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {words}"[:300] if words else type(exc).__name__
 
 
+def owners_with_why(failed: list[tuple[str, str]]) -> str:
+    """`PO2001: de schijf is vol; VO2001: …`: the owners that failed, each with why (in a sentence)."""
+    return "; ".join(f"{owner}: {why.rstrip('.')}" for owner, why in failed)
+
+
 class NothingPublished(Exception):
     """A production of which some owner's documents could not be made or checked: none of its
     owners' versions is published (whole or nothing). Names each owner with why."""
@@ -25,7 +30,7 @@ class NothingPublished(Exception):
         self.product, self.schooljaar, self.failed = product, schooljaar, list(failed)
 
     def __str__(self) -> str:
-        owners = "; ".join(f"{owner}: {why.rstrip('.')}" for owner, why in self.failed)
+        owners = owners_with_why(self.failed)
         return (f"{self.product} {self.schooljaar}: niets gepubliceerd, want de documenten van "
                 f"{len(self.failed)} SWV('s) konden niet worden gemaakt — {owners}. De vorige versies blijven "
                 "actueel. Los de fout op en draai de productie opnieuw.")
@@ -41,7 +46,7 @@ class PartlyPublished(Exception):
         self.published, self.failed = list(published), list(failed)
 
     def __str__(self) -> str:
-        failed = "; ".join(f"{owner}: {why.rstrip('.')}" for owner, why in self.failed)
+        failed = owners_with_why(self.failed)
         published = (f"gepubliceerd voor {len(self.published)} SWV('s) ({', '.join(self.published)}), maar "
                      if self.published else "")
         return (f"{self.product} {self.schooljaar}: {published}niet voor {failed}. Los dat op en draai de productie "

@@ -224,24 +224,28 @@ def prepare_all(results: list[ProductResult], stages: list[Path], outbox: Path, 
 def all_prepared(results: list[ProductResult], prepared: list) -> list[PreparedVersion]:
     """`prepared` (one per result: a PreparedVersion, or the exception its preparation raised) when
     every owner's documents were made; else NothingPublished, naming each owner that failed and why."""
-    failed = [(owner_of(r), p) for r, p in zip(results, prepared) if isinstance(p, BaseException)]
+    failed = failures_of(results, prepared, "de documenten konden niet worden gemaakt")
     if failed:
-        for owner, exc in failed:  # the traceback is for the developers (a Prefect task logs its own)
-            log.debug("%s: de documenten konden niet worden gemaakt", owner, exc_info=exc)
-        r = results[0]
-        raise NothingPublished(r.product, r.schooljaar, [(owner, failure_words(exc)) for owner, exc in failed])
+        raise NothingPublished(results[0].product, results[0].schooljaar, failed)
     return prepared
 
 
 def published_or_failed(results: list[ProductResult], attempts: list) -> tuple[list[SwvOutcome], list[tuple[str, str]]]:
     """The publications' outcomes (one attempt per result: an SwvOutcome, or what its publication
     raised) split into the outcomes and the owners that failed, with why."""
-    outcomes = [a for a in attempts if not isinstance(a, BaseException)]
-    failed = [(owner_of(r), failure_words(a)) for r, a in zip(results, attempts) if isinstance(a, BaseException)]
-    for r, a in zip(results, attempts):
-        if isinstance(a, BaseException):
-            log.debug("%s: publiceren mislukt", owner_of(r), exc_info=a)
-    return outcomes, failed
+    return ([a for a in attempts if not isinstance(a, BaseException)],
+            failures_of(results, attempts, "publiceren mislukt"))
+
+
+def failures_of(results: list[ProductResult], attempts: list, what: str) -> list[tuple[str, str]]:
+    """(owner, why in one line) of every attempt that is an exception; its traceback goes to the debug
+    log, for the developers (a Prefect task logs its own)."""
+    failed = []
+    for r, attempt in zip(results, attempts):
+        if isinstance(attempt, BaseException):
+            log.debug("%s: %s", owner_of(r), what, exc_info=attempt)
+            failed.append((owner_of(r), failure_words(attempt)))
+    return failed
 
 
 def refuse_partly_published(production: Production, outcomes: list[SwvOutcome], failed: list[tuple[str, str]]) -> None:
